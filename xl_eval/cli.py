@@ -1,0 +1,63 @@
+"""xl-eval command line: the click group and exit codes.
+
+Each command lives in xl_eval/commands/ and imports heavy libraries
+(pandas, openpyxl) inside its function, so `xl-eval --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+HELP = """xl-eval：部门整体支出绩效评价打分表工具。
+
+\b
+把附件1式的指标体系写成框架文件（YAML），由同一个计分引擎驱动：
+  score      按表格（CSV/XLSX，每行一个单位）计算各单位得分和等级
+  framework  查看或检查框架文件（指标、权重、输入项、评分规则）
+
+\b
+退出码：0 正常；1 发现问题（如某行数据有误、框架有错误）；2 无法运行（文件不存在、无法读取等）。
+示例：
+  xl-eval score samples/departments.csv
+  xl-eval framework show
+  xl-eval framework lint my_framework.yaml
+"""
+
+
+@click.group(help=HELP, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="xl-eval", prog_name="xl-eval")
+def cli() -> None:
+    pass
+
+
+def _register() -> None:
+    from .commands.framework_cmd import framework
+    from .commands.score_cmd import score
+    for command in (score, framework):
+        cli.add_command(command)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit code instead of raising SystemExit."""
+    try:
+        rv = cli.main(args=argv, prog_name="xl-eval", standalone_mode=False)
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_ERROR
+    except click.Abort:
+        click.echo("已中止。", err=True)
+        return EXIT_ERROR
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else EXIT_ERROR
+    return rv if isinstance(rv, int) else EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

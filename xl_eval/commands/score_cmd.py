@@ -1,0 +1,94 @@
+"""`xl-eval score`: score a table of departments with the engine."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from .common import FRAMEWORK_OPTION, UserError, load_framework, render_table
+
+
+@click.command(short_help="按表格计算各单位得分与等级。")
+@click.argument("table", type=click.Path(dir_okay=False))
+@FRAMEWORK_OPTION
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text：中文表格；json：每个单位一个对象（单位名称、total、grade、subtotals、scores、errors）。")
+@click.pass_context
+def score(ctx, table, framework_path, fmt):
+    """按 TABLE（CSV 或 XLSX，每行一个单位）计算各三级指标得分、一级指标小计、总分和等级。
+
+    \b
+    列名可以是输入项的中文标签（如 年初预算数、“三公”经费预算数）或代码（如 budget_initial），
+    必须有“单位名称”列；全部输入项见 `xl-eval framework show`。金额单位为万元。
+    某行缺少必填值、不是数字或超出范围时，报告行号和列名，其余各行照常计算，退出码为 1。
+
+    \b
+    示例：
+      xl-eval score samples/departments.csv
+      xl-eval score 各单位.xlsx --format json > 结果.json
+    """
+    from ..departments import read_departments, score_rows
+    from ..tables import TableError
+
+    fw = load_framework(framework_path)
+    try:
+        dept = read_departments(fw, table)
+    except TableError as exc:
+        raise UserError(str(exc)) from None
+    if dept.column_of("unit_name") is None:
+        raise UserError(f"{table}：缺少“单位名称”列（现有列：{'、'.join(dept.table.columns) or '无'}）")
+    for col in dept.columns.unknown:
+        click.echo(f"{table}：列“{col}”不是框架中的输入项，已忽略（输入项见 xl-eval framework show）", err=True)
+    for col, code in dept.columns.duplicates:
+        click.echo(f"{table}：列“{col}”与另一列对应同一输入项 {code}，已忽略", err=True)
+    score_rows(fw, dept)
+
+    failed = 0
+    for row in dept.rows:
+        for p in dept.problems(fw, row):
+            click.echo(f"{table}:第{p.row}行 列“{p.column}”：{p.message}", err=True)
+        failed += row.evaluation is None
+
+    if fmt == "json":
+        click.echo(json.dumps([_as_json(fw, row) for row in dept.rows], ensure_ascii=False, indent=2))
+    else:
+        for row in dept.rows:
+            if row.evaluation is not None:
+                click.echo(_as_text(fw, row) + "\n")
+        click.echo(f"共 {len(dept.rows)} 个单位：计算 {len(dept.rows) - failed} 个，因数据问题未计算 {failed} 个。")
+    ctx.exit(1 if failed else 0)
+
+
+def _as_json(fw, row) -> dict:
+    ev = row.evaluation
+    if ev is None:
+        return {"单位名称": row.name, "row": row.row, "total": None, "grade": None, "subtotals": {},
+                "scores": {}, "errors": [p.message(fw) for p in row.problems]}
+    return {
+        "单位名称": row.name,
+        "row": row.row,
+        "total": ev.total,
+        "grade": ev.grade,
+        "subtotals": {l1.name: ev.level1[l1.code] for l1 in fw.level1},
+        "scores": {leaf.name: ev.leaves[leaf.code].score for leaf in fw.leaves},
+        "errors": [],
+    }
+
+
+def _as_text(fw, row) -> str:
+    from ..xlround import fixed, percent
+    ev = row.evaluation
+    d = fw.precision.score
+    lines = [f"{row.name or '（未填单位名称）'}（第{row.row}行）  总分 {fixed(ev.total, fw.precision.total)}  等级 {ev.grade}"]
+    body = []
+    for l1 in fw.level1:
+        for l2 in l1.children:
+            for leaf in l2.leaves:
+                r = ev.leaves[leaf.code]
+                body.append([l1.name, l2.name, leaf.name, fixed(leaf.weight, d), fixed(r.score, d), percent(r.score_rate)])
+        w = sum(x.weight for x in l1.leaves)
+        body.append([f"{l1.name}小计", "", "", fixed(w, d), fixed(ev.level1[l1.code], d), percent(ev.level1_rates[l1.code])])
+    body.append(["合计", "", "", fixed(fw.total_weight, d), fixed(ev.total, fw.precision.total), percent(ev.total_rate)])
+    lines.append(render_table(["一级指标", "二级指标", "三级指标", "权重", "得分", "得分率"], body, right={3, 4, 5}))
+    return "\n".join(lines)
