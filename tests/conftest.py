@@ -15,3 +15,27 @@ def soffice() -> str:
             pytest.fail(msg + " -- CI is set, so the LibreOffice tests must run")
         pytest.skip(msg)
     return path
+
+
+SAMPLES = __import__("pathlib").Path(__file__).resolve().parent.parent / "samples"
+SEED_UNIT = "昌吉市人民政府中山路街道办事处"
+
+
+@pytest.fixture(scope="session")
+def fw():
+    from xl_eval.framework import load
+    return load()
+
+
+@pytest.fixture(scope="session")
+def sample_rows(fw):
+    """Typed inputs of every department in samples/departments.csv, by 单位名称."""
+    from xl_eval.departments import read_departments
+    dept = read_departments(fw, SAMPLES / "departments.csv")
+    return {row.name: row.values for row in dept.rows}
+
+
+@pytest.fixture
+def seed_values(sample_rows):
+    """The seed department's inputs (a fresh copy each test may change)."""
+    return dict(sample_rows[SEED_UNIT])

@@ -13,7 +13,9 @@ from typing import Any
 from .engine import Evaluation, evaluate
 from .framework import Framework
 from .inputs import ColumnMap, InputProblem, map_columns, parse_inputs
+from .projects import ProjectList, with_project_counts
 from .tables import Table, read_table
+from .values import normalise_label
 
 NAME_CODE = "unit_name"
 
@@ -45,7 +47,7 @@ class DepartmentTable:
         return next((col for col, c in self.columns.codes.items() if c == code), None)
 
     def problems(self, fw: Framework, row: DepartmentRow) -> list[RowProblem]:
-        return [RowProblem(row.row, self.column_of(p.code) or fw.inputs[p.code].label, p.raw, p.message(fw))
+        return [RowProblem(row.row, self.column_of(p.code) or fw.inputs[p.code].label, p.raw, p.detail())
                 for p in row.problems]
 
 
@@ -59,6 +61,16 @@ def read_departments(fw: Framework, path: str | Path) -> DepartmentTable:
         values, problems = parse_inputs(fw, raw)
         rows.append(DepartmentRow(r.number, values.get(NAME_CODE), values, problems))
     return DepartmentTable(table, columns, rows)
+
+
+def apply_projects(fw: Framework, dept: DepartmentTable, projects: ProjectList) -> None:
+    """Fill blank project counts from each department's project list; a count
+    that the list supplies is no longer a missing input."""
+    by_unit = {normalise_label(unit): listed for unit, listed in projects.by_unit.items()}
+    for row in dept.rows:
+        listed = by_unit.get(normalise_label(row.name or ""))
+        row.values = with_project_counts(fw, row.values, listed)
+        row.problems = [p for p in row.problems if not (p.missing and row.values.get(p.code) is not None)]
 
 
 def score_rows(fw: Framework, dept: DepartmentTable) -> None:

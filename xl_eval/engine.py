@@ -206,6 +206,18 @@ def _threshold_text(rule: Rule, is_pct: bool) -> str:
     return percent_plain(rule.threshold) if is_pct else plain(rule.threshold)
 
 
+def leaf_inputs(fw: Framework, rule: Rule) -> list[str]:
+    """Input codes a rule needs, looking through the rates it uses."""
+    out = []
+    for name in rule.input_names():
+        if name in fw.rates:
+            rate = fw.rates[name]
+            out += [n for n in rate.numerator.names + rate.denominator.names if n not in out]
+        elif name not in out:
+            out.append(name)
+    return out
+
+
 def score_part(fw: Framework, part: Part, named: Mapping[str, Any]) -> PartResult:
     pts, text = rule_points(fw, part.rule, part.max, named)
     kind = part.rule.kind
@@ -221,8 +233,8 @@ def score_part(fw: Framework, part: Part, named: Mapping[str, Any]) -> PartResul
 
 def score_leaf(fw: Framework, leaf: Leaf, named: Mapping[str, Any]) -> LeafResult:
     parts = tuple(score_part(fw, part, named) for part in leaf.parts)
-    missing = tuple(dict.fromkeys(c for part in leaf.parts for c in part.rule.input_names()
-                                  if c in fw.inputs and named.get(c) is None))
+    missing = tuple(dict.fromkeys(c for part in leaf.parts for c in leaf_inputs(fw, part.rule)
+                                  if named.get(c) is None))
     kinds = [p.rule.kind for p in leaf.parts]
     veto = next((r for r, k in zip(parts, kinds) if k == "veto" and r.triggered), None)
     exempt = next((r for r, k in zip(parts, kinds) if k == "exemption" and r.triggered), None)

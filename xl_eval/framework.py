@@ -64,7 +64,8 @@ class Interval:
 
     def contains(self, x: float) -> bool:
         above = x >= self.lo if self.lo_closed else x > self.lo
-        below = x <= self.hi if self.hi_closed else x < self.hi
+        # An infinite rate (a zero-denominator outcome) belongs to the open top band.
+        below = x <= self.hi if self.hi_closed else (x < self.hi or x == self.hi == math.inf)
         return above and below
 
 
@@ -231,6 +232,8 @@ class Framework:
     level1: tuple[Level1, ...]
     grades: tuple[Grade, ...]
     notes: tuple[str, ...] = ()
+    # Inputs the 项目明细 list can supply: {"planned": code, "completed": code}.
+    project_list: dict[str, str] = field(default_factory=dict)
     content_hash: str = ""
     path: str = ""
     _labels: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
@@ -297,15 +300,22 @@ def from_dict(data: Any, path: str = "<framework>") -> Framework:
 
     inputs = _inputs(data.get("inputs"), p)
     rates = _rates(data.get("rates", []), p, inputs)
-    known = set(inputs) | set(rates)
+    # Declared rate codes count as known even when their formula is broken,
+    # so one bad rate is reported once, not again at every rule using it.
+    declared_rates = {d.get("code") for d in data.get("rates") or [] if isinstance(d, dict)}
+    known = set(inputs) | set(rates) | {c for c in declared_rates if isinstance(c, str)}
     level1 = _tree(data.get("indicators"), p, inputs, known)
     grades = _grades(data.get("grades"), p)
     notes = data.get("notes", [])
     if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
         p.add("notes", "应为文本列表")
         notes = []
-    _unknown_keys(data, {"format", "id", "version", "title", "source", "total_weight",
-                         "precision", "inputs", "rates", "indicators", "grades", "notes"}, "", p)
+    project_list = _project_list(data.get("project_list", {}), p, inputs)
+    _unknown_keys(data, {"format", "id", "version", "title", "source", "total_weight", "precision",
+                         "inputs", "rates", "indicators", "grades", "notes", "project_list"}, "", p)
+    leaf_total = sum(leaf.weight for l1 in level1 for leaf in l1.leaves)
+    if total is not None and level1 and not math.isclose(leaf_total, total, abs_tol=1e-9):
+        p.add("total_weight", f"全部三级指标权重之和为 {leaf_total:g}，与总权重 {total:g} 不等")
     if p.items:
         raise FrameworkError(path, p.items)
 
@@ -314,7 +324,7 @@ def from_dict(data: Any, path: str = "<framework>") -> Framework:
     digest = hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False,
                                        default=str).encode("utf-8")).hexdigest()
     return Framework(fid, version, title, source, total, precision, inputs, rates,
-                     level1, grades, tuple(notes), digest[:16], path, labels)
+                     level1, grades, tuple(notes), project_list, digest[:16], path, labels)
 
 
 def _where(base: str, key: str | int) -> str:
@@ -710,6 +720,18 @@ def _tree(v: Any, p: _Problems, inputs, known) -> tuple[Level1, ...]:
             kids.append(Level2(c2, n2, w2, tuple(leaves)))
         out.append(Level1(c1, n1, w1, tuple(kids)))
     return tuple(out)
+
+
+def _project_list(v: Any, p: _Problems, inputs: dict[str, Input]) -> dict[str, str]:
+    if not isinstance(v, dict):
+        p.add("project_list", "应为映射 {planned: 输入代码, completed: 输入代码}")
+        return {}
+    _unknown_keys(v, {"planned", "completed"}, "project_list", p)
+    out = {}
+    for key in ("planned", "completed"):
+        if key in v and _input_ref(v[key], f"project_list.{key}", p, inputs, ("count",)):
+            out[key] = v[key]
+    return out
 
 
 def _grades(v: Any, p: _Problems) -> tuple[Grade, ...]:

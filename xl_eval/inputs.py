@@ -29,7 +29,11 @@ class InputProblem:
     missing: bool = False      # a required input left blank (not a bad value)
 
     def message(self, fw: Framework) -> str:
-        text = f"“{fw.inputs[self.code].label}”{self.reason}"
+        return f"“{fw.inputs[self.code].label}”{self.detail()}"
+
+    def detail(self) -> str:
+        """The reason with the raw value and the likely meant value."""
+        text = self.reason
         if self.raw is not None and self.raw != "":
             text += f"（原值：{self.raw!r}）"
         if self.suggestion is not None:
@@ -84,9 +88,9 @@ def parse_value(inp: Input, raw: Any) -> Any:
         if inp.max is not None and value > inp.max:
             raise ValueProblem(f"不能大于 {plain(inp.max)}", raw)
         return value
-    text = unicodedata.normalize("NFKC", str(raw)).strip()
     if inp.kind == "text":
-        return text
+        return str(raw).strip()
+    text = unicodedata.normalize("NFKC", str(raw)).strip()
     if inp.kind == "yes_no":
         if isinstance(raw, bool):
             return YES if raw else NO

@@ -11,11 +11,14 @@ from .common import FRAMEWORK_OPTION, UserError, load_framework, render_table
 
 @click.command(short_help="按表格计算各单位得分与等级。")
 @click.argument("table", type=click.Path(dir_okay=False))
+@click.option("--projects", "projects_path", type=click.Path(dir_okay=False), default=None,
+              help="项目明细表（CSV/XLSX，每行一个项目：单位名称、项目名称、全年预算金额、决算金额、是否完成）；"
+                   "单位的计划/完成项目数为空时按此表计数。")
 @FRAMEWORK_OPTION
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text：中文表格；json：每个单位一个对象（单位名称、total、grade、subtotals、scores、errors）。")
 @click.pass_context
-def score(ctx, table, framework_path, fmt):
+def score(ctx, table, projects_path, framework_path, fmt):
     """按 TABLE（CSV 或 XLSX，每行一个单位）计算各三级指标得分、一级指标小计、总分和等级。
 
     \b
@@ -25,17 +28,23 @@ def score(ctx, table, framework_path, fmt):
 
     \b
     示例：
-      xl-eval score samples/departments.csv
+      xl-eval score samples/departments.csv --projects samples/projects.csv
       xl-eval score 各单位.xlsx --format json > 结果.json
     """
-    from ..departments import read_departments, score_rows
+    from ..departments import apply_projects, read_departments, score_rows
+    from ..projects import read_projects
     from ..tables import TableError
 
     fw = load_framework(framework_path)
     try:
         dept = read_departments(fw, table)
+        projects = read_projects(projects_path) if projects_path else None
     except TableError as exc:
         raise UserError(str(exc)) from None
+    if projects:
+        for p in projects.problems:
+            click.echo(f"{projects_path}:第{p.row}行 列“{p.column}”：{p.message}", err=True)
+        apply_projects(fw, dept, projects)
     if dept.column_of("unit_name") is None:
         raise UserError(f"{table}：缺少“单位名称”列（现有列：{'、'.join(dept.table.columns) or '无'}）")
     for col in dept.columns.unknown:

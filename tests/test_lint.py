@@ -1,0 +1,75 @@
+"""The framework linter on the literal Annex 1 transcription and made-up mistakes."""
+
+import copy
+from pathlib import Path
+
+import yaml
+
+from xl_eval.framework import DEFAULT_FRAMEWORK, from_dict
+from xl_eval.lint import LINT_CODES, lint, lint_file
+
+LITERAL = Path(__file__).parent / "fixtures" / "annex1_literal.yaml"
+
+
+def found(problems):
+    return sorted((p.code, p.key) for p in problems)
+
+
+def test_shipped_framework_lints_clean():
+    fw, problems = lint_file(DEFAULT_FRAMEWORK)
+    assert fw is not None and problems == []
+
+
+def test_literal_annex1_reports_every_inconsistency():
+    _, problems = lint_file(LITERAL)
+    assert found(problems) == sorted([
+        ("L103", "财务合规性/资金支出规范性"),        # "（2分）…得1分"
+        ("L103", "财务合规性/资金调整、调剂规范性"),  # "（3分）…直至1分扣完为止"
+        ("L104", "预算调整率"),                      # gap 40% .. 41%
+        ("L104", "预算调整率"),                      # gap 60% .. 61%
+        ("L102", "政府采购工作完成率"),              # 5 + 5 on a 6-point leaf
+        ("L106", "inputs.gp_planned"),               # "完成24个" hard-codes the plan
+        ("L103", "政府绩效落实"),                    # "得4分" on a 6-point leaf
+        ("L103", "资产管理安全性"),                  # no points per evaluation point
+    ])
+
+
+def _raw():
+    return yaml.safe_load(DEFAULT_FRAMEWORK.read_text(encoding="utf-8"))
+
+
+def test_bands_overlap_unordered_and_uncovered():
+    data = _raw()
+    bands = data["indicators"][1]["children"][0]["children"][1]["rule"]["bands"]
+    bands[1]["range"] = "[0.01, 0.05]"        # overlaps [0, 0.01] at 0.01
+    data["indicators"][1]["children"][0]["children"][2]["rule"]["bands"] = [
+        {"range": "(1.00, 2.00]", "points": 0}, {"range": "[0, 1.00]", "points": 4}]   # reversed, top open
+    probs = lint(from_dict(data))
+    msgs = [p.message for p in probs if p.code == "L104"]
+    assert any("重叠" in m for m in msgs)
+    assert any("顺序错乱" in m for m in msgs)
+    assert any("高于" in m for m in msgs)
+
+
+def test_grade_hole_and_level_weight():
+    data = _raw()
+    data["grades"][1]["range"] = "[80, 89)"
+    data["indicators"][0]["weight"] = 25
+    assert found(lint(from_dict(data))) == [("L101", "决策"), ("L105", "grades")]
+
+
+def test_unused_input_and_discretionary_max():
+    data = _raw()
+    data["inputs"].append({"code": "spare", "label": "备用", "kind": "amount", "group": "financial"})
+    next(i for i in data["inputs"] if i["code"] == "industry_score")["max"] = 10
+    assert found(lint(from_dict(data))) == [("L106", "inputs.spare"), ("L107", "产业结构优化")]
+
+
+def test_load_errors_become_L001(tmp_path):
+    data = _raw()
+    data["indicators"][0]["children"][0]["children"][0]["parts"][0]["rule"]["input"] = "nope"
+    path = tmp_path / "f.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    fw, problems = lint_file(path)
+    assert fw is None and [p.code for p in problems] == ["L001"]
+    assert "nope" in problems[0].message
