@@ -165,10 +165,14 @@ def rule_points(fw: Framework, rule: Rule, part_max: float, named: Mapping[str, 
         n = sum(counts)
         labels = "、".join(fw.inputs[c].label for c in rule.inputs)
         if k == "deduction":
-            return -(n * rule.each), f"{labels}{plain(n)}处，每处扣{plain(rule.each)}分"
+            if n == 0:
+                return 0.0, f"{labels}为0，不扣分"
+            return -(n * rule.each), f"{labels}{plain(n)}，每处扣{plain(rule.each)}分，扣{plain(n * rule.each)}分"
         full = rule.full if rule.full is not None else part_max
         pts = max(0.0, full - n * rule.each)
-        return pts, f"{labels}{plain(n)}项，每项扣{plain(rule.each)}分，扣完为止，得{plain(xl_round(pts, fw.precision.score))}分"
+        if n == 0:
+            return pts, f"{labels}为0，不扣分，得{plain(full)}分"
+        return pts, f"{labels}{plain(n)}，每项扣{plain(rule.each)}分，扣完为止，得{plain(xl_round(pts, fw.precision.score))}分"
     if k == "tiers":
         choice = named.get(rule.input)
         pts = dict(rule.tier_points).get(choice)

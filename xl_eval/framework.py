@@ -686,40 +686,38 @@ def _leaf(d: dict, base: str, p: _Problems, inputs, known, l1: str, l2: str, see
     return Leaf(code, name, weight, texts[0], texts[1], tuple(parts), "parts" in d, l1, l2)
 
 
+def _mappings(v: Any, key: str, p: _Problems):
+    """(key path, mapping) for each item of a required non-empty list."""
+    for i, d in enumerate(_list(v, key, p)):
+        base = _where(key, i)
+        if isinstance(d, dict):
+            yield base, d
+        else:
+            p.add(base, "应为映射")
+
+
 def _tree(v: Any, p: _Problems, inputs, known) -> tuple[Level1, ...]:
     seen: set[str] = set(known)
     leaf_seen: set[str] = set()
     out = []
-    for i, d1 in enumerate(_list(v, "indicators", p)):
-        b1 = _where("indicators", i)
-        if not isinstance(d1, dict):
-            p.add(b1, "应为映射")
-            continue
-        _unknown_keys(d1, {"code", "name", "weight", "children"}, b1, p)
-        c1, n1 = _code(d1, p, b1, seen), _str(d1, "name", p, b1)
-        w1 = _num(d1, "weight", p, b1, required=False)
+    for b1, d1 in _mappings(v, "indicators", p):
         kids = []
-        for j, d2 in enumerate(_list(d1.get("children"), _where(b1, "children"), p)):
-            b2 = _where(b1, f"children[{j}]")
-            if not isinstance(d2, dict):
-                p.add(b2, "应为映射")
-                continue
-            _unknown_keys(d2, {"code", "name", "weight", "children"}, b2, p)
-            c2, n2 = _code(d2, p, b2, seen), _str(d2, "name", p, b2)
-            w2 = _num(d2, "weight", p, b2, required=False)
+        for b2, d2 in _mappings(d1.get("children"), _where(b1, "children"), p):
             leaves = []
-            for k, d3 in enumerate(_list(d2.get("children"), _where(b2, "children"), p)):
-                b3 = _where(b2, f"children[{k}]")
-                if not isinstance(d3, dict):
-                    p.add(b3, "应为映射")
-                    continue
-                leaf = _leaf(d3, b3, p, inputs, known, c1, c2, leaf_seen | seen)
+            for b3, d3 in _mappings(d2.get("children"), _where(b2, "children"), p):
+                leaf = _leaf(d3, b3, p, inputs, known, d1.get("code"), d2.get("code"), leaf_seen | seen)
                 if leaf:
                     leaf_seen.add(leaf.code)
                     leaves.append(leaf)
-            kids.append(Level2(c2, n2, w2, tuple(leaves)))
-        out.append(Level1(c1, n1, w1, tuple(kids)))
+            kids.append(Level2(*_branch(d2, b2, p, seen), tuple(leaves)))
+        out.append(Level1(*_branch(d1, b1, p, seen), tuple(kids)))
     return tuple(out)
+
+
+def _branch(d: dict, base: str, p: _Problems, seen: set[str]) -> tuple[str, str, float | None]:
+    """Code, name and optional declared weight of a level-1 or level-2 node."""
+    _unknown_keys(d, {"code", "name", "weight", "children"}, base, p)
+    return _code(d, p, base, seen), _str(d, "name", p, base), _num(d, "weight", p, base, required=False)
 
 
 def _project_list(v: Any, p: _Problems, inputs: dict[str, Input]) -> dict[str, str]:
