@@ -212,3 +212,12 @@ def test_total_exactly_on_grade_edges(fw, seed_values):
                            budget_norm_issues=5, mgmt_system_issues=0.0))
     # 95.4 - 6 - 7 - 6 - 3 (budget norms 3 -> 0) = 73.4
     assert ev.total == 73.4 and ev.grade == "中"
+
+
+def test_adjustment_without_initial_budget(fw, seed_values):
+    # 年初预算数 0, 全年 100: rate infinite -> band (100%, inf) 0 points and the
+    # 财务合规性 adjustment sub-item exhausted (2 + 0 = 2)
+    ev = evaluate(fw, dict(seed_values, budget_initial=0, budget_full=100))
+    assert ev.rates["adjustment_rate"] == float("inf")
+    assert ev.leaves["budget_adjustment"].score == 0
+    assert ev.leaves["fin_compliance"].score == 2

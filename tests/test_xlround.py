@@ -31,3 +31,8 @@ def test_shown_texts():
     assert fixed(17.4, 2) == "17.40"
     assert percent(0.9535) == "95.35%"
     assert percent(0.164983) == "16.50%"
+
+
+def test_huge_values_do_not_overflow_decimal():
+    assert xl_round(1e30, 2) == 1e30
+    assert xl_round(1.5e300, 0) == 1.5e300

@@ -151,7 +151,8 @@ def rule_points(fw: Framework, rule: Rule, part_max: float, named: Mapping[str, 
         if over <= 0:
             return full, f"{what}，未超过{_threshold_text(rule, is_pct)}，不扣分，得{plain(full)}分"
         units = xl_round(over / rule.step, 9)
-        units = math.floor(units) if rule.whole_steps else units
+        # An infinite rate (zero-denominator outcome) is infinitely many steps over: all deducted.
+        units = math.floor(units) if rule.whole_steps and math.isfinite(units) else units
         cut = min(full, units * rule.each)
         pts = full - cut
         step_t = f"{percent_plain(rule.step).rstrip('%')}个百分点" if is_pct else plain(rule.step)

@@ -9,7 +9,10 @@ rounds goes through xl_round.
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
+
+# Enough digits for any double quantized to any sensible number of decimals.
+_CONTEXT = Context(prec=400)
 
 
 def xl_round(x: float, digits: int = 0) -> float:
@@ -18,7 +21,7 @@ def xl_round(x: float, digits: int = 0) -> float:
         return x
     shown = Decimal(format(x, ".15g"))
     step = Decimal(1).scaleb(-digits)
-    return float(shown.quantize(step, rounding=ROUND_HALF_UP))
+    return float(shown.quantize(step, rounding=ROUND_HALF_UP, context=_CONTEXT))
 
 
 def fixed(x: float, digits: int) -> str:
