@@ -39,3 +39,13 @@ def sample_rows(fw):
 def seed_values(sample_rows):
     """The seed department's inputs (a fresh copy each test may change)."""
     return dict(sample_rows[SEED_UNIT])
+
+
+@pytest.fixture(scope="session")
+def native_run(soffice, fw, sample_rows, tmp_path_factory):
+    """The native template filled with every case of tests/template_cases.py and
+    recalculated in LibreOffice, once per session (test_template_libreoffice.py
+    and test_template_udf.py both compare against it)."""
+    from template_cases import recalculate_native
+    return recalculate_native(fw, sample_rows, soffice, tmp_path_factory.mktemp("cases"),
+                              tmp_path_factory.mktemp("recalculated"))

@@ -16,12 +16,19 @@ HELP = """xl-eval：部门整体支出绩效评价打分表工具。
 
 \b
 把附件1式的指标体系写成框架文件（YAML），由同一个计分引擎驱动：
-  score      按表格（CSV/XLSX，每行一个单位）计算各单位得分和等级
+  template   生成可自动计算的 Excel 打分表模板（Excel、WPS、LibreOffice 无需插件）
+  fill       按单位表（和项目表）批量生成各单位已填好数据的打分表
+  check      检查回收的打分表：输入、公式、得分、文字是否前后一致
+  collect    汇总多个打分表的得分和等级
+  score      按表格（CSV/XLSX，每行一个单位）直接计算各单位得分和等级
   framework  查看或检查框架文件（指标、权重、输入项、评分规则）
 
 \b
 退出码：0 正常；1 发现问题（如某行数据有误、框架有错误）；2 无法运行（文件不存在、无法读取等）。
 示例：
+  xl-eval template -o 打分表.xlsx
+  xl-eval fill samples/departments.csv --projects samples/projects.csv -o out
+  xl-eval check out/*.xlsx
   xl-eval score samples/departments.csv
   xl-eval framework show
   xl-eval framework lint my_framework.yaml
@@ -35,9 +42,13 @@ def cli() -> None:
 
 
 def _register() -> None:
+    from .commands.check_cmd import check
+    from .commands.collect_cmd import collect
+    from .commands.fill_cmd import fill
     from .commands.framework_cmd import framework
     from .commands.score_cmd import score
-    for command in (score, framework):
+    from .commands.template_cmd import template
+    for command in (template, fill, check, collect, score, framework):
         cli.add_command(command)
 
 

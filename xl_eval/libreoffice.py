@@ -72,18 +72,21 @@ def recalculate(
     *,
     timeout: float = 600,
     soffice: str | None = None,
+    workers: int | None = None,
 ) -> dict[Path, Path]:
     """Recalculate each workbook in LibreOffice and save it as xlsx in *outdir*.
 
     Returns ``{input path: output path}``; each output has the input's stem
     and the ``.xlsx`` suffix.  Inputs are run through one ``soffice`` process
     per batch of at most ``BATCH_SIZE`` files; *timeout* (seconds) applies to
-    each such process.  Raises :class:`LibreOfficeError` if LibreOffice is
+    each such process.  Up to *workers* processes (default: the number of
+    CPUs) run at once, each with its own private profile.  Raises :class:`LibreOfficeError` if LibreOffice is
     missing, an input is not a zip-based workbook, two inputs share a stem,
     an output would overwrite its input, a process times out or fails, or any
     expected output is missing afterwards.
     """
-    return _convert(paths, Path(outdir), "xlsx", timeout=timeout, soffice=soffice)
+    return _convert(paths, Path(outdir), "xlsx", timeout=timeout, soffice=soffice,
+                    workers=workers or os.cpu_count() or 1)
 
 
 def to_pdf(
@@ -94,7 +97,7 @@ def to_pdf(
     soffice: str | None = None,
 ) -> Path:
     """Recalculate *path* and export it as PDF (as printed) into *outdir*."""
-    result = _convert([path], Path(outdir), "pdf", timeout=timeout, soffice=soffice)
+    result = _convert([path], Path(outdir), "pdf", timeout=timeout, soffice=soffice, workers=1)
     return result[Path(path)]
 
 
@@ -143,6 +146,7 @@ def _convert(
     *,
     timeout: float,
     soffice: str | None,
+    workers: int,
 ) -> dict[Path, Path]:
     inputs = [Path(p) for p in paths]
     if not inputs:
@@ -161,15 +165,28 @@ def _convert(
         out.unlink(missing_ok=True)
 
     start = time.time()
+    batches = _batches(inputs, workers)
     with tempfile.TemporaryDirectory(prefix="xl-eval-lo-") as tmp:
-        profile = Path(tmp) / "profile"
-        (profile / "user").mkdir(parents=True)
-        (profile / "user" / "registrymodifications.xcu").write_text(
-            _RECALC_ALWAYS_XCU, encoding="utf-8"
-        )
-        for i in range(0, len(inputs), BATCH_SIZE):
-            batch = inputs[i : i + BATCH_SIZE]
-            _run_soffice(exe, profile, fmt, batch, outdir, timeout)
+        # One private profile per concurrent process: a profile is locked by its user.
+        profiles = []
+        for k in range(min(workers, len(batches))):
+            profile = Path(tmp) / f"profile{k}"
+            (profile / "user").mkdir(parents=True)
+            (profile / "user" / "registrymodifications.xcu").write_text(
+                _RECALC_ALWAYS_XCU, encoding="utf-8"
+            )
+            profiles.append(profile)
+        if len(profiles) == 1:
+            for batch in batches:
+                _run_soffice(exe, profiles[0], fmt, batch, outdir, timeout)
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+            with ThreadPoolExecutor(len(profiles)) as pool:
+                lanes = [batches[k::len(profiles)] for k in range(len(profiles))]
+                jobs = [pool.submit(_run_lane, exe, prof, fmt, lane, outdir, timeout)
+                        for prof, lane in zip(profiles, lanes)]
+                for job in jobs:
+                    job.result()
 
     missing = [
         src
@@ -183,6 +200,19 @@ def _convert(
             f"{len(plan)} file(s) (unreadable or corrupt input?):\n{listing}"
         )
     return plan
+
+
+def _batches(inputs: list[Path], workers: int) -> list[list[Path]]:
+    """At most BATCH_SIZE files each, and at least one batch per worker when
+    there are enough files to share (a batch below ~10 files is mostly start-up)."""
+    count = max(-(-len(inputs) // BATCH_SIZE), min(workers, len(inputs) // 10), 1)
+    size = -(-len(inputs) // count)
+    return [inputs[i : i + size] for i in range(0, len(inputs), size)]
+
+
+def _run_lane(exe, profile, fmt, lane, outdir, timeout) -> None:
+    for batch in lane:
+        _run_soffice(exe, profile, fmt, batch, outdir, timeout)
 
 
 def _plan(inputs: list[Path], outdir: Path, fmt: str) -> dict[Path, Path]:

@@ -1,0 +1,430 @@
+"""`xl-eval collect`: read returned workbooks, recompute, write one summary.
+
+Each workbook's inputs are read through the defined names (the template's
+stable interface; positions may move between template versions) with the
+guarded reader of workbook_reader.py, and the scores are recomputed by the
+engine.  Cached values and the score formulas in the file are not trusted:
+an evaluator may have typed over a formula, or the file may never have been
+recalculated.  Counts the workbook derives from its 项目明细 sheet are
+derived the same way here (COUNTA of the names, COUNTIF of 是).
+
+The summary workbook (openpyxl) has
+  汇总      one row per department: level-1 subtotals, total, grade, number
+            of check findings, status, file; sorted by total (highest first,
+            unfinished last), with an autofilter and frozen header;
+  等级分布  the grade counts and a score histogram, each with a native bar
+            chart;
+  未能汇总  (only if any) the files that could not be read, and why.
+Text written to cells is always stored as text (a 单位名称 starting with "="
+never becomes a formula); text written to CSV is neutralised against formula
+injection (``neutralise``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .engine import Evaluation, evaluate
+from .framework import YES, Framework
+from .inputs import parse_value
+from .values import ValueProblem
+
+SUMMARY_SHEET, DIST_SHEET, FAILED_SHEET = "汇总", "等级分布", "未能汇总"
+PROJECT_NAME_RANGE, PROJECT_DONE_RANGE = "projects_name", "projects_done"
+IDENTITY = ("xe_framework_id", "xe_framework_version", "xe_framework_hash")
+INJECTION_START = ("=", "+", "-", "@", "\t", "\r")
+UNFINISHED = "未完成"
+
+
+class CollectError(Exception):
+    """This file cannot be collected; the message says why (Chinese)."""
+
+
+@dataclass
+class Department:
+    path: Path
+    shown: str                          # the path as shown to the user
+    name: str | None
+    evaluation: Evaluation
+    problems: list[str] = field(default_factory=list)   # unreadable input values
+    missing: list[str] = field(default_factory=list)    # labels of blank inputs the score needs
+    notes: list[str] = field(default_factory=list)      # e.g. framework version differs
+    findings: int | None = None         # number of `xl-eval check` findings (None: not run)
+
+    @property
+    def status(self) -> str:
+        if self.problems:
+            return "输入有误：" + "；".join(self.problems)
+        if self.evaluation.total is None:
+            labels = self.missing
+            more = f"等 {len(labels)} 项" if len(labels) > 3 else ""
+            return f"{UNFINISHED}：待填写 " + "、".join(labels[:3]) + more if labels else UNFINISHED
+        return "完成"
+
+
+# ------------------------------------------------------------------ finding files
+
+def find_workbooks(args: list[str], exclude: list[Path]) -> tuple[list[tuple[Path, str]], list[tuple[str, str]]]:
+    """(path, shown) of every workbook to read, in a stable order, and the
+    arguments that are neither a workbook nor a folder.  Folders are searched
+    recursively for *.xlsx / *.xlsm; Excel lock files (~$*) and xl-eval's
+    temporary files are skipped, and so are the *exclude* paths (the output)."""
+    seen: set[str] = set()
+    out: list[tuple[Path, str]] = []
+    bad: list[tuple[str, str]] = []
+    skip = {_key(p) for p in exclude}
+
+    def add(p: Path, shown: str) -> None:
+        k = _key(p)
+        if k in seen or k in skip:
+            return
+        seen.add(k)
+        out.append((p, shown))
+
+    for arg in args:
+        p = Path(arg)
+        if p.is_dir():
+            found = sorted((q for q in p.rglob("*") if q.suffix.lower() in (".xlsx", ".xlsm") and q.is_file()
+                            and not q.name.startswith(("~$", ".xl-eval-"))), key=lambda q: str(q))
+            for q in found:
+                add(q, str(q))
+        elif p.is_file():
+            add(p, arg)
+        else:
+            bad.append((arg, "文件或文件夹不存在"))
+    return out, bad
+
+
+def _key(p: Path) -> str:
+    try:
+        return os.path.normcase(str(p.resolve()))
+    except OSError:
+        return os.path.normcase(str(p.absolute()))
+
+
+# ------------------------------------------------------------------ reading
+
+def read_department(fw: Framework, path: Path, shown: str) -> Department:
+    """Inputs through the defined names, scores by the engine; raises CollectError."""
+    from .findings import render
+    from .workbook_reader import WorkbookError, open_workbook
+    try:
+        with open_workbook(path) as wb:
+            return _read(fw, wb, path, shown)
+    except WorkbookError as exc:
+        raise CollectError(render(exc.code, **exc.fields)) from None
+
+
+def _read(fw: Framework, wb, path: Path, shown: str) -> Department:
+    if "xe_framework_id" not in wb.names:
+        raise CollectError("不是由 xl-eval 模板生成的工作簿（没有定义名称 xe_framework_id）")
+    wanted: dict[str, set[str]] = {}
+    areas = {}
+    for name in (*IDENTITY, *fw.inputs, PROJECT_NAME_RANGE, PROJECT_DONE_RANGE):
+        area = wb.area(name)
+        if area is None:
+            continue
+        areas[name] = area
+        wanted.setdefault(area.sheet, set()).update(area.cells())
+    cells = wb.read(wanted)
+
+    def first(name):
+        a = areas.get(name)
+        if a is None:
+            return None
+        return cells.get(a.sheet, {}).get(a.first)
+
+    ident = {n: (first(n).value if first(n) is not None else wb.constant(n)) for n in IDENTITY}
+    notes = []
+    wid = ident["xe_framework_id"]
+    if wid != fw.id:
+        raise CollectError(f"工作簿由框架 {wid} 生成，汇总使用的是 {fw.id}；请用 --framework 指定对应的框架文件")
+    if ident["xe_framework_version"] != fw.version:
+        notes.append(f"工作簿的框架版本为 {ident['xe_framework_version']}，按 {fw.version} 版计算")
+    elif ident["xe_framework_hash"] != fw.content_hash:
+        notes.append("工作簿的框架内容与当前框架文件不同，按当前框架计算")
+
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    missing_names = [c for c in fw.inputs if c not in areas]
+    if missing_names:
+        raise CollectError("工作簿缺少输入项的定义名称：" + "、".join(missing_names[:5])
+                           + ("……" if len(missing_names) > 5 else ""))
+    for code, inp in fw.inputs.items():
+        cell = first(code)
+        raw = None if cell is None else cell.value
+        if cell is not None and cell.kind == "e":
+            problems.append(f"“{inp.label}”显示错误值 {raw}")
+            values[code] = None
+            continue
+        if isinstance(raw, float) and inp.kind in ("text", "choice") and raw.is_integer():
+            raw = str(int(raw))
+        try:
+            values[code] = parse_value(inp, raw)
+        except ValueProblem as exc:
+            problems.append(f"“{inp.label}”{exc.reason}（单元格中为 {raw!r}）")
+            values[code] = None
+
+    counts = _list_counts(fw, areas, cells)
+    for code, n in counts.items():
+        if values.get(code) is None:
+            values[code] = n
+    ev = evaluate(fw, values)
+    needed = []
+    for leaf in ev.leaves.values():
+        needed += [c for c in leaf.missing if c not in needed]
+    name = values.get("unit_name") or None
+    return Department(path, shown, name, ev, problems, [fw.inputs[c].label for c in needed], notes)
+
+
+def _list_counts(fw: Framework, areas, cells) -> dict[str, int]:
+    """Counts as the workbook derives them from 项目明细 (blank when the list is empty)."""
+    def column(name):
+        a = areas.get(name)
+        if a is None:
+            return []
+        sheet = cells.get(a.sheet, {})
+        return [sheet.get(ref) for ref in a.cells()]
+
+    names = [c for c in column(PROJECT_NAME_RANGE) if c is not None and c.value not in (None, "")]
+    if not names:
+        return {}
+    done = sum(1 for c in column(PROJECT_DONE_RANGE) if c is not None and c.value == YES)   # COUNTIF(…,"是")
+    out = {}
+    if "planned" in fw.project_list:
+        out[fw.project_list["planned"]] = len(names)
+    if "completed" in fw.project_list:
+        out[fw.project_list["completed"]] = done
+    return out
+
+
+def count_findings(path: Path, fw: Framework) -> int | None:
+    """Number of `xl-eval check` findings (errors and warnings) for one workbook.
+
+    A small guarded adapter: None when the check module is not available or
+    fails on this file (collect still reports the scores).
+    """
+    try:
+        from .check import check_file
+    except ImportError:
+        return None
+    try:
+        return len(check_file(path, fw).findings)
+    except Exception:      # a checker bug must not stop the summary
+        return None
+
+
+# ------------------------------------------------------------------ summary
+
+def sort_key(d: Department):
+    total = d.evaluation.total
+    return (total is None, -(total or 0.0), d.name or "", d.shown)
+
+
+def columns(fw: Framework, with_findings: bool) -> list[str]:
+    cols = ["名次", "单位名称"]
+    cols += [f"{l1.name}（{_num(sum(x.weight for x in l1.leaves))}分）" for l1 in fw.level1]
+    cols += [f"总分（{_num(fw.total_weight)}分）", "等级"]
+    cols += ["校验问题数"] if with_findings else []
+    cols += ["状态", "说明", "文件"]
+    return cols
+
+
+def rows(fw: Framework, depts: list[Department], with_findings: bool) -> list[list[Any]]:
+    out = []
+    totals = [d.evaluation.total for d in depts if d.evaluation.total is not None]
+    for d in depts:
+        ev = d.evaluation
+        # competition ranking: equal totals share a rank (1, 2, 2, 4)
+        rank = None if ev.total is None else 1 + sum(t > ev.total for t in totals)
+        row: list[Any] = [rank, d.name or Path(d.shown).stem]
+        row += [ev.level1[l1.code] for l1 in fw.level1]
+        row += [ev.total, ev.grade]
+        if with_findings:
+            row.append(d.findings)
+        status = d.status
+        short = "完成" if status == "完成" else (UNFINISHED if status.startswith(UNFINISHED) else "输入有误")
+        row += [short, "；".join([status] + d.notes) if status != "完成" or d.notes else "", d.shown]
+        out.append(row)
+    return out
+
+
+def _num(x: float) -> str:
+    from .xlround import plain
+    return plain(x)
+
+
+def neutralise(value: Any) -> Any:
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(INJECTION_START):
+        return "'" + value
+    return value
+
+
+def score_bins(fw: Framework) -> list[tuple[str, float, float]]:
+    """(label, lo, hi) bins of the total: below the lowest grade edge, then tenths."""
+    edges = [g.range.lo for g in fw.grades if not math.isinf(g.range.lo) and g.range.lo > 0]
+    low = min(edges) if edges else 0.0
+    top = fw.total_weight
+    step = top / 10
+    bins = []
+    if low > 0:
+        bins.append((f"{_num(low)}分以下", -math.inf, low))
+    x = low
+    while x < top - 1e-9:
+        hi = min(top, x + step)
+        bins.append((f"{_num(x)}–{_num(hi)}", x, hi))
+        x = hi
+    return bins
+
+
+def distribution(fw: Framework, depts: list[Department]):
+    totals = [d.evaluation.total for d in depts if d.evaluation.total is not None]
+    from .engine import band_text
+    grades = [(g.name, band_text(g.range, False), sum(1 for d in depts if d.evaluation.grade == g.name))
+              for g in fw.grades]
+    unfinished = len(depts) - len(totals)
+    bins = score_bins(fw)
+    counts = []
+    for i, (label, lo, hi) in enumerate(bins):
+        last = i == len(bins) - 1
+        counts.append((label, sum(1 for t in totals if (t >= lo) and (t < hi or (last and t <= hi)))))
+    return grades, unfinished, counts, len(totals)
+
+
+def build_summary(fw: Framework, depts: list[Department], failed: list[tuple[str, str]],
+                  with_findings: bool) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.chart import BarChart, Reference
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SUMMARY_SHEET
+    header = columns(fw, with_findings)
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="D9E1F2")
+    ws.append(header)
+    for c in ws[1]:
+        c.font, c.fill = bold, fill
+        c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    score_cols = range(3, 3 + len(fw.level1) + 1)
+    for r in rows(fw, depts, with_findings):
+        ws.append([None] * len(r))
+        i = ws.max_row
+        for j, v in enumerate(r, 1):
+            _set(ws.cell(i, j), v)
+            if j in score_cols and v is not None:
+                ws.cell(i, j).number_format = "0.00"
+    last_col = get_column_letter(len(header))
+    ws.auto_filter.ref = f"A1:{last_col}{max(ws.max_row, 2)}"
+    ws.freeze_panes = "C2"
+    widths = [6, 30] + [11] * (len(fw.level1) + 1) + [6] + ([10] if with_findings else []) + [9, 40, 40]
+    for j, w in enumerate(widths, 1):
+        ws.column_dimensions[get_column_letter(j)].width = w
+    ws.row_dimensions[1].height = 30
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+
+    ds = wb.create_sheet(DIST_SHEET)
+    grades, unfinished, bins, done = distribution(fw, depts)
+    ds.append(["等级", "总分范围", "单位数", "占比"])
+    for name, text, n in grades:
+        ds.append([name, text, n, n / done if done else None])
+    grade_end = ds.max_row
+    ds.append([UNFINISHED, "有待填写的输入项", unfinished, None])
+    ds.append(["合计", "", len(depts), None])
+    for r in range(2, ds.max_row + 1):
+        ds.cell(r, 4).number_format = "0.00%"
+    for c in ds[1]:
+        c.font, c.fill = bold, fill
+    bins_header = ds.max_row + 2          # one blank row between the two tables
+    for j, v in enumerate(["分数段", "单位数"], 1):
+        c = ds.cell(bins_header, j, v)
+        c.font, c.fill = bold, fill
+    for i, (label, n) in enumerate(bins, 1):
+        ds.cell(bins_header + i, 1, label)
+        ds.cell(bins_header + i, 2, n)
+    bins_end = bins_header + len(bins)
+    ds.column_dimensions["A"].width = 14
+    ds.column_dimensions["B"].width = 20
+
+    chart = BarChart()
+    chart.type = "col"
+    chart.title = "总分分布"
+    chart.y_axis.title = "单位数"
+    chart.x_axis.title = "分数段"
+    chart.add_data(Reference(ds, min_col=2, min_row=bins_header, max_row=bins_end), titles_from_data=True)
+    chart.set_categories(Reference(ds, min_col=1, min_row=bins_header + 1, max_row=bins_end))
+    _axes(chart)
+    ds.add_chart(chart, f"A{bins_end + 3}")          # below the tables: prints on one page
+
+    gchart = BarChart()
+    gchart.type = "col"
+    gchart.title = "等级分布"
+    gchart.y_axis.title = "单位数"
+    gchart.add_data(Reference(ds, min_col=3, min_row=1, max_row=grade_end), titles_from_data=True)
+    gchart.set_categories(Reference(ds, min_col=1, min_row=2, max_row=grade_end))
+    _axes(gchart)
+    ds.add_chart(gchart, f"A{bins_end + 21}")
+
+    if failed:
+        fs = wb.create_sheet(FAILED_SHEET)
+        fs.append(["文件", "原因"])
+        for c in fs[1]:
+            c.font, c.fill = bold, fill
+        for shown, why in failed:
+            fs.append([None, None])
+            _set(fs.cell(fs.max_row, 1), shown)
+            _set(fs.cell(fs.max_row, 2), why)
+        fs.column_dimensions["A"].width = 50
+        fs.column_dimensions["B"].width = 80
+
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _axes(chart) -> None:
+    chart.legend = None
+    chart.height, chart.width = 8, 14
+    chart.y_axis.majorUnit = 1
+    chart.y_axis.number_format = "0"
+    chart.y_axis.scaling.min = 0
+    # openpyxl >= 3.1 writes <c:delete val="1"/> unless told otherwise: Excel would hide the axes
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+
+
+def _set(cell, value: Any) -> None:
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"        # never a formula, whatever the text starts with
+
+
+def build_csv(fw: Framework, depts: list[Department], with_findings: bool) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(columns(fw, with_findings))
+    digits = fw.precision.total
+    for r in rows(fw, depts, with_findings):
+        w.writerow([_csv_value(v, digits) for v in r])
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def _csv_value(v: Any, digits: int) -> Any:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        from .xlround import fixed
+        return fixed(v, digits)
+    return neutralise(v)

@@ -1,0 +1,124 @@
+"""`xl-eval check`: validate filled workbooks like a linter."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from .common import FRAMEWORK_OPTION, UserError, load_framework
+
+SUMMARY = {
+    "zh": "共检查 {n} 个文件：错误 {e} 个，警告 {w} 个；无法检查的文件 {f} 个。",
+    "en": "checked {n} file(s): {e} error(s), {w} warning(s); {f} file(s) could not be checked.",
+}
+ANNOTATED = {"zh": "已写出带批注的副本：{path}", "en": "annotated copy written: {path}"}
+
+
+@click.command(short_help="检查填好的打分表：输入、公式、得分、文字说明是否前后一致。")
+@click.argument("files", nargs=-1, type=click.Path())
+@FRAMEWORK_OPTION
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text：每条问题一行“文件:工作表!单元格: 代码 [级别] 说明”，最后一行为汇总；"
+                   "json：问题记录列表（file、code、severity、sheet、cell、message、name）。")
+@click.option("--strict", is_flag=True, help="有警告（warning）也以退出码 1 结束。")
+@click.option("--annotate", "annotate_dir", type=click.Path(file_okay=False), default=None,
+              help="把每个检查过的文件复制到此目录，问题单元格标色并加批注；原文件不会被修改。")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="说明文字的语言。")
+@click.option("--list-codes", is_flag=True, help="列出全部问题代码及说明后退出。")
+@click.pass_context
+def check(ctx, files, framework_path, fmt, strict, annotate_dir, lang, list_codes):
+    """检查 FILES（由 `xl-eval template` 生成、填好的 .xlsx 打分表），逐条报告问题。
+
+    \b
+    检查内容：
+      XE1xx 文件与结构：能否打开（.xls、加密、损坏、压缩炸弹等）、是否 xl-eval 模板、框架和版本、工作表和名称
+      XE2xx 输入：必填项、文本写的数字（如“三千”“3592.06万元”“３５９２”）、负数、范围、选项、互相矛盾的数
+      XE3xx 公式：计算单元格被数值覆盖或被改动、显示错误值、评分参数被改动
+      XE4xx 得分：按本表输入重新计算，逐项核对得分、子项、得分率、小计、总分和等级（有缓存值时）
+      XE5xx 文字：扣分未写原因、文字中的比率/金额与数据不符、年份不是评价年度
+      XE6xx 项目明细：项目数、名称、金额、决算超预算
+
+    \b
+    退出码：0 没有错误（警告不影响，除非 --strict）；1 有错误；2 有文件无法检查或参数有误。
+
+    \b
+    示例：
+      xl-eval check samples/seed_filled.xlsx
+      xl-eval check 回收/*.xlsx --format json > 检查结果.json
+      xl-eval check 回收/*.xlsx --annotate 批注/
+      xl-eval check --list-codes
+    """
+    from ..findings import CODES, title
+
+    if list_codes:
+        for code, entry in CODES.items():
+            click.echo(f"{code} [{entry.severity}] {title(code, lang)}")
+        ctx.exit(0)
+    if not files:
+        raise UserError("请给出要检查的 .xlsx 文件（或用 --list-codes 列出问题代码）")
+    fw = load_framework(framework_path)
+    targets = _annotation_targets(files, annotate_dir) if annotate_dir else {}
+
+    from ..check import annotate, check_file
+
+    totals = {"fatal": 0, "error": 0, "warning": 0}
+    unchecked = 0
+    first = True
+    if fmt == "json":
+        click.echo("[", nl=False)
+    for path in files:
+        try:
+            result = check_file(path, fw, lang)
+        except Exception as exc:  # a bug, not a bad workbook: report it, check the other files
+            click.echo(f"{path}: 内部错误，未能检查：{type(exc).__name__}: {exc}（请报告此问题）", err=True)
+            unchecked += 1
+            continue
+        for f in result.findings:
+            totals[f.severity] += 1
+        unchecked += not result.checked
+        if fmt == "json":
+            for rec in result.records():
+                click.echo(("\n  " if first else ",\n  ") + json.dumps(rec, ensure_ascii=False), nl=False)
+                first = False
+        else:
+            for f in result.findings:
+                where = f":{f.where}" if f.where else ""
+                click.echo(f"{path}{where}: {f.code} [{f.severity}] {f.message}")
+        if path in targets and result.checked:
+            try:
+                annotate(path, result.findings, targets[path])
+            except Exception as exc:   # an annotated copy is a convenience: say so, keep going
+                click.echo(f"{path}: --annotate 失败：{exc}", err=True)
+                unchecked += 1
+            else:
+                click.echo(ANNOTATED[lang].format(path=targets[path]), err=True)
+    if fmt == "json":
+        click.echo("\n]" if not first else "]")
+    else:
+        click.echo(SUMMARY[lang].format(n=len(files), e=totals["error"], w=totals["warning"], f=unchecked))
+    if unchecked:
+        ctx.exit(2)
+    ctx.exit(1 if totals["error"] or (strict and totals["warning"]) else 0)
+
+
+def _annotation_targets(files, annotate_dir) -> dict[str, Path]:
+    """Output path of each file's annotated copy; never the input itself."""
+    from ..outfiles import NameAllocator
+    out_dir = Path(annotate_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UserError(f"--annotate：{out_dir} 不是目录")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    names = NameAllocator(".xlsx")
+    inputs = {Path(f).resolve() for f in files if Path(f).exists()}
+    targets = {}
+    for f in files:
+        dest = out_dir / names.allocate(Path(f).stem)
+        if dest.resolve() in inputs:
+            raise UserError(f"--annotate：{dest} 会覆盖输入文件；请换一个目录（不要用输入文件所在的目录）")
+        targets[f] = dest
+    return targets
+
+

@@ -1,0 +1,103 @@
+"""`xl-eval collect`: one summary workbook from the returned department workbooks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .common import FRAMEWORK_OPTION, UserError, load_framework
+
+
+@click.command(short_help="汇总各单位交回的打分表：重新计算得分，生成汇总表和分布图。")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path())
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="汇总工作簿（.xlsx）。")
+@click.option("--csv", "csv_path", type=click.Path(dir_okay=False), default=None,
+              help="另外写一份 CSV（UTF-8 带 BOM，Excel 可直接打开）。")
+@FRAMEWORK_OPTION
+@click.option("--force", is_flag=True, help="覆盖已存在的汇总文件。")
+@click.pass_context
+def collect(ctx, inputs, output, csv_path, framework_path, force):
+    """读取 INPUTS（打分表工作簿，或包含工作簿的文件夹，文件夹会逐级查找 .xlsx），通过定义名称读取每个工作簿的输入项，用计分引擎重新计算（不采信文件中缓存的计算结果和被改写的得分），写出一个汇总工作簿：
+
+    \b
+      汇总      每个单位一行：一级指标小计、总分、等级、校验问题数、状态、文件；
+                按总分从高到低排列（未完成的排在最后），带筛选；
+      等级分布  各等级的单位数和占比、总分分段统计，以及两个柱形图；
+      未能汇总  无法读取的文件及原因（没有则不生成此表）。
+
+    \b
+    评价判断项尚未填写的工作簿照样汇总，状态为“未完成”，不计等级。无法读取的文件会被报告，
+    其余文件照常汇总。--csv 写出的 CSV 中，以 = + - @ 开头的文字前加单引号，防止被当作公式执行。
+
+    \b
+    退出码：0 全部汇总；1 有文件无法读取或有输入值无法识别；2 无法运行（如没有找到工作簿、汇总文件已存在）。
+
+    \b
+    示例：
+      xl-eval collect out -o out/汇总.xlsx
+      xl-eval collect 交回/*.xlsx -o 汇总.xlsx --csv 汇总.csv
+    """
+    from .. import collect as col
+    from ..outfiles import FileExists, atomic_write
+
+    fw = load_framework(framework_path)
+    out = Path(output)
+    targets = [out] + ([Path(csv_path)] if csv_path else [])
+    if not force:
+        for t in targets:
+            if t.exists():
+                raise UserError(f"{t}：文件已存在（要覆盖请加 --force）")
+    for t in targets:
+        if t.parent and not t.parent.is_dir():
+            raise UserError(f"{t}：文件夹 {t.parent} 不存在")
+    paths, bad = col.find_workbooks(list(inputs), targets)
+    failed: list[tuple[str, str]] = list(bad)
+    depts = []
+    for path, shown in paths:
+        try:
+            d = col.read_department(fw, path, shown)
+        except col.CollectError as exc:
+            failed.append((shown, str(exc)))
+            continue
+        d.findings = col.count_findings(path, fw)
+        depts.append(d)
+    if not depts and not failed:
+        raise UserError("没有找到工作簿（.xlsx）：" + " ".join(inputs))
+    for shown, why in failed:
+        click.echo(f"{shown}：无法汇总：{why}", err=True)
+    for d in depts:
+        for p in d.problems:
+            click.echo(f"{d.shown}：{p}", err=True)
+    names: dict[str, str] = {}
+    for d in depts:
+        if d.name and d.name in names:
+            click.echo(f"{d.shown}：单位名称“{d.name}”与 {names[d.name]} 相同（两行都已汇总）", err=True)
+        elif d.name:
+            names[d.name] = d.shown
+
+    depts.sort(key=col.sort_key)
+    with_findings = any(d.findings is not None for d in depts)
+    try:
+        atomic_write(out, col.build_summary(fw, depts, failed, with_findings), overwrite=True)
+        if csv_path:
+            atomic_write(Path(csv_path), col.build_csv(fw, depts, with_findings), overwrite=True)
+    except (FileExists, OSError) as exc:
+        raise UserError(f"无法写入汇总文件（{getattr(exc, 'strerror', None) or exc}；"
+                        f"如果文件正在 Excel/WPS 中打开，请先关闭）") from None
+
+    finished = sum(d.evaluation.total is not None for d in depts)
+    grades = {}
+    for d in depts:
+        if d.evaluation.grade:
+            grades[d.evaluation.grade] = grades.get(d.evaluation.grade, 0) + 1
+    dist = "，".join(f"{g.name} {grades.get(g.name, 0)}" for g in fw.grades)
+    msg = (f"已汇总 {len(depts)} 个工作簿到 {out}"
+           + (f"（及 {csv_path}）" if csv_path else "")
+           + f"：完成 {finished} 个（{dist}），未完成 {len(depts) - finished} 个")
+    if failed:
+        msg += f"；无法汇总 {len(failed)} 个（见上方）"
+    click.echo(msg + "。")
+    bad_inputs = any(d.problems for d in depts)
+    ctx.exit(1 if failed or bad_inputs else 0)

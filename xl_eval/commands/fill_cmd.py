@@ -1,0 +1,184 @@
+"""`xl-eval fill`: one workbook per department from a table."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .common import FRAMEWORK_OPTION, UserError, load_framework
+
+LIST_LIMIT = 30
+
+
+@click.command(short_help="按单位表批量生成各单位的打分表工作簿。")
+@click.argument("departments", type=click.Path(dir_okay=False))
+@click.option("--projects", "projects_path", type=click.Path(dir_okay=False), default=None,
+              help="项目明细表（CSV/XLSX，每行一个项目：单位名称、项目名称、全年预算金额、决算金额、是否完成），"
+                   "各单位的项目写入其工作簿的“项目明细”表。")
+@click.option("-o", "--outdir", required=True, type=click.Path(file_okay=False),
+              help="输出文件夹（不存在时自动创建）。")
+@FRAMEWORK_OPTION
+@click.option("--force", is_flag=True, help="覆盖输出文件夹中已存在的同名工作簿（默认不覆盖，该单位记为未生成）。")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="并行进程数；结果与 --jobs 1 完全相同。")
+@click.option("--no-reasons", is_flag=True, help="不自动起草“扣分原因”（默认为得分低于权重的指标按评分规则起草）。")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, allow_dash=True), default=None,
+              help="另外把运行结果写成 JSON 文件；“-”表示输出到标准输出（此时文字摘要改为输出到标准错误）。")
+@click.pass_context
+def fill(ctx, departments, projects_path, outdir, framework_path, force, jobs, no_reasons, json_path):
+    """按 DEPARTMENTS（CSV 或 XLSX，每行一个单位）为每个单位生成一个打分表工作簿（.xlsx），写入 OUTDIR。工作簿即 `xl-eval template` 的模板：输入值通过定义名称写入“基础数据”表，项目写入“项目明细”表，公式保持不变，打开即自动计算。
+
+    \b
+    列名可以是输入项的中文标签或代码（见 `xl-eval framework show`），必须有“单位名称”列。
+    不认识的列会被报告（不写入工作簿）。数值按财务人员的写法读取：“1,234.56”“1234.56万元”、
+    全角数字、前后空格、以文本存储的数字；无法确定含义的值（如“三千”“3592元”）会被报告，不会被猜测。
+    \b
+    - 评价判断类输入项（是/否、公开情况、问题处数、酌情得分等）为空时保持空白，由评价人员填写；
+    - 财务数据、数量和单位名称、评价年度为空时报告为错误；计划/完成项目数为空时，按 --projects
+      的项目明细计数（工作簿自己统计“项目明细”表），不算错误；
+    - 文件名取自单位名称：去掉 Windows 不允许的字符（<>:"/\\|?* 等）、末尾的点和空格，避开 CON、
+      NUL、COM1 等保留名，过长时截断；不同单位名称得到相同文件名时依次加 _2、_3；
+    - 单位名称重复（忽略空格、引号和全半角）：只生成第一行，后面的行报告为重复、不生成；
+    - 已存在的文件不会被覆盖（除非 --force），该行记为未生成；每个文件先写入临时文件再改名，
+      中途出错或按 Ctrl-C 不会留下不完整的工作簿；
+    - 某行有问题时报告“文件:第N行 列“X”：原因（原值）”，其余各行照常生成；
+    - 得分低于权重的指标，按评分规则自动起草“扣分原因”（如“预算调整率16.50%，处于10%（不含）
+      至40%（含）档，得2分”），供评价人员核实修改；不需要时加 --no-reasons。
+
+    \b
+    退出码：0 全部生成；1 有行未生成（数据有误、重复、文件已存在）或项目表有误；2 无法运行。
+
+    \b
+    示例：
+      xl-eval fill samples/departments.csv --projects samples/projects.csv -o out/
+      xl-eval fill 各单位.xlsx --projects 项目.xlsx -o 打分表 --jobs 4 --json 结果.json
+    """
+    from .. import fill as fill_mod
+    from ..outfiles import new_run_id, remove_temp_files
+    from ..tables import TableError
+
+    fw = load_framework(framework_path)
+    out = Path(outdir)
+    if out.exists() and not out.is_dir():
+        raise UserError(f"{outdir}：已存在同名文件，不是文件夹")
+    if json_path and json_path != "-" and not Path(json_path).absolute().parent.is_dir():
+        raise UserError(f"{json_path}：所在的文件夹不存在")
+    # With --jobs N the workers start now: one builds the template while another reads the tables.
+    runner = fill_mod.Runner(fw, jobs)
+    run_id = new_run_id()
+    results = []
+    interrupted = False
+    plan = None
+    try:
+        try:
+            plan = runner.plan(departments, projects_path)
+        except (TableError, fill_mod.FillError) as exc:
+            raise UserError(str(exc)) from None
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UserError(f"{outdir}：无法创建输出文件夹（{exc.strerror or exc}）") from None
+        for m in plan.warnings + plan.errors:
+            click.echo(m.text(), err=True)
+        gen = runner.run(plan, out, overwrite=force, run_id=run_id, draft_reasons=not no_reasons)
+        try:
+            if sys.stderr.isatty() and len(plan.tasks) > 1:
+                with click.progressbar(gen, length=len(plan.tasks), label="生成工作簿", file=sys.stderr) as bar:
+                    for res in bar:
+                        results.append(res)
+            else:
+                results.extend(gen)
+        finally:
+            gen.close()
+    except KeyboardInterrupt:
+        interrupted = True
+        results.extend(runner.late)     # files that were finished after Ctrl-C
+        results.sort(key=lambda r: r.row)
+    finally:
+        runner.close()              # waits for files being written: each is complete or absent
+        if out.is_dir():
+            remove_temp_files(out, run_id)
+
+    if plan is None:                # interrupted while reading the tables
+        raise click.Abort()
+    text_out = sys.stderr if json_path == "-" else sys.stdout
+    for res in results:
+        for m in res.messages:
+            click.echo(m.text(), err=True)
+    summary = _summary(plan, results, out, interrupted)
+    click.echo(_summary_text(plan, results, out, summary, interrupted), file=text_out)
+    if json_path:
+        data = json.dumps(summary, ensure_ascii=False, indent=2)
+        if json_path == "-":
+            click.echo(data)
+        else:
+            from ..outfiles import atomic_write
+            try:
+                atomic_write(Path(json_path), (data + "\n").encode("utf-8"), overwrite=True)
+            except OSError as exc:
+                raise UserError(f"{json_path}：无法写入（{exc.strerror or exc}）") from None
+    if interrupted:
+        raise click.Abort()
+    ctx.exit(summary["exit_code"])
+
+
+def _summary(plan, results, out: Path, interrupted: bool) -> dict:
+    from ..fill import EXISTS, WRITTEN
+    written = [r for r in results if r.status == WRITTEN]
+    skipped = [r for r in results if r.status != WRITTEN]
+    bad = len(skipped) + len(plan.errors)
+    return {
+        "departments": plan.departments,
+        "projects": plan.projects_file,
+        "outdir": str(out),
+        "framework": {"id": plan.fw.id, "version": plan.fw.version, "hash": plan.fw.content_hash},
+        "rows": len(plan.tasks),
+        "written": len(written),
+        "skipped": len(skipped),
+        "existing": sum(r.status == EXISTS for r in skipped),
+        "not_done": len(plan.tasks) - len(results),
+        "interrupted": interrupted,
+        "findings": sum(len(r.messages) for r in skipped) + len(plan.errors),
+        "warnings": [m.as_json() for m in plan.warnings],
+        "errors": [m.as_json() for m in plan.errors],
+        "files": [{"row": r.row, "单位名称": r.name, "file": r.file_name, "path": str(out / r.file_name),
+                   "total": r.total, "grade": r.grade, "pending_inputs": r.pending} for r in written],
+        "skipped_rows": [{"row": r.row, "单位名称": r.name, "status": r.status,
+                          "problems": [m.as_json() for m in r.messages]} for r in skipped],
+        "exit_code": 2 if interrupted else (1 if bad else 0),
+    }
+
+
+def _summary_text(plan, results, out: Path, s: dict, interrupted: bool) -> str:
+    from ..xlround import fixed
+    lines = []
+    shown = s["files"][:LIST_LIMIT]
+    for f in shown:
+        if f["total"] is not None:
+            state = f"总分 {fixed(f['total'], plan.fw.precision.total)} {f['grade']}"
+        elif f["pending_inputs"]:
+            state = f"待评价人员填写 {f['pending_inputs']} 项"
+        else:
+            state = ""
+        lines.append(f"  第{f['row']}行  {f['file']}  {state}".rstrip())
+    if len(s["files"]) > LIST_LIMIT:
+        lines.append(f"  ……以及另外 {len(s['files']) - LIST_LIMIT} 个（完整清单可用 --json 输出）")
+    head = f"已生成 {s['written']} 个工作簿到 {out}"
+    if lines:
+        head += "："
+    parts = [head, *lines]
+    tail = f"共 {s['rows']} 行：生成 {s['written']} 个，未生成 {s['skipped']} 行"
+    if s["existing"]:
+        tail += f"（其中 {s['existing']} 个文件已存在、未覆盖，要覆盖请加 --force）"
+    tail += f"；发现问题 {s['findings']} 条"
+    if plan.warnings:
+        tail += f"，提示 {len(plan.warnings)} 条"
+    tail += "（逐条见上方）。" if s["findings"] or plan.warnings else "。"
+    parts.append(tail)
+    if interrupted:
+        parts.append(f"已中止：还有 {s['not_done']} 行没有处理。已生成的文件都是完整的；"
+                     f"再次运行时已存在的文件不会被覆盖（除非加 --force）。")
+    return "\n".join(parts)

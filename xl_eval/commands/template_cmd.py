@@ -1,0 +1,93 @@
+"""`xl-eval template`: generate the Excel workbook template from a framework."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .common import FRAMEWORK_OPTION, UserError, load_framework
+
+DEFAULT_OUTPUT = "部门整体支出绩效评价打分表.xlsx"
+DEFAULT_OUTPUT_UDF = "部门整体支出绩效评价打分表（XE函数版）.xlsx"
+
+
+@click.command(short_help="由指标体系生成可自动计算的 Excel 打分表模板。")
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), default=None,
+              help=f"输出文件（.xlsx）；默认为当前文件夹下的“{DEFAULT_OUTPUT}”"
+                   f"（加 --udf 时为“{DEFAULT_OUTPUT_UDF}”）。")
+@FRAMEWORK_OPTION
+@click.option("--udf", is_flag=True,
+              help="生成 XE 函数版：得分单元格调用 xl-eval 的 xlwings 函数（XE_SCORE 等），"
+                   "需 Windows 版 Excel 和 xlwings 加载项；另存为 .xlsm 并 Import Functions 后计算。")
+@click.option("--force", is_flag=True, help="输出文件已存在时覆盖它。")
+@click.pass_context
+def template(ctx, output, framework_path, udf, force):
+    """按指标体系框架生成 Excel 打分表模板（.xlsx）。
+
+    \b
+    模板与附件1的打分表一致（一级/二级/三级指标、权重、指标解释、评分标准、
+    得分、得分率、完成情况、扣分原因、合计、评价等级、备注说明），另有
+    填表说明、基础数据、项目明细、汇总（表3）和评分参数工作表。
+    原生模板的全部得分用 Excel 自带函数计算，在 Excel、WPS 和 LibreOffice 中
+    无需安装任何插件即可自动计算；工作表已保护（无密码），只有黄色单元格可以填写。
+
+    \b
+    加 --udf 生成 XE 函数版：工作表、填写单元格和名称相同，但比率、三级指标
+    得分、四舍五入和评价等级调用 xl-eval 计分引擎的 xlwings 函数（XE_RATE、
+    XE_SCORE、XE_ROUND、XE_GRADE），另有 xlwings.conf 工作表（UDF Modules =
+    xl_eval.udfs）。需要 Windows 桌面版 Excel 和 xlwings 加载项：在 Excel 中
+    另存为 .xlsm，勾选 VBA 引用 xlwings，点击 Import Functions 后自动计算；
+    WPS 和 LibreOffice 中请用原生模板。
+
+    \b
+    输出文件已存在时不会覆盖，除非加 --force。框架文件有错误（见
+    `xl-eval framework lint`）时不生成模板，退出码为 1。
+
+    \b
+    示例：
+      xl-eval template
+      xl-eval template -o 中山路街道打分表.xlsx
+      xl-eval template --framework 我的指标体系.yaml -o 模板.xlsx --force
+      xl-eval template --udf -o XE函数版.xlsx
+    """
+    from ..layout import LayoutError
+    from ..lint import lint
+    from ..template import write_template
+
+    out = Path(output) if output else Path(DEFAULT_OUTPUT_UDF if udf else DEFAULT_OUTPUT)
+    if out.suffix.lower() != ".xlsx":
+        raise UserError(f"输出文件应以 .xlsx 结尾：{out}")
+    if out.is_dir():
+        raise UserError(f"输出路径是一个文件夹：{out}")
+    if not out.parent.is_dir() and str(out.parent):
+        raise UserError(f"输出文件夹不存在：{out.parent}")
+    if out.exists() and not force:
+        raise UserError(f"文件已存在：{out}（如要覆盖，请加 --force）")
+
+    fw = load_framework(framework_path)
+    where = framework_path or "内置框架"
+    problems = lint(fw)
+    for p in problems:
+        click.echo(f"{where}: {p.key}: {p.code} [{p.severity}] {p.message}", err=True)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        click.echo(f"错误：框架有 {len(errors)} 个错误，未生成模板（请先用 xl-eval framework lint 检查并修改）。", err=True)
+        ctx.exit(1)
+    try:
+        write_template(fw, out, overwrite=force, formulas="udf" if udf else "native")
+    except LayoutError as exc:
+        raise UserError(f"无法按此框架生成模板：{exc}") from None
+    except FileExistsError:
+        raise UserError(f"文件已存在：{out}（如要覆盖，请加 --force）") from None
+    except OSError as exc:
+        raise UserError(f"无法写入 {out}：{exc.strerror or exc}") from None
+    variant = "XE 函数版，" if udf else ""
+    click.echo(f"已生成：{out}（{variant}{fw.title}，框架 {fw.id} 版本 {fw.version}，指纹 {fw.content_hash}）")
+    if udf:
+        from ..layout import is_shipped
+        click.echo("XE 函数版需要 Windows 桌面版 Excel 和 xlwings 加载项：在 Excel 中另存为 .xlsm，"
+                   "VBA 编辑器“工具 › 引用”勾选 xlwings，再点 xlwings 选项卡的 Import Functions（见 README）。")
+        if not is_shipped(fw):
+            click.echo(f"XE 函数将按框架文件 {Path(fw.path).resolve()} 计分；在其他电脑上使用时请修改隐藏工作表 "
+                       "xl_eval 中的 framework_path。")

@@ -1,0 +1,675 @@
+"""`xl-eval fill`: one workbook per department from a table (no click here).
+
+Flow
+    1. ``plan``: read the departments table (and the project list) with the
+       shared readers, match columns to inputs, pick each row's file name.
+       Only what needs the whole table happens here: the 单位名称 column,
+       duplicate names, file names, table-level warnings.
+    2. ``check_task``: parse one row's values, decide whether it can be
+       written, score it with the engine (for the run summary and the
+       drafted 扣分原因).
+    3. ``write_many``: render each workbook from the template compiled once
+       per process (xlsxio.WorkbookPatcher: only the changed sheet parts are
+       re-rendered) and write it atomically (outfiles.atomic_write) in a
+       writing thread, so rendering and disk flushes overlap.
+    ``Runner`` runs 2 and 3 in this process or in worker processes; the
+    caller (commands/fill_cmd.py) prints messages and the summary.
+
+Decisions (documented for users in `xl-eval fill --help` and the README):
+
+* A blank evaluator judgement (input group ``judgement``) stays blank in the
+  workbook for the evaluator; a blank required figure, count or identity
+  (单位名称, 评价年度) is an error.  Planned/completed project counts left
+  blank are fine when the project list has the department's projects (the
+  workbook counts its own 项目明细; nothing is written into the count cell).
+* A blank cell leaves the template's cell as it is (blank).  Values are
+  written as parsed ("1,234.56万元" -> 1234.56; "是 " -> 是).
+* Duplicate 单位名称 (compared ignoring spaces, quotes and full/half width):
+  the first row is written, every later row with the same name is rejected
+  (``单位名称与第N行重复``).  Different names that give the same file name
+  after sanitising (``A/B`` and ``A_B``, or names that differ only in case)
+  get ``_2``, ``_3`` ... in row order.  File names are decided from the
+  table alone, so a row that fails does not change the others' names.
+* An existing file is never replaced unless ``overwrite``; such a row is
+  reported as skipped (exit code 1).
+* A department whose project-list rows are unreadable, or that has more
+  projects than the 项目明细 sheet holds, is not written.
+* For every leaf scored below its weight, the engine's explanation of the
+  score is written as a draft 扣分原因 for the evaluator to review
+  (``draft_reasons``; `--no-reasons` turns it off).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+from .framework import Framework
+from .inputs import InputProblem, map_columns, parse_inputs
+from .values import normalise_label
+
+NAME_CODE = "unit_name"
+PROJECT_NAMES = ("projects_name", "projects_budget", "projects_final", "projects_done")
+JUDGEMENT = "judgement"
+
+WRITTEN, FAILED, EXISTS = "written", "failed", "exists"
+
+
+class FillError(Exception):
+    """The run cannot start (unusable table, missing 单位名称 column ...)."""
+
+
+@dataclass(frozen=True)
+class Message:
+    """One problem, located in a file: ``file:第N行 列“X”：reason``."""
+    file: str
+    row: int | None
+    column: str | None
+    raw: Any
+    reason: str
+
+    def text(self) -> str:
+        if self.row is None:                       # about the file or a column as a whole
+            column = f"列“{self.column}”" if self.column else ""
+            return f"{self.file}：{column}{self.reason}"
+        where = f"{self.file}:第{self.row}行"
+        if self.column:
+            where += f" 列“{self.column}”"
+        return f"{where}：{self.reason}"
+
+    def as_json(self) -> dict:
+        raw = self.raw
+        if raw is not None and not isinstance(raw, (str, int, float, bool)):
+            raw = str(raw)
+        return {"file": self.file, "row": self.row, "column": self.column, "value": raw,
+                "reason": self.reason, "message": self.text()}
+
+
+@dataclass
+class Task:
+    """One department row, everything a worker needs (picklable)."""
+    row: int
+    name: str | None
+    file_name: str | None
+    raw: dict[str, Any]                    # input code -> raw cell value
+    projects: list | None = None           # projects.Project, in list order
+    early: list[Message] = field(default_factory=list)   # problems found while planning
+    duplicate: bool = False                # a later row with an earlier row's 单位名称
+
+
+@dataclass
+class Result:
+    row: int
+    name: str | None
+    file_name: str | None
+    status: str
+    messages: list[Message]
+    total: float | None = None
+    grade: str | None = None
+    pending: int = 0                       # judgement inputs left for the evaluator
+
+
+@dataclass
+class Plan:
+    fw: Framework
+    departments: str                       # the table's path as given (for messages)
+    projects_file: str | None
+    columns: dict[str, str]                # input code -> header in the table
+    tasks: list[Task]
+    warnings: list[Message]                # table-level: unknown columns, project list ...
+    errors: list[Message]                  # problems not tied to a department row (exit 1)
+
+
+# ------------------------------------------------------------------ planning
+
+def plan(fw: Framework, departments: str | Path, projects: str | Path | None = None) -> Plan:
+    """Read the tables and prepare one task per department row.
+
+    Raises FillError (or tables.TableError) when nothing can be done.
+    """
+    from .tables import read_table
+
+    dep_label = str(departments)
+    table = read_table(departments)
+    cmap = map_columns(fw, table.columns)
+    columns = {code: col for col, code in cmap.codes.items()}
+    warnings: list[Message] = []
+    errors: list[Message] = []
+    if NAME_CODE not in columns:
+        raise FillError(f"{dep_label}：缺少“{fw.inputs[NAME_CODE].label}”列"
+                        f"（现有列：{'、'.join(table.columns) or '无'}）")
+    if not table.rows:
+        raise FillError(f"{dep_label}：只有表头，没有数据行")
+    for col in cmap.unknown:
+        warnings.append(Message(dep_label, None, col, None,
+                                "不是框架中的输入项，此列未写入工作簿（输入项的名称见 xl-eval framework show）"))
+    for col, code in cmap.duplicates:
+        warnings.append(Message(dep_label, None, col, None,
+                                f"与列“{columns[code]}”对应同一输入项（{fw.inputs[code].label}），"
+                                f"此列未写入工作簿，使用“{columns[code]}”列的值"))
+    derived = set(fw.project_list.values()) if projects else set()
+    absent = [inp.label for code, inp in fw.inputs.items()
+              if code not in columns and inp.required and inp.default is None
+              and inp.group != JUDGEMENT and code not in derived]
+    if absent:
+        raise FillError(f"{dep_label}：缺少必填列：{'、'.join(f'“{a}”' for a in absent)}"
+                        f"（列名可用中文标签或代码，见 xl-eval framework show）")
+
+    by_unit: dict[str, list] = {}
+    bad_units: dict[str, list[int]] = {}
+    proj_label = str(projects) if projects else None
+    if projects:
+        plist, bad_rows = _read_projects(projects)
+        for p in plist.problems:
+            errors.append(Message(proj_label, p.row, p.column, p.raw, p.message))
+        for col in plist.unknown_columns:
+            warnings.append(Message(proj_label, None, col, None, "不是项目明细的列，已忽略"))
+        by_unit = {normalise_label(u): ps for u, ps in plist.by_unit.items()}
+        for unit, rows in bad_rows.items():
+            bad_units.setdefault(normalise_label(unit), []).extend(rows)
+
+    names_seen: dict[str, int] = {}
+    tasks: list[Task] = []
+    name_col = columns[NAME_CODE]
+    for r in table.rows:
+        raw = {code: r.values.get(col) for code, col in columns.items()}
+        raw_name = raw.get(NAME_CODE)
+        name = str(raw_name).strip() if raw_name is not None else ""
+        task = Task(r.number, name or None, None, raw)
+        if name:
+            key = normalise_label(name)
+            task.projects = by_unit.get(key)
+            if key in names_seen:
+                task.duplicate = True
+                task.early.append(Message(dep_label, r.number, name_col, raw_name,
+                                          f"单位名称与第{names_seen[key]}行重复，本行未生成"
+                                          f"（同一单位只生成一个工作簿）"))
+            else:
+                names_seen[key] = r.number
+                for prow in bad_units.get(key, []):
+                    task.early.append(Message(dep_label, r.number, name_col, None,
+                                              f"项目明细表第{prow}行有误（见上），本单位未生成"))
+        tasks.append(task)
+    allocate_names(tasks)
+    unused = sorted(set(by_unit) - set(names_seen))
+    if unused:
+        shown = {normalise_label(u): u for u in plist.by_unit}
+        n = sum(len(by_unit[u]) for u in unused)
+        sample = "、".join(f"“{shown.get(u, u)}”" for u in unused[:5])
+        more = f"等 {len(unused)} 个单位" if len(unused) > 5 else ""
+        warnings.append(Message(proj_label, None, None, None,
+                                f"单位{sample}{more}不在单位表中，其 {n} 个项目未使用"))
+    return Plan(fw, dep_label, proj_label, columns, tasks, warnings, errors)
+
+
+def _read_projects(path):
+    """The project list and, per unit, the rows that could not be read."""
+    from .projects import read_projects
+    from .tables import read_table
+    plist = read_projects(path)
+    bad: dict[str, list[int]] = {}
+    if plist.problems:
+        table = read_table(path)
+        unit_col = next((c for c in table.columns if normalise_label(c) == normalise_label("单位名称")), None)
+        rows = {r.number: r.values for r in table.rows}
+        for p in plist.problems:
+            unit = rows.get(p.row, {}).get(unit_col) if unit_col else None
+            if unit is not None and str(unit).strip():
+                bad.setdefault(str(unit).strip(), []).append(p.row)
+    return plist, bad
+
+
+def allocate_names(tasks: list[Task]) -> None:
+    """File names in row order for the rows that have a (first) 单位名称."""
+    from .outfiles import NameAllocator
+    alloc = NameAllocator(".xlsx")
+    for task in tasks:
+        if task.name and not task.duplicate:
+            task.file_name = alloc.allocate(task.name)
+
+
+# ------------------------------------------------------------------ checking
+
+@dataclass(frozen=True)
+class Context:
+    """What checking a row needs besides the framework (small, picklable)."""
+    departments: str                       # the table's path as given (for messages)
+    columns: dict[str, str]                # input code -> header in the table
+    draft_reasons: bool = True             # write the engine's explanation as 扣分原因
+
+
+@dataclass
+class Checked:
+    """A row after checking: its typed values, or why it cannot be written."""
+    values: dict[str, Any] | None
+    messages: list[Message]
+    pending: int = 0
+    total: float | None = None
+    grade: str | None = None
+    reasons: dict[str, str] = field(default_factory=dict)   # leaf code -> drafted 扣分原因
+
+
+def check_task(fw: Framework, ctx: Context, task: Task) -> Checked:
+    """Parse and check one department row; score it if it can be written."""
+    from .engine import evaluate
+    from .projects import with_project_counts
+    values, problems = parse_inputs(fw, task.raw)
+    merged = with_project_counts(fw, values, task.projects)
+    kept: list[InputProblem] = []
+    pending = 0
+    for p in problems:
+        if p.missing and fw.inputs[p.code].group == JUDGEMENT:
+            pending += 1        # left blank for the evaluator
+            continue
+        if p.missing and merged.get(p.code) is not None:
+            continue            # a count the project list supplies
+        kept.append(p)
+    messages = list(task.early)
+    for p in kept:
+        column = ctx.columns.get(p.code) or fw.inputs[p.code].label
+        messages.append(Message(ctx.departments, task.row, column, p.raw, p.detail()))
+    if not messages and not task.file_name:
+        messages.append(Message(ctx.departments, task.row, ctx.columns.get(NAME_CODE), None, "没有单位名称"))
+    if messages:
+        return Checked(None, messages, pending)
+    ev = evaluate(fw, merged)
+    reasons = {}
+    if ctx.draft_reasons:
+        for leaf in fw.leaves:
+            text = draft_reason(leaf, ev.leaves[leaf.code])
+            if text:
+                reasons[leaf.code] = text
+    return Checked(values, [], pending, ev.total, ev.grade, reasons)
+
+
+_DEDUCTION = re.compile(r"扣(?:除|减)?\s*[0-9]+(?:\.[0-9]+)?\s*分")
+
+
+def draft_reason(leaf, result) -> str | None:
+    """A draft 扣分原因 from the engine's explanation, or None at full points.
+
+    Every part that lost points says how many ("…，扣0.5分") unless its
+    explanation already does, so the deductions quoted add up to weight −
+    score, the way evaluators write them and `check` (XE505) reads them.
+    """
+    from .xlround import plain, xl_round
+    if result.score is None or result.score >= leaf.weight - 1e-9:
+        return None
+    veto = next((r for part, r in zip(leaf.parts, result.parts)
+                 if part.rule.kind == "veto" and r.triggered), None)
+    if veto is not None:
+        return f"{veto.explanation}，一票否决，扣{plain(leaf.weight)}分"
+    texts = []
+    for part in result.parts:
+        if part.score is None or part.triggered:
+            continue
+        lost = xl_round(part.max - part.score, 2)
+        if lost <= 0:
+            continue
+        text = part.explanation
+        if not any("每" not in _clause_before(text, m.start()) for m in _DEDUCTION.finditer(text)):
+            text += f"，扣{plain(lost)}分"
+        texts.append(f"{part.name}：{text}" if leaf.composite else text)
+    return "；".join(texts) or result.explanation
+
+
+def _clause_before(text: str, end: int) -> str:
+    start = max(text.rfind(ch, 0, end) for ch in "，。；;,") + 1
+    return text[start:end]
+
+
+# ------------------------------------------------------------------ writing
+
+@dataclass
+class Writer:
+    """The compiled template and where to write; built once per process."""
+    fw: Framework
+    patcher: Any                                   # xlsxio.WorkbookPatcher
+    input_cells: dict[str, tuple[str, tuple[int, int]]]
+    project_cells: dict[str, list[tuple[str, tuple[int, int]]]]
+    reason_cells: dict[str, tuple[str, tuple[int, int]]]     # leaf code -> 扣分原因 cell
+    outdir: Path
+    overwrite: bool
+    run_id: str
+    fsync: bool = True
+    publisher: Any = None                          # outfiles.Publisher (a writing thread)
+
+    def __post_init__(self) -> None:
+        if self.publisher is None:
+            from .outfiles import Publisher
+            self.publisher = Publisher()
+
+    @property
+    def capacity(self) -> int:
+        return len(self.project_cells["projects_name"])
+
+
+def template_bytes(fw: Framework) -> bytes:
+    """The workbook template for *fw*, generated once per run."""
+    from .template import build_workbook, workbook_bytes
+    return workbook_bytes(build_workbook(fw))   # fixed timestamps: same bytes every run
+
+
+def make_writer(fw: Framework, template: bytes, outdir: Path, *, overwrite: bool, run_id: str,
+                fsync: bool = True) -> Writer:
+    """Compile *template* for writing the inputs and the project list by defined name."""
+    import zipfile
+
+    from .xlsxio import WorkbookPatcher, read_package
+    with zipfile.ZipFile(io.BytesIO(template)) as zf:
+        pkg = read_package(zf)
+    inputs: dict[str, tuple[str, tuple[int, int]]] = {}
+    for code in fw.inputs:
+        area = pkg.area(code)
+        if area is None or not area.is_cell:
+            raise RuntimeError(f"template has no single-cell defined name {code!r}")
+        inputs[code] = (area.sheet, area.first)
+    projects: dict[str, list] = {}
+    for name in PROJECT_NAMES:
+        area = pkg.area(name)
+        if area is None or area.first[1] != area.last[1]:
+            raise RuntimeError(f"template has no one-column range {name!r}")
+        projects[name] = [(area.sheet, c) for c in area.cells()]
+    if len({len(v) for v in projects.values()}) != 1:
+        raise RuntimeError("project list ranges differ in length")
+    reasons = {}
+    for leaf in fw.leaves:
+        area = pkg.area(f"reason_{leaf.code}")
+        if area is not None and area.is_cell:
+            reasons[leaf.code] = (area.sheet, area.first)
+    targets = list(inputs.values()) + [t for v in projects.values() for t in v] + list(reasons.values())
+    patcher = WorkbookPatcher(template, targets)
+    return Writer(fw, patcher, inputs, projects, reasons, Path(outdir), overwrite, run_id, fsync)
+
+
+def cell_values(w: Writer, values: dict[str, Any], projects: list | None,
+                reasons: dict[str, str] | None = None) -> dict:
+    """(sheet, coord) -> value for every cell to write (blank inputs: none)."""
+    fw = w.fw
+    out: dict = {}
+    for code, text in (reasons or {}).items():
+        if code in w.reason_cells:
+            out[w.reason_cells[code]] = text
+    for code, v in values.items():
+        if v is None or code not in w.input_cells:
+            continue
+        kind = fw.inputs[code].kind
+        if kind in ("count", "year") and isinstance(v, float) and v.is_integer():
+            v = int(v)
+        out[w.input_cells[code]] = v
+    for i, p in enumerate(projects or []):
+        for name, v in (("projects_name", p.name), ("projects_budget", p.budget),
+                        ("projects_final", p.final), ("projects_done", p.done)):
+            if v is not None:
+                out[w.project_cells[name][i]] = v
+    return out
+
+
+def write_many(w: Writer, ctx: Context, items: list[tuple[Task, Checked]], done: list[Result]) -> list[Result]:
+    """Write the workbooks of checked rows; append each Result to *done* in order.
+
+    Rendering happens here; each file is handed to the writer's publishing
+    thread (outfiles.Publisher), which writes, flushes and names it while
+    the next one is rendered.  Whatever happens, every file handed over is
+    complete under its name or absent: on an exception (Ctrl-C) the files
+    already handed over are finished first and their results appended to
+    *done* before the exception goes on.
+    """
+    from .outfiles import FileExists
+    pending: list[tuple[Task, Checked, Any]] = []
+
+    def failed(task, checked, status: str, reason: str, column: str | None = None) -> Result:
+        msg = Message(ctx.departments, task.row, column, None, reason)
+        return Result(task.row, task.name, task.file_name, status, [msg], pending=checked.pending)
+
+    def outcome(task: Task, checked: Checked, fut) -> Result:
+        if not hasattr(fut, "result"):
+            return fut                                   # decided without writing
+        try:
+            fut.result()
+        except FileExists:
+            return failed(task, checked, EXISTS, f"文件 {task.file_name} 已存在，未覆盖（要覆盖请加 --force）")
+        except OSError as exc:
+            return failed(task, checked, FAILED, f"无法写入 {task.file_name}（{exc.strerror or exc}；"
+                                                 f"如果文件正在 Excel/WPS 中打开，请先关闭）")
+        return Result(task.row, task.name, task.file_name, WRITTEN, [], checked.total, checked.grade,
+                      checked.pending)
+
+    try:
+        for task, checked in items:
+            if checked.values is None:
+                res = Result(task.row, task.name, task.file_name, FAILED, checked.messages, pending=checked.pending)
+            elif task.projects and len(task.projects) > w.capacity:
+                res = failed(task, checked, FAILED, f"项目明细有 {len(task.projects)} 个项目，超过工作簿“项目明细”表的"
+                                                    f"容量 {w.capacity} 行，本单位未生成", ctx.columns.get(NAME_CODE))
+            else:
+                data = w.patcher.render(cell_values(w, checked.values, task.projects, checked.reasons))
+                res = w.publisher.submit(w.outdir / task.file_name, data, overwrite=w.overwrite, run_id=w.run_id,
+                                         fsync=w.fsync)
+            pending.append((task, checked, res))
+        for task, checked, fut in pending:
+            done.append(outcome(task, checked, fut))
+    except BaseException:
+        from concurrent.futures import wait
+        wait([f for _, _, f in pending if hasattr(f, "result")])
+        for task, checked, fut in pending[len(done):]:
+            if hasattr(fut, "result") and fut.exception() is not None \
+                    and not isinstance(fut.exception(), OSError):
+                continue                                   # interrupted: that file is absent
+            done.append(outcome(task, checked, fut))
+        raise
+    return done
+
+
+def fill_many(w: Writer, ctx: Context, tasks: list[Task], done: list[Result]) -> list[Result]:
+    """Check department rows and write the workbooks of those that are fine."""
+    return write_many(w, ctx, [(t, check_task(w.fw, ctx, t)) for t in tasks], done)
+
+
+# ------------------------------------------------------------------ running
+
+_FW: Framework | None = None
+_WRITERS: dict = {}
+IN_PROCESS_BATCH = 16        # rows checked and rendered ahead of the file being written
+
+
+def _init_worker(fw_bytes: bytes) -> None:
+    import pickle
+    import signal
+    global _FW
+    # Ctrl-C is handled by the parent: it stops handing out work and waits for
+    # the files being written, so each is either complete or absent.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _FW = pickle.loads(fw_bytes)
+
+
+def _template_job() -> bytes:
+    return template_bytes(_FW)
+
+
+def _plan_job(departments, projects) -> Plan:
+    return plan(_FW, departments, projects)
+
+
+def _check_chunk(ctx: Context, tasks: list[Task]) -> list[Checked]:
+    return [check_task(_FW, ctx, t) for t in tasks]
+
+
+def _writer(key: tuple, template: bytes) -> Writer:
+    w = _WRITERS.get(key)
+    if w is None:
+        _, outdir, overwrite, run_id, fsync = key
+        w = _WRITERS[key] = make_writer(_FW, template, outdir, overwrite=overwrite, run_id=run_id, fsync=fsync)
+    return w
+
+
+def _write_chunk(key: tuple, template: bytes, ctx: Context, items: list[tuple[Task, Checked]]) -> list[Result]:
+    return write_many(_writer(key, template), ctx, items, [])
+
+
+def _fill_chunk(key: tuple, template: bytes, ctx: Context, tasks: list[Task]) -> list[Result]:
+    return fill_many(_writer(key, template), ctx, tasks, [])
+
+
+class Runner:
+    """Runs a fill, in this process (jobs=1) or in worker processes.
+
+    With workers, the pool starts at once: one worker builds the template
+    while another reads the tables (``plan``); rows are then checked and
+    scored in chunks, and written as soon as the template is there.  Results come back in table order and the files are the same,
+    byte for byte, whatever the number of jobs.
+    """
+
+    def __init__(self, fw: Framework, jobs: int = 1):
+        self.fw = fw
+        self.jobs = max(1, jobs)
+        self._ex = None
+        self._template: bytes | None = None
+        self._template_future = None
+        self.late: list[Result] = []     # results of work that finished after an interrupt
+        if self.jobs > 1:
+            import pickle
+            from concurrent.futures import ProcessPoolExecutor
+            self._ex = ProcessPoolExecutor(max_workers=self.jobs, initializer=_init_worker,
+                                           initargs=(pickle.dumps(fw),))
+            self._template_future = self._ex.submit(_template_job)
+
+    def __enter__(self) -> "Runner":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop handing out work and wait for the files being written right now."""
+        if self._ex is not None:
+            self._ex.shutdown(wait=True, cancel_futures=True)
+            self._ex = None
+
+    def plan(self, departments: str | Path, projects: str | Path | None = None) -> Plan:
+        """Read the tables: in a worker (while another builds the template), or here."""
+        if self._ex is None:
+            return plan(self.fw, departments, projects)
+        return self._ex.submit(_plan_job, departments, projects).result()
+
+    def template(self) -> bytes:
+        if self._template is None:
+            if self._template_future is not None:
+                self._template = self._template_future.result()
+            else:
+                self._template = template_bytes(self.fw)
+        return self._template
+
+    def run(self, p: Plan, outdir: Path, *, overwrite: bool, run_id: str, progress=None,
+            fsync: bool = True, draft_reasons: bool = True) -> Iterator[Result]:
+        """Yield one Result per task, in table order; ``progress(n)`` after each."""
+        ctx = Context(p.departments, p.columns, draft_reasons)
+        if self._ex is None:
+            w = make_writer(self.fw, self.template(), Path(outdir), overwrite=overwrite, run_id=run_id, fsync=fsync)
+            try:
+                for start in range(0, len(p.tasks), IN_PROCESS_BATCH):
+                    done: list[Result] = []
+                    try:
+                        fill_many(w, ctx, p.tasks[start:start + IN_PROCESS_BATCH], done)
+                    except BaseException:
+                        self.late = done
+                        raise
+                    for res in done:
+                        if progress:
+                            progress(1)
+                        yield res
+            finally:
+                w.publisher.close()
+            return
+        try:
+            yield from self._run_parallel(p, ctx, (self.fw.content_hash, Path(outdir), overwrite, run_id, fsync),
+                                          progress)
+        except BaseException:
+            self.close()
+            raise
+
+    def _run_parallel(self, p: Plan, ctx: Context, key: tuple, progress) -> Iterator[Result]:
+        """Keep every worker busy with a few chunks in flight: rows are only
+        checked while the template is being built, then checked and written in
+        one go; results are yielded in table order."""
+        from concurrent.futures import FIRST_COMPLETED, wait
+        tasks = p.tasks
+        n = len(tasks)
+        size = max(1, min(32, n // (self.jobs * 8)))
+        in_flight = self.jobs + 1
+        checked: list[Checked | None] = [None] * n
+        results: list[Result | None] = [None] * n
+        futures: dict = {}
+        if self._template is None:
+            futures[self._template_future] = ("template", [])
+        todo = 0                         # next row not yet handed out
+        waiting: list[int] = []          # checked rows waiting for the template
+        nxt = 0
+
+        def feed() -> None:
+            nonlocal todo, waiting
+            busy = sum(1 for kind, _ in futures.values() if kind != "template")
+            while busy < in_flight and (todo < n or (waiting and self._template is not None)):
+                if self._template is not None and waiting:
+                    part, waiting = waiting[:size], waiting[size:]
+                    fut = self._ex.submit(_write_chunk, key, self._template, ctx,
+                                          [(tasks[i], checked[i]) for i in part])
+                    futures[fut] = ("write", part)
+                else:
+                    part = list(range(todo, min(n, todo + size)))
+                    todo = part[-1] + 1
+                    batch = [tasks[i] for i in part]
+                    if self._template is None:
+                        futures[self._ex.submit(_check_chunk, ctx, batch)] = ("check", part)
+                    else:
+                        futures[self._ex.submit(_fill_chunk, key, self._template, ctx, batch)] = ("write", part)
+                busy += 1
+
+        feed()
+        try:
+            while futures:
+                done, _ = wait(list(futures), return_when=FIRST_COMPLETED)
+                for fut in done:
+                    kind, idx = futures.pop(fut)
+                    if kind == "template":
+                        self._template = fut.result()
+                    elif kind == "check":
+                        for i, c in zip(idx, fut.result()):
+                            checked[i] = c
+                            if c.values is None:       # nothing to write
+                                results[i] = Result(tasks[i].row, tasks[i].name, tasks[i].file_name, FAILED,
+                                                    c.messages, pending=c.pending)
+                            else:
+                                waiting.append(i)
+                    else:
+                        for i, r in zip(idx, fut.result()):
+                            results[i] = r
+                feed()
+                while nxt < n and results[nxt] is not None:
+                    if progress:
+                        progress(1)
+                    yield results[nxt]
+                    nxt += 1
+        except BaseException:
+            # Stop handing out work, let the chunks being written finish (their
+            # files are complete), and keep their results for the summary.
+            for fut in futures:
+                fut.cancel()
+            wait([f for f in futures if not f.cancelled()])
+            for fut, (kind, idx) in futures.items():
+                if kind == "write" and not fut.cancelled() and fut.exception() is None:
+                    for i, r in zip(idx, fut.result()):
+                        results[i] = r
+            self.late = [r for r in results[nxt:] if r is not None]
+            raise
+
+
+def run(p: Plan, outdir: Path, *, overwrite: bool, jobs: int = 1, run_id: str, progress=None,
+        fsync: bool = True, draft_reasons: bool = True) -> Iterator[Result]:
+    """Convenience: a Runner for one plan (no overlap of template and reading)."""
+    with Runner(p.fw, jobs) as runner:
+        yield from runner.run(p, outdir, overwrite=overwrite, run_id=run_id, progress=progress, fsync=fsync,
+                              draft_reasons=draft_reasons)

@@ -1,0 +1,256 @@
+"""What `xl-eval check` reports: the Finding record and the one catalogue of codes.
+
+A finding is an immutable record (code, severity, sheet, cell, message, name).
+It compares equal on (code, sheet, cell) only, so tests assert *what* was
+found and *where*, and rewording a message never breaks a test.
+
+Every code lives in CODES below, grouped by hundreds:
+
+    XE1xx  the file: cannot be opened, not an xl-eval workbook, wrong
+           framework, sheets or defined names missing
+    XE2xx  inputs: blank, text instead of a number, negative, out of range,
+           not an option, impossible combinations
+    XE3xx  formulas: a computed cell typed over, altered or showing an error
+    XE4xx  scores: shown values that differ from the engine's
+    XE5xx  narrative: 完成情况 / 扣分原因 texts against the numbers
+    XE6xx  the 项目明细 list against itself and the inputs
+
+Severities: ``error`` (the table is wrong), ``warning`` (worth a look; a
+human decides) and ``fatal`` (the file could not be checked at all: exit
+code 2).  Each code has a Chinese and an English title and message template
+with named fields; `xl-eval check --list-codes` and the docs print this
+catalogue, and a test proves every code is produced by some mutation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, NamedTuple
+
+SEVERITIES = ("fatal", "error", "warning")
+LANGS = ("zh", "en")
+
+
+class Code(NamedTuple):
+    severity: str
+    title_zh: str
+    title_en: str
+    zh: str          # message template, str.format fields
+    en: str
+
+
+CODES: dict[str, Code] = {
+    # ---- XE1xx: file, structure, identity
+    "XE101": Code("fatal", "文件不存在", "File not found",
+                  "文件不存在", "no such file"),
+    "XE102": Code("fatal", "不是文件", "Not a file",
+                  "这是一个文件夹，不是工作簿文件", "this is a directory, not a workbook file"),
+    "XE103": Code("fatal", "空文件", "Empty file",
+                  "文件为空（0 字节）", "the file is empty (0 bytes)"),
+    "XE104": Code("fatal", "不是 xlsx 文件", "Not an xlsx file",
+                  "不是 xlsx 工作簿（不是 zip 格式{hint}）；请在 Excel/WPS 中另存为 .xlsx",
+                  "not an xlsx workbook (not a zip archive{hint}); save it as .xlsx in Excel/WPS"),
+    "XE105": Code("fatal", "旧版 .xls 工作簿", "Old .xls workbook",
+                  "这是旧版 Excel 97-2003（.xls）工作簿；请在 Excel/WPS 中另存为 .xlsx 后再检查",
+                  "this is an old Excel 97-2003 (.xls) workbook; save it as .xlsx in Excel/WPS and check again"),
+    "XE106": Code("fatal", "工作簿已加密", "Encrypted workbook",
+                  "工作簿设置了打开密码（已加密），无法读取；请去掉密码另存后再检查",
+                  "the workbook is password-protected (encrypted) and cannot be read; remove the password and save again"),
+    "XE107": Code("fatal", "文件损坏或不完整", "Corrupt or truncated file",
+                  "zip 压缩包损坏或不完整（{detail}）；文件可能没有传完整，请重新获取",
+                  "the zip archive is corrupt or truncated ({detail}); the file may be incomplete, get it again"),
+    "XE108": Code("fatal", "可疑的压缩包", "Suspicious archive (zip bomb)",
+                  "拒绝解压：{part} {detail}，可能是压缩炸弹",
+                  "refused to unpack: {part} {detail_en}; possibly a zip bomb"),
+    "XE109": Code("fatal", "可疑的 XML", "Suspicious XML (DTD / entities)",
+                  "拒绝解析：{part} 含有 DTD 或实体声明（可用于实体膨胀攻击），正常的 xlsx 不含这些内容",
+                  "refused to parse: {part} has a DTD or entity declarations (entity expansion); a normal xlsx has none"),
+    "XE110": Code("fatal", "xlsx 结构损坏", "Broken xlsx structure",
+                  "不是可读取的 xlsx 工作簿：{detail}", "not a readable xlsx workbook: {detail}"),
+    "XE111": Code("fatal", "不是 xl-eval 工作簿", "Not an xl-eval workbook",
+                  "不是由 xl-eval 模板生成的工作簿（没有定义名称 xe_framework_id），无法按指标体系检查；"
+                  "请使用 `xl-eval template` 生成的模板填写",
+                  "not a workbook made from an xl-eval template (no defined name xe_framework_id); "
+                  "fill in a template made by `xl-eval template`"),
+    "XE112": Code("fatal", "框架不符", "Different framework",
+                  "工作簿由框架 {workbook_id} 生成，检查使用的框架是 {framework_id}；请用 --framework 指定对应的框架文件",
+                  "the workbook was made from framework {workbook_id}, the check uses {framework_id}; "
+                  "pass the matching framework file with --framework"),
+    "XE113": Code("fatal", "框架版本不符", "Different framework version",
+                  "工作簿由框架 {framework_id} 的 {workbook_version} 版生成，检查使用的是 {framework_version} 版；"
+                  "请用 --framework 指定 {workbook_version} 版的框架文件，或用新模板重新填写",
+                  "the workbook was made from version {workbook_version} of {framework_id}, the check uses "
+                  "version {framework_version}; pass that version with --framework or refill a new template"),
+    "XE114": Code("warning", "框架内容不同", "Framework content differs",
+                  "工作簿的框架指纹为 {workbook_hash}，检查使用的框架为 {framework_hash}（版本号相同但内容被改动过）；"
+                  "以下结果按检查使用的框架计算",
+                  "the workbook's framework fingerprint is {workbook_hash}, the check's framework is "
+                  "{framework_hash} (same version, changed content); results follow the check's framework"),
+    "XE115": Code("error", "缺少工作表", "Sheet missing",
+                  "缺少工作表“{sheet_name}”（被删除或改名），其中的内容无法检查",
+                  "sheet “{sheet_name}” is missing (deleted or renamed); its content cannot be checked"),
+    "XE116": Code("error", "定义名称缺失或损坏", "Defined name missing or broken",
+                  "缺少定义名称 {defined} 或其引用无效（{detail}），该单元格无法检查",
+                  "defined name {defined} is missing or its reference is broken ({detail_en}); the cell cannot be checked"),
+    "XE117": Code("fatal", "模板格式不支持", "Unsupported template format",
+                  "工作簿的模板格式为 {found}，本版本 xl-eval 只支持 {supported}；请升级 xl-eval 或使用新模板",
+                  "the workbook's template format is {found}; this xl-eval supports {supported}"),
+    "XE118": Code("warning", "行列被插入或删除", "Rows or columns inserted or deleted",
+                  "工作表“{sheet_name}”中 {count} 个名称不在模板位置（如 {example} 现在 {now}，模板为 {was}），"
+                  "公式和评分参数未逐格核对；得分仍按名称核对",
+                  "{count} names on sheet “{sheet_name}” are not where the template put them (e.g. {example} "
+                  "is at {now}, was {was}); formulas and parameters were not compared cell by cell"),
+    # ---- XE2xx: inputs
+    "XE201": Code("error", "必填项为空", "Required input blank",
+                  "“{label}”为必填项，不能为空", "“{label}” is required and is blank"),
+    "XE202": Code("error", "数字写成了文本", "Number entered as text",
+                  "“{label}”填的是文本“{raw}”而不是数字（{reason}），公式无法计算；可能是 {suggestion}，请填写数字",
+                  "“{label}” holds the text “{raw}”, not a number ({reason_en}); formulas cannot use it; "
+                  "it is probably {suggestion}, enter a number"),
+    "XE203": Code("error", "不是数字", "Not a number",
+                  "“{label}”应为数字，填的是“{raw}”（{reason}）",
+                  "“{label}” must be a number, it holds “{raw}” ({reason_en})"),
+    "XE204": Code("error", "负数", "Negative number",
+                  "“{label}”不能为负数（填的是 {raw}）", "“{label}” cannot be negative (it holds {raw})"),
+    "XE205": Code("error", "应为整数", "Not a whole number",
+                  "“{label}”是个数，应为整数（填的是 {raw}）", "“{label}” is a count and must be whole (it holds {raw})"),
+    "XE206": Code("error", "超出允许范围", "Out of range",
+                  "“{label}”应在 {low} 到 {high} 之间（填的是 {raw}）",
+                  "“{label}” must be between {low} and {high} (it holds {raw})"),
+    "XE207": Code("error", "不是可选的值", "Not one of the options",
+                  "“{label}”应为以下之一：{options}（填的是“{raw}”）",
+                  "“{label}” must be one of: {options} (it holds “{raw}”)"),
+    "XE208": Code("error", "数据互相矛盾", "Impossible combination",
+                  "“{label}”（{value}）不能大于“{other_label}”（{other_value}）",
+                  "“{label}” ({value}) cannot exceed “{other_label}” ({other_value})"),
+    # ---- XE3xx: formulas
+    "XE301": Code("error", "公式被数值覆盖", "Formula typed over",
+                  "应为公式 ={expected}，现在是{actual}（公式被覆盖，结果不再随输入变化）",
+                  "should hold the formula ={expected}, holds {actual_en} (the formula was typed over)"),
+    "XE302": Code("error", "公式被改动", "Formula altered",
+                  "公式为 ={actual}，应为 ={expected}", "the formula is ={actual}, expected ={expected}"),
+    "XE303": Code("error", "单元格显示错误值", "Cell shows an error",
+                  "保存时显示错误值 {value}（缺少函数、引用失效或输入有误）",
+                  "showed the error {value} when saved (missing function, broken reference or bad input)"),
+    "XE304": Code("error", "评分参数被改动", "Scoring parameter changed",
+                  "模板中的评分参数应为 {expected}，现在是{actual}（权重、分档、分值等来自框架，不应修改）",
+                  "the template's scoring parameter should be {expected}, holds {actual_en} "
+                  "(weights, bands and points come from the framework)"),
+    # ---- XE4xx: scores (cached values against the engine)
+    "XE401": Code("error", "得分与计算不符", "Leaf score differs",
+                  "“{what}”显示 {shown}，按本表输入应为 {expected}",
+                  "“{what}” shows {shown}; the inputs in this workbook give {expected}"),
+    "XE402": Code("error", "子项得分与计算不符", "Sub-item score differs",
+                  "“{what}”显示 {shown}，按本表输入应为 {expected}",
+                  "“{what}” shows {shown}; the inputs in this workbook give {expected}"),
+    "XE403": Code("error", "得分率与计算不符", "Score rate differs",
+                  "“{what}”显示 {shown}，按本表输入应为 {expected}",
+                  "“{what}” shows {shown}; the inputs in this workbook give {expected}"),
+    "XE404": Code("error", "小计与计算不符", "Subtotal differs",
+                  "“{what}”显示 {shown}，按本表输入应为 {expected}",
+                  "“{what}” shows {shown}; the inputs in this workbook give {expected}"),
+    "XE405": Code("error", "总分与计算不符", "Total differs",
+                  "“{what}”显示 {shown}，按本表输入应为 {expected}",
+                  "“{what}” shows {shown}; the inputs in this workbook give {expected}"),
+    "XE406": Code("error", "等级与计算不符", "Grade differs",
+                  "等级显示“{shown}”，按总分 {total} 应为“{expected}”",
+                  "the grade shows “{shown}”; a total of {total} gives “{expected}”"),
+    "XE407": Code("error", "得分超出范围", "Score out of range",
+                  "“{what}”显示 {shown}，超出 0 到 {high} 的范围（按本表输入应为 {expected}）",
+                  "“{what}” shows {shown}, outside 0 to {high} (the inputs give {expected})"),
+    "XE408": Code("error", "比率与计算不符", "Rate differs",
+                  "“{what}”显示 {shown}，按本表输入应为 {expected}",
+                  "“{what}” shows {shown}; the inputs in this workbook give {expected}"),
+    # ---- XE5xx: narrative
+    "XE501": Code("error", "扣分未写原因", "Deduction without a reason",
+                  "“{leaf}”得 {score} 分，低于权重 {weight} 分，但扣分原因为空",
+                  "“{leaf}” scores {score} of {weight} but its 扣分原因 (deduction reason) is blank"),
+    "XE502": Code("warning", "文字中的比率与计算不符", "Rate in the text differs",
+                  "文字写“{quoted}”，按本表输入{rate_name}为 {expected}",
+                  "the text says “{quoted}”; the inputs give {rate_name} = {expected}"),
+    "XE503": Code("warning", "文字中的金额与输入不符", "Amount in the text differs",
+                  "文字写“{quoted}”，本表“{label}”为 {expected} 万元",
+                  "the text says “{quoted}”; “{label}” in this workbook is {expected} 万元"),
+    "XE504": Code("warning", "文字中的年份不是评价年度", "Year in the text is not the evaluation year",
+                  "文字写“{quoted}”，评价年度为 {year} 年；是否沿用了其他年度的数据或文字？",
+                  "the text says “{quoted}” but the evaluation year is {year}; copied from another year?"),
+    "XE505": Code("warning", "扣分原因中的扣分数不符", "Deduction in the reason differs",
+                  "扣分原因写扣 {quoted} 分，实际扣 {expected} 分（权重 {weight} − 得分 {score}）",
+                  "the reason says {quoted} points were deducted, the score deducts {expected} "
+                  "(weight {weight} − score {score})"),
+    # ---- XE6xx: project list
+    "XE601": Code("warning", "项目数与项目明细不符", "Count differs from the project list",
+                  "“{label}”填 {value}，项目明细中为 {listed}（计分用填写的数字）",
+                  "“{label}” is {value}, the project list gives {listed} (the entered number is scored)"),
+    "XE602": Code("warning", "项目决算超过预算", "Project spent above budget",
+                  "项目“{project}”决算金额 {final} 万元超过全年预算金额 {budget} 万元",
+                  "project “{project}”: final {final} 万元 exceeds its budget {budget} 万元"),
+    "XE603": Code("error", "项目名称为空", "Project without a name",
+                  "项目明细第 {row} 行填了金额或完成情况，但项目名称为空",
+                  "row {row} of the project list has amounts or a status but no project name"),
+    "XE604": Code("error", "项目金额有误", "Bad project amount",
+                  "项目“{project}”的{column}“{raw}”{reason}",
+                  "project “{project}”: {column_en} “{raw}” {reason_en}"),
+    "XE605": Code("error", "项目完成情况有误", "Bad project status",
+                  "项目“{project}”的是否完成应填“是”或“否”（填的是“{raw}”）",
+                  "project “{project}”: 是否完成 must be 是 or 否 (it holds “{raw}”)"),
+    "XE606": Code("warning", "项目预算合计超过全年预算", "Project budgets exceed the full-year budget",
+                  "项目明细全年预算金额合计 {listed} 万元，超过“{label}” {value} 万元",
+                  "the project budgets add up to {listed} 万元, more than “{label}” {value} 万元"),
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found in one workbook, at a sheet and cell (or defined name).
+
+    Equality and hashing use (code, sheet, cell) only.
+    """
+    code: str
+    severity: str = field(compare=False)
+    sheet: str
+    cell: str
+    message: str = field(compare=False)
+    name: str | None = field(default=None, compare=False)
+
+    @property
+    def where(self) -> str:
+        """'基础数据!C5', a defined name, or '' for the file as a whole."""
+        if self.sheet:
+            return f"{self.sheet}!{self.cell}" if self.cell else self.sheet
+        return self.name or ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def render(code: str, lang: str = "zh", **fields: Any) -> str:
+    """The message of `code` in `lang` with its named fields filled in."""
+    entry = CODES[code]
+    template = entry.en if lang == "en" else entry.zh
+    return template.format_map(_Fields(fields))
+
+
+def make(code: str, sheet: str = "", cell: str = "", *, lang: str = "zh",
+         name: str | None = None, **fields: Any) -> Finding:
+    """A Finding of `code` with its catalogue severity and rendered message."""
+    return Finding(code, CODES[code].severity, sheet or "", cell or "", render(code, lang, **fields), name)
+
+
+class _Fields(dict):
+    """Missing *_en fields fall back to the Chinese field; others to ''."""
+
+    def __missing__(self, key: str) -> str:
+        if key.endswith("_en") and key[:-3] in self:
+            return str(self[key[:-3]])
+        return ""
+
+
+def title(code: str, lang: str = "zh") -> str:
+    entry = CODES[code]
+    return entry.title_en if lang == "en" else entry.title_zh
+
+
+def catalogue_lines(lang: str = "zh") -> list[str]:
+    """One line per code: 'XE201 [error] 必填项为空'."""
+    return [f"{code} [{entry.severity}] {title(code, lang)}" for code, entry in CODES.items()]

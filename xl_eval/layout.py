@@ -1,0 +1,1073 @@
+"""Where everything lives in the workbook template: sheets, cells, names, formulas.
+
+One module owns the positions, the workbook-scoped defined names and the text
+of every formula, so the template writer (template.py), the filler and the
+checker cannot drift apart.  ``layout(fw)`` is pure arithmetic on the
+framework: no openpyxl, no I/O.
+
+Defined names (the stable interface for fill, check and scripts):
+
+==========================  ==========================================  =========
+name                        cell                                        sheet
+==========================  ==========================================  =========
+``<input code>``            every input (e.g. ``budget_initial``)       基础数据
+``effective_<code>``        value used for scoring when the input has   基础数据
+                            a default or comes from the project list
+``rate_<rate>``             each rate (fraction; 0.165 = 16.50%)        基础数据
+``points_<leaf>_<part>``    a sub-item's rule points (before rounding)  评分参数
+``part_<leaf>_<part>``      a sub-item's score (rounded, clamped)       评分参数
+``score_<leaf>``            leaf score (得分)                            打分表
+``scorerate_<leaf>``        leaf 得分率                                  打分表
+``findings_<leaf>``         完成情况 (text input)                        打分表
+``reason_<leaf>``           扣分原因 (text input)                        打分表
+``total_score``             累计得分                                     打分表
+``total_rate``              total 得分率                                 打分表
+``grade``                   评价等级                                     打分表
+``sheet_title``             title row (单位名称 + title)                 打分表
+``subtotal_<l1>``           level-1 subtotal                            汇总
+``subtotalrate_<l1>``       level-1 得分率                               汇总
+``sub2_<l2>``               level-2 subtotal                            汇总
+``summary_total_score``     copies of total_score / total_rate / grade  汇总
+``summary_total_rate``
+``summary_grade``
+``projects_name`` …         ranges over the project list body:          项目明细
+                            ``projects_name``, ``projects_budget``,
+                            ``projects_final``, ``projects_rate``,
+                            ``projects_done``
+``projects_count_planned``  counts derived from the list ("" if empty)  项目明细
+``projects_count_completed``
+``projects_budget_total``   list totals                                 项目明细
+``projects_final_total``
+``projects_rate_total``
+``xe_framework_id`` …       identity: ``xe_framework_id``,              xl_eval
+                            ``xe_framework_version``,                   (hidden)
+                            ``xe_framework_hash``, ``xe_template_format``
+``xe_template_variant``     udf variant only: "udf" (absent = native)   xl_eval
+``xe_framework_path``       udf variant only: the framework file the    xl_eval
+                            XE_ functions load ("" = the shipped one)
+==========================  ==========================================  =========
+
+Formulas reference computed cells and inputs by these names, and framework
+numbers (points, thresholds, band edges, weights, zero-denominator outcomes,
+grade edges) by the address of the visible cell that holds them, so no
+framework number is buried as a literal in a formula.
+
+Two formula modes (``layout(fw, mode)``), same sheets, cells and names:
+
+* ``native``: classic Excel functions only (ALLOWED_FUNCTIONS); computes in
+  Excel, WPS and LibreOffice with nothing installed.
+* ``udf``: the cells that score call the engine through the xlwings
+  functions of xl_eval.udfs (UDF_FUNCTIONS), for an Excel with the xlwings
+  add-in; the workbook gets an extra ``xlwings.conf`` sheet.  Differences:
+
+  - every ROUND is XE_ROUND (Excel's ROUND, computed by xl_eval.xlround);
+  - 计分采用值 (基础数据 column G) holds the value scored for *every* input
+    (``IF(code="","",code)`` for inputs without a helper cell; unnamed, in
+    ``row_formulas``), so G and the codes in column H form the values/labels
+    ranges the XE_ functions read (``Layout.udf_values`` / ``udf_codes``);
+  - ``rate_<r>``: the native blank and zero-denominator tests (which use the
+    visible 评分参数 outcomes), with ``XE_RATE("<r>", G, H)`` in place of
+    ROUND(num/den): the engine computes every actual rate;
+  - ``score_<leaf>``: ``XE_SCORE("<leaf>", rate_<r>)`` for a leaf that scores
+    one rate (the rate shown is the rate scored), else
+    ``XE_SCORE("<leaf>", G, H)``;
+  - ``scorerate_<leaf>``: passes an XE_ error text on instead of #VALUE!;
+  - ``grade``: ``XE_GRADE(total_score)``;
+  - sub-items, subtotals, totals and the project list: the native formulas
+    with XE_ROUND (subtotals keep the native COUNT guard, so a blank ""
+    score leaves them blank);
+  - with a framework other than the shipped one, every XE_ call that takes a
+    framework passes ``xe_framework_path``.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .framework import INPUT_GROUPS, YES, Framework, Input, Leaf, Part, Rule
+
+GUIDE, BASE, PROJECTS, SCORE, SUMMARY, PARAMS, META = (
+    "填表说明", "基础数据", "项目明细", "打分表", "汇总", "评分参数", "xl_eval")
+SHEETS = (GUIDE, BASE, PROJECTS, SCORE, SUMMARY, PARAMS, META)
+TEMPLATE_FORMAT = "xl-eval-template/1"
+FORMULA_MODES = ("native", "udf")
+XLWINGS_CONF = "xlwings.conf"    # udf variant: the sheet xlwings reads its settings from
+UDF_MODULE = "xl_eval.udfs"      # ... its "UDF Modules" setting
+PROJECT_ROWS = 200
+INF_VALUE = 1e300                # how a rate of +infinity is stored in a cell
+
+# Number formats
+FMT_RATE = '[>=1E+299]"∞";0.00%'   # a rate that may be "infinite"
+FMT_PCT = "0.00%"
+FMT_SCORE = "0.00"
+FMT_AMOUNT = "0.00"
+FMT_INT = "0"
+FMT_GENERAL = "General"
+
+#: The classic function set every formula in the template keeps to.
+ALLOWED_FUNCTIONS = frozenset({
+    "IF", "AND", "OR", "NOT", "MIN", "MAX", "ROUND", "INT", "ABS", "SUM", "COUNT", "COUNTA",
+    "COUNTIF", "COUNTBLANK", "INDEX", "MATCH", "LOOKUP", "ISNUMBER", "ISBLANK", "TEXT", "N",
+    "LEN", "TRIM"})
+
+#: The XE_ functions (xl_eval.udfs) the udf variant calls, besides ALLOWED_FUNCTIONS.
+UDF_FUNCTIONS = frozenset({"XE_RATE", "XE_SCORE", "XE_ROUND", "XE_GRADE"})
+
+
+class LayoutError(ValueError):
+    """A framework that cannot be laid out (e.g. a code that is no valid Excel name)."""
+
+
+# ------------------------------------------------------------------ cells
+
+def col_letter(col: int) -> str:
+    out = ""
+    while col:
+        col, rem = divmod(col - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def quote_sheet(sheet: str) -> str:
+    return "'" + sheet.replace("'", "''") + "'"
+
+
+@dataclass(frozen=True)
+class Ref:
+    sheet: str
+    row: int
+    col: int
+
+    @property
+    def coord(self) -> str:
+        return f"{col_letter(self.col)}{self.row}"
+
+    @property
+    def absolute(self) -> str:
+        """'基础数据'!$B$5: the text of a defined name or a cross-sheet reference."""
+        return f"{quote_sheet(self.sheet)}!${col_letter(self.col)}${self.row}"
+
+    def ref_from(self, sheet: str) -> str:
+        """Absolute reference as written in a formula on `sheet`."""
+        if sheet == self.sheet:
+            return f"${col_letter(self.col)}${self.row}"
+        return self.absolute
+
+
+@dataclass(frozen=True)
+class InputCell:
+    """A cell the user fills: a framework input or a 完成情况/扣分原因 text."""
+    name: str
+    ref: Ref
+    kind: str                    # Input.kind, or "note" for findings/reason
+    input: Input | None = None
+    leaf: str | None = None      # for notes
+
+
+@dataclass(frozen=True)
+class FormulaCell:
+    name: str | None             # None only for the rows of the project list
+    ref: Ref
+    formula: str                 # without the leading "="
+    kind: str                    # rate, effective, points, part, leaf, leaf_rate, level2, level1, ...
+    number_format: str = FMT_GENERAL
+
+
+@dataclass(frozen=True)
+class ParamCell:
+    """A framework number (or text) shown in a visible, locked cell."""
+    ref: Ref
+    value: float | str
+    number_format: str = FMT_GENERAL
+
+
+@dataclass(frozen=True)
+class ParamRow:
+    """One row of the 评分参数 sub-item table: label, band edges and a value."""
+    row: int
+    label: str
+    lo: ParamCell | None = None
+    lo_closed: str = ""          # 含 / 不含
+    hi: ParamCell | None = None
+    hi_closed: str = ""
+    value: ParamCell | None = None
+
+
+@dataclass(frozen=True)
+class PartBlock:
+    leaf: Leaf
+    part: Part
+    first: int
+    last: int
+    summary: str                 # Chinese one-line rule summary
+    max_cell: ParamCell | None   # None for veto/exemption
+    rows: tuple[ParamRow, ...]
+
+
+@dataclass(frozen=True)
+class GradeRow:
+    row: int
+    name: ParamCell
+    lo: ParamCell | None
+    lo_closed: str
+    hi: ParamCell | None
+    hi_closed: str
+
+
+@dataclass(frozen=True)
+class RateRows:
+    code: str
+    zero: int                    # row of "分母为0、分子为0"
+    nonzero: int
+    zero_cell: ParamCell | None  # None: the outcome is "cannot be computed"
+    nonzero_cell: ParamCell | None
+
+
+@dataclass(frozen=True)
+class BaseRows:
+    title: int
+    note: int
+    header: int
+    groups: tuple[tuple[int, str], ...]          # (row, group key)
+    input_rows: dict[str, int]
+    rates_title: int
+    rates_header: int
+    rate_rows: dict[str, int]
+
+
+@dataclass(frozen=True)
+class ProjectRows:
+    title: int
+    note: int
+    header: int
+    total: int
+    first: int
+    last: int
+
+
+@dataclass(frozen=True)
+class ScoreRows:
+    title: int
+    header: tuple[int, int, int]
+    leaf_rows: dict[str, int]
+    l1_spans: dict[str, tuple[int, int]]
+    l2_spans: dict[str, tuple[int, int]]
+    total: int
+    grade: int
+    note: int
+    weights: dict[str, ParamCell]                # leaf code -> weight cell (column D)
+    total_weight: ParamCell
+
+
+@dataclass(frozen=True)
+class SummaryRows:
+    title: int
+    header: int
+    l1_rows: dict[str, int]
+    total: int
+    grade: int
+    l2_title: int
+    l2_header: int
+    l2_rows: dict[str, int]
+    l1_weights: dict[str, ParamCell]
+    l2_weights: dict[str, ParamCell]
+    total_weight: ParamCell
+
+
+@dataclass(frozen=True)
+class ParamRows:
+    title: int
+    note: int
+    grade_title: int
+    grade_header: int
+    grades: tuple[GradeRow, ...]
+    rate_title: int
+    rate_header: int
+    rates: tuple[RateRows, ...]
+    part_title: int
+    part_header: int
+    parts: tuple[PartBlock, ...]
+
+
+@dataclass(frozen=True)
+class MetaRow:
+    name: str                    # defined name
+    key: str
+    value: str
+    ref: Ref
+
+
+# Column numbers (1-based) of each sheet
+class BaseCol:
+    LABEL, VALUE, UNIT, ALLOWED, HELP, EXAMPLE, EFFECTIVE, CODE = range(1, 9)
+
+
+class ProjCol:
+    NO, NAME, BUDGET, FINAL, RATE, DONE = range(1, 7)
+
+
+class ScoreCol:
+    L1, L2, LEAF, WEIGHT, EXPLANATION, CRITERIA, SCORE, RATE, FINDINGS, REASON = range(1, 11)
+
+
+class SumCol:
+    NAME, WEIGHT, SCORE, RATE = range(1, 5)
+    L1, L2, L2_WEIGHT, L2_SCORE = range(1, 5)
+
+
+class ParamCol:
+    LEAF, PART, MAX, RULE, LABEL, LO, LO_CLOSED, HI, HI_CLOSED, VALUE, POINTS, SCORE = range(1, 13)
+
+
+@dataclass
+class Layout:
+    fw: Framework
+    mode: str
+    inputs: dict[str, InputCell]                 # framework inputs by code (name = code)
+    notes: dict[str, InputCell]                  # findings_<leaf> / reason_<leaf>
+    project_inputs: dict[str, tuple[Ref, Ref]]   # projects_name/... -> (first, last) cell
+    computed: dict[str, FormulaCell]             # named formula cells, in dependency order
+    row_formulas: tuple[FormulaCell, ...]        # unnamed: the project list's per-row 执行率, and in
+                                                 # udf mode the 计分采用值 of inputs without a helper
+    ranges: dict[str, tuple[Ref, Ref]]           # range names -> (first, last)
+    meta: tuple[MetaRow, ...]
+    base: BaseRows
+    projects: ProjectRows
+    score: ScoreRows
+    summary: SummaryRows
+    params: ParamRows
+    param_cells: tuple[ParamCell, ...] = field(default=())
+    udf_values: str = ""                         # udf mode: formula text of the values range (column G)
+    udf_codes: str = ""                          # ... and of the codes range (column H)
+
+    @property
+    def sheets(self) -> tuple[str, ...]:
+        """The workbook's sheets, in order."""
+        return SHEETS + ((XLWINGS_CONF,) if self.mode == "udf" else ())
+
+    def defined_names(self) -> dict[str, str]:
+        """Every workbook-scoped defined name -> reference text."""
+        out: dict[str, str] = {}
+        for name, cell in self.inputs.items():
+            out[name] = cell.ref.absolute
+        for name, cell in self.notes.items():
+            out[name] = cell.ref.absolute
+        for name, cell in self.computed.items():
+            out[name] = cell.ref.absolute
+        for name, (a, b) in self.ranges.items():
+            out[name] = f"{quote_sheet(a.sheet)}!${col_letter(a.col)}${a.row}:${col_letter(b.col)}${b.row}"
+        for m in self.meta:
+            if m.name:
+                out[m.name] = m.ref.absolute
+        return out
+
+    def formula_cells(self) -> dict[tuple[str, str], str]:
+        """(sheet, coordinate) -> formula text for every formula cell, named or not."""
+        out = {(c.ref.sheet, c.ref.coord): c.formula for c in self.computed.values()}
+        out.update({(c.ref.sheet, c.ref.coord): c.formula for c in self.row_formulas})
+        return out
+
+
+# ------------------------------------------------------------------ names
+
+_CELL_LIKE = re.compile(r"^[a-z]{1,3}[0-9]+$")
+_R1C1_LIKE = re.compile(r"^(r[0-9]*c?[0-9]*|c[0-9]*)$")
+
+
+def check_name(name: str) -> str | None:
+    """Why `name` cannot be an Excel defined name, or None if it can."""
+    if _CELL_LIKE.match(name):
+        return "与单元格地址（如 AB12）相同"
+    if _R1C1_LIKE.match(name):
+        return "与 R1C1 样式的单元格地址相同"
+    if name in ("true", "false"):
+        return "与逻辑值 TRUE/FALSE 相同"
+    if len(name) > 255:
+        return "超过 255 个字符"
+    return None
+
+
+def input_name(code: str) -> str:
+    return code
+
+
+def effective_name(code: str) -> str:
+    return f"effective_{code}"
+
+
+def rate_name(code: str) -> str:
+    return f"rate_{code}"
+
+
+def points_name(leaf: str, part: str) -> str:
+    return f"points_{leaf}_{part}"
+
+
+def part_name(leaf: str, part: str) -> str:
+    return f"part_{leaf}_{part}"
+
+
+def score_name(leaf: str) -> str:
+    return f"score_{leaf}"
+
+
+def scorerate_name(leaf: str) -> str:
+    return f"scorerate_{leaf}"
+
+
+def sub2_name(code: str) -> str:
+    return f"sub2_{code}"
+
+
+def subtotal_name(code: str) -> str:
+    return f"subtotal_{code}"
+
+
+def subtotalrate_name(code: str) -> str:
+    return f"subtotalrate_{code}"
+
+
+def findings_name(leaf: str) -> str:
+    return f"findings_{leaf}"
+
+
+def reason_name(leaf: str) -> str:
+    return f"reason_{leaf}"
+
+
+TOTAL, TOTAL_RATE, GRADE, TITLE = "total_score", "total_rate", "grade", "sheet_title"
+SUMMARY_TOTAL, SUMMARY_TOTAL_RATE, SUMMARY_GRADE = "summary_total_score", "summary_total_rate", "summary_grade"
+PROJECT_RANGES = ("projects_name", "projects_budget", "projects_final", "projects_rate", "projects_done")
+COUNT_PLANNED, COUNT_COMPLETED = "projects_count_planned", "projects_count_completed"
+PROJECT_TOTALS = ("projects_budget_total", "projects_final_total", "projects_rate_total")
+META_KEYS = (
+    ("xe_template_format", "template_format"),
+    ("xe_framework_id", "framework_id"),
+    ("xe_framework_version", "framework_version"),
+    ("xe_framework_hash", "framework_hash"),
+    (None, "framework_title"),
+    (None, "generator"),
+    (None, "formula_mode"),
+)
+UDF_META_KEYS = (                # appended in udf mode; a native workbook has neither name
+    ("xe_template_variant", "template_variant"),
+    ("xe_framework_path", "framework_path"),
+)
+TEMPLATE_VARIANT, FRAMEWORK_PATH = "xe_template_variant", "xe_framework_path"
+
+
+def effective_inputs(fw: Framework) -> dict[str, str]:
+    """Inputs scored through a helper cell: code -> why ('default', 'projects' or both)."""
+    derived = set(fw.project_list.values())
+    out = {}
+    for code, inp in fw.inputs.items():
+        if inp.default is not None or code in derived:
+            out[code] = "+".join(w for w, on in (("default", inp.default is not None),
+                                                  ("projects", code in derived)) if on)
+    return out
+
+
+def grade_text(fw: Framework) -> str:
+    """'评价分四个等级，分别为：优（得分≥90），良（90>得分≥80），…' from the grade intervals."""
+    from .xlround import plain
+    digits = "零一二三四五六七八九十"
+    parts = []
+    for g in fw.grades:
+        r = g.range
+        lo = "" if math.isinf(r.lo) else f"得分{'≥' if r.lo_closed else '>'}{plain(r.lo)}"
+        hi = "" if math.isinf(r.hi) else f"{plain(r.hi)}{'≥' if r.hi_closed else '>'}"
+        if lo and hi:
+            text = f"{hi}{lo}"
+        elif lo:
+            text = lo
+        elif hi:
+            text = f"得分{'≤' if r.hi_closed else '<'}{plain(r.hi)}"
+        else:
+            text = "任意得分"
+        parts.append(f"{g.name}（{text}）")
+    n = len(fw.grades)
+    count = digits[n] if n <= 10 else str(n)
+    return f"评价分{count}个等级，分别为：" + "，".join(parts)
+
+
+# ------------------------------------------------------------------ layout
+
+def layout(fw: Framework, mode: str = "native") -> Layout:
+    """Positions, names and formulas of the template generated from `fw`."""
+    if mode not in FORMULA_MODES:
+        raise NotImplementedError(f"formula mode {mode!r} is not implemented (only {FORMULA_MODES})")
+    return _Builder(fw, mode).build()
+
+
+def computed_names(fw: Framework, formulas: str = "native") -> list[str]:
+    """Every named formula cell, in dependency order (the same in both modes)."""
+    return list(layout(fw, formulas).computed)
+
+
+def expected_formulas(fw: Framework, formulas: str = "native") -> dict[str, str]:
+    """Defined name -> the formula (without '=') its cell must hold in mode `formulas`."""
+    return {name: c.formula for name, c in layout(fw, formulas).computed.items()}
+
+
+def is_shipped(fw: Framework) -> bool:
+    """Whether `fw` is the shipped framework (what the XE_ functions load by default):
+    loaded from its file, or with the same content fingerprint."""
+    from .framework import DEFAULT_FRAMEWORK, FrameworkError, load
+    try:
+        if fw.path and Path(fw.path).resolve() == DEFAULT_FRAMEWORK.resolve():
+            return True
+        return bool(fw.content_hash) and fw.content_hash == load().content_hash
+    except (OSError, FrameworkError):
+        return False
+
+
+def _is_atomic(tree: ast.expr) -> bool:
+    return isinstance(tree, (ast.Name, ast.Constant, ast.Call))
+
+
+def _or(tests: list[str]) -> str:
+    tests = list(dict.fromkeys(tests))
+    if not tests:
+        return "FALSE"
+    return tests[0] if len(tests) == 1 else f"OR({','.join(tests)})"
+
+
+def _and(tests: list[str]) -> str:
+    if not tests:
+        return "TRUE"
+    return tests[0] if len(tests) == 1 else f"AND({','.join(tests)})"
+
+
+def _is_rate_value(fw: Framework, rule: Rule) -> bool:
+    return rule.value is not None and rule.value.single_name in fw.rates
+
+
+class _Builder:
+    def __init__(self, fw: Framework, mode: str):
+        self.fw = fw
+        self.mode = mode
+        self.effective = effective_inputs(fw)
+        self.computed: dict[str, FormulaCell] = {}
+        self.params: list[ParamCell] = []
+        self.shipped = mode != "udf" or is_shipped(fw)
+        self.udf_values = self.udf_codes = ""
+
+    # -- helpers
+    def ref_value(self, name: str) -> str:
+        """Formula text for an input or rate used in a computation."""
+        if name in self.fw.rates:
+            return rate_name(name)
+        if name in self.effective:
+            return effective_name(name)
+        return input_name(name)
+
+    def expr(self, e) -> str:
+        return e.to_excel(self.ref_value)
+
+    def expr_operand(self, e) -> str:
+        """Expression text safe to put next to any operator."""
+        text = self.expr(e)
+        return text if _is_atomic(e.tree) else f"({text})"
+
+    def blank_test(self, names) -> str:
+        return _or([f'{self.ref_value(n)}=""' for n in names])
+
+    @property
+    def udf(self) -> bool:
+        return self.mode == "udf"
+
+    def round(self, x: str, digits: int | str) -> str:
+        """Excel's ROUND: the native function, or XE_ROUND in udf mode."""
+        return f"{'XE_ROUND' if self.udf else 'ROUND'}({x},{digits})"
+
+    def xe(self, function: str, *args: str) -> str:
+        """An XE_ call; with a framework other than the shipped one, the framework argument too."""
+        if not self.shipped:
+            args = (*args, FRAMEWORK_PATH)
+        return f"{function}({','.join(args)})"
+
+    def add(self, name: str, ref: Ref, formula: str, kind: str, fmt: str = FMT_GENERAL) -> FormulaCell:
+        if name in self.computed:
+            raise LayoutError(f"名称 {name} 重复（代码组合冲突）")
+        cell = FormulaCell(name, ref, formula, kind, fmt)
+        self.computed[name] = cell
+        return cell
+
+    def param(self, ref: Ref, value, fmt: str = FMT_GENERAL) -> ParamCell:
+        cell = ParamCell(ref, value, fmt)
+        self.params.append(cell)
+        return cell
+
+    # -- the whole workbook
+    def build(self) -> Layout:
+        fw = self.fw
+        self.check_codes()
+        inputs, base = self.base_positions()
+        projects, ranges, project_inputs = self.project_positions()
+        score, notes = self.score_positions()
+        summary = self.summary_positions()
+        params = self.param_positions()
+        keys = META_KEYS + (UDF_META_KEYS if self.udf else ())
+        meta = tuple(MetaRow(name or "", key, self.meta_value(key), Ref(META, i + 2, 2))
+                     for i, (name, key) in enumerate(keys))
+        if self.udf:
+            first, last = min(base.input_rows.values()), max(base.input_rows.values())
+            col = col_letter
+            self.udf_values = f"{quote_sheet(BASE)}!${col(BaseCol.EFFECTIVE)}${first}:${col(BaseCol.EFFECTIVE)}${last}"
+            self.udf_codes = f"{quote_sheet(BASE)}!${col(BaseCol.CODE)}${first}:${col(BaseCol.CODE)}${last}"
+
+        # formulas, in dependency order
+        self.project_formulas(projects)
+        self.effective_formulas(base, inputs)
+        self.rate_formulas(base, params)
+        self.part_formulas(params)
+        self.leaf_formulas(score)
+        self.subtotal_formulas(score, summary)
+        self.total_formulas(score, summary, params)
+        self.add(TITLE, Ref(SCORE, score.title, ScoreCol.L1),
+                 f'IF(LEN(TRIM({input_name("unit_name")}))=0,"（单位名称）",TRIM({input_name("unit_name")}))&"{fw.title}"'
+                 if "unit_name" in fw.inputs else f'"{fw.title}"', "title")
+        rows = tuple(
+            FormulaCell(None, Ref(PROJECTS, r, ProjCol.RATE), self.project_row_rate(r), "project_rate", FMT_PCT)
+            for r in range(projects.first, projects.last + 1))
+        if self.udf:
+            rows = self.scoring_copies(base) + rows
+
+        lay = Layout(fw, self.mode, inputs, notes, project_inputs, self.computed, rows,
+                     ranges, meta, base, projects, score, summary, params,
+                     tuple(self.params), self.udf_values, self.udf_codes)
+        self.check_names(lay)
+        return lay
+
+    def meta_value(self, key: str) -> str:
+        fw = self.fw
+        return {"template_format": TEMPLATE_FORMAT, "framework_id": fw.id, "framework_version": fw.version,
+                "framework_hash": fw.content_hash, "framework_title": fw.title, "generator": "xl-eval",
+                "formula_mode": self.mode, "template_variant": self.mode,
+                "framework_path": "" if self.shipped else str(Path(fw.path).resolve())}[key]
+
+    def check_codes(self) -> None:
+        problems = []
+        for code in self.fw.inputs:
+            why = check_name(code)
+            if why:
+                problems.append(f"输入代码 {code!r} 不能用作 Excel 名称：{why}")
+        if problems:
+            raise LayoutError("；".join(problems))
+
+    def check_names(self, lay: Layout) -> None:
+        seen: dict[str, str] = {}
+        groups = [("输入", lay.inputs), ("文字", lay.notes), ("计算", lay.computed), ("区域", lay.ranges),
+                  ("标识", {m.name: m for m in lay.meta if m.name})]
+        for what, names in groups:
+            for name in names:
+                key = name.lower()
+                if key in seen:
+                    raise LayoutError(f"名称 {name} 重复（{seen[key]}与{what}），请修改框架中的代码")
+                seen[key] = what
+
+    # -- positions
+    def base_positions(self) -> tuple[dict[str, InputCell], BaseRows]:
+        fw = self.fw
+        row = 4
+        groups, input_rows = [], {}
+        inputs: dict[str, InputCell] = {}
+        for key in INPUT_GROUPS:
+            members = [i for i in fw.inputs.values() if i.group == key]
+            if not members:
+                continue
+            groups.append((row, key))
+            row += 1
+            for inp in members:
+                input_rows[inp.code] = row
+                inputs[inp.code] = InputCell(input_name(inp.code), Ref(BASE, row, BaseCol.VALUE), inp.kind, inp)
+                row += 1
+        # inputs without a known group still get a row (the loader rejects unknown groups)
+        rates_title = row + 1
+        rates_header = rates_title + 1
+        rate_rows = {code: rates_header + 1 + i for i, code in enumerate(fw.rates)}
+        return inputs, BaseRows(1, 2, 3, tuple(groups), input_rows, rates_title, rates_header, rate_rows)
+
+    def project_positions(self):
+        first = 5
+        last = first + PROJECT_ROWS - 1
+        rows = ProjectRows(1, 2, 3, 4, first, last)
+        cols = {"projects_name": ProjCol.NAME, "projects_budget": ProjCol.BUDGET, "projects_final": ProjCol.FINAL,
+                "projects_rate": ProjCol.RATE, "projects_done": ProjCol.DONE}
+        ranges = {name: (Ref(PROJECTS, first, c), Ref(PROJECTS, last, c)) for name, c in cols.items()}
+        inputs = {name: ranges[name] for name in ("projects_name", "projects_budget", "projects_final", "projects_done")}
+        return rows, ranges, inputs
+
+    def score_positions(self) -> tuple[ScoreRows, dict[str, InputCell]]:
+        fw = self.fw
+        row = 5
+        leaf_rows, l1_spans, l2_spans, weights = {}, {}, {}, {}
+        notes: dict[str, InputCell] = {}
+        for l1 in fw.level1:
+            start1 = row
+            for l2 in l1.children:
+                start2 = row
+                for leaf in l2.leaves:
+                    leaf_rows[leaf.code] = row
+                    weights[leaf.code] = self.param(Ref(SCORE, row, ScoreCol.WEIGHT), leaf.weight)
+                    for name, col in ((findings_name(leaf.code), ScoreCol.FINDINGS),
+                                      (reason_name(leaf.code), ScoreCol.REASON)):
+                        notes[name] = InputCell(name, Ref(SCORE, row, col), "note", leaf=leaf.code)
+                    row += 1
+                l2_spans[l2.code] = (start2, row - 1)
+            l1_spans[l1.code] = (start1, row - 1)
+        total = row
+        total_weight = self.param(Ref(SCORE, total, ScoreCol.WEIGHT), fw.total_weight)
+        return ScoreRows(1, (2, 3, 4), leaf_rows, l1_spans, l2_spans, total, total + 1, total + 2,
+                         weights, total_weight), notes
+
+    def summary_positions(self) -> SummaryRows:
+        fw = self.fw
+        row = 3
+        l1_rows, l1_weights = {}, {}
+        for l1 in fw.level1:
+            l1_rows[l1.code] = row
+            l1_weights[l1.code] = self.param(Ref(SUMMARY, row, SumCol.WEIGHT), sum(x.weight for x in l1.leaves))
+            row += 1
+        total = row
+        total_weight = self.param(Ref(SUMMARY, total, SumCol.WEIGHT), fw.total_weight)
+        grade = total + 1
+        l2_title = grade + 2
+        l2_header = l2_title + 1
+        row = l2_header + 1
+        l2_rows, l2_weights = {}, {}
+        for l1 in fw.level1:
+            for l2 in l1.children:
+                l2_rows[l2.code] = row
+                l2_weights[l2.code] = self.param(Ref(SUMMARY, row, SumCol.L2_WEIGHT), sum(x.weight for x in l2.leaves))
+                row += 1
+        return SummaryRows(1, 2, l1_rows, total, grade, l2_title, l2_header, l2_rows, l1_weights, l2_weights,
+                           total_weight)
+
+    def param_positions(self) -> ParamRows:
+        fw = self.fw
+        row = 4
+        grade_title, grade_header = row, row + 1
+        row += 2
+        grades = []
+        for g in fw.grades:
+            r = g.range
+            grades.append(GradeRow(
+                row, self.param(Ref(PARAMS, row, ParamCol.LEAF), g.name),
+                None if math.isinf(r.lo) else self.param(Ref(PARAMS, row, ParamCol.LO), r.lo),
+                "含" if r.lo_closed else "不含",
+                None if math.isinf(r.hi) else self.param(Ref(PARAMS, row, ParamCol.HI), r.hi),
+                "含" if r.hi_closed else "不含"))
+            row += 1
+        row += 1
+        rate_title, rate_header = row, row + 1
+        row += 2
+        rates = []
+        for code, rate in fw.rates.items():
+            cells = []
+            for r, outcome in ((row, rate.zero_numerator_zero), (row + 1, rate.zero_numerator_nonzero)):
+                if outcome is None:
+                    cells.append(None)
+                else:
+                    value = INF_VALUE if outcome == math.inf else outcome
+                    cells.append(self.param(Ref(PARAMS, r, ParamCol.VALUE), value, FMT_RATE))
+            rates.append(RateRows(code, row, row + 1, cells[0], cells[1]))
+            row += 2
+        row += 1
+        part_title, part_header = row, row + 1
+        row += 2
+        from .describe import rule_summary
+        blocks = []
+        for leaf in fw.leaves:
+            for part in leaf.parts:
+                specs = _param_specs(fw, part)
+                first = row
+                max_cell = None if part.rule.is_modifier else self.param(Ref(PARAMS, first, ParamCol.MAX), part.max)
+                rows = []
+                for spec in specs:
+                    rows.append(self._param_row(row, spec))
+                    row += 1
+                blocks.append(PartBlock(leaf, part, first, row - 1, rule_summary(fw, part.rule, part.max),
+                                        max_cell, tuple(rows)))
+        return ParamRows(1, 2, grade_title, grade_header, tuple(grades), rate_title, rate_header, tuple(rates),
+                         part_title, part_header, tuple(blocks))
+
+    def _param_row(self, row: int, spec: dict) -> ParamRow:
+        edge_fmt = spec.get("edge_fmt", FMT_GENERAL)
+        lo = hi = None
+        if "lo" in spec and not math.isinf(spec["lo"]):
+            lo = self.param(Ref(PARAMS, row, ParamCol.LO), spec["lo"], edge_fmt)
+        if "hi" in spec and not math.isinf(spec["hi"]):
+            hi = self.param(Ref(PARAMS, row, ParamCol.HI), spec["hi"], edge_fmt)
+        value = None
+        if "value" in spec:
+            value = self.param(Ref(PARAMS, row, ParamCol.VALUE), spec["value"], spec.get("fmt", FMT_GENERAL))
+        return ParamRow(row, spec["label"], lo, spec.get("lo_closed", ""), hi, spec.get("hi_closed", ""), value)
+
+    # -- formulas
+    def project_formulas(self, p: ProjectRows) -> None:
+        self.add(COUNT_PLANNED, Ref(PROJECTS, p.total, ProjCol.NAME),
+                 'IF(COUNTA(projects_name)=0,"",COUNTA(projects_name))', "project_count", '"共"0"项"')
+        self.add(COUNT_COMPLETED, Ref(PROJECTS, p.total, ProjCol.DONE),
+                 f'IF(COUNTA(projects_name)=0,"",COUNTIF(projects_done,"{YES}"))', "project_count", '"完成"0"项"')
+        budget = Ref(PROJECTS, p.total, ProjCol.BUDGET)
+        final = Ref(PROJECTS, p.total, ProjCol.FINAL)
+        self.add("projects_budget_total", budget, "SUM(projects_budget)", "project_total", FMT_AMOUNT)
+        self.add("projects_final_total", final, "SUM(projects_final)", "project_total", FMT_AMOUNT)
+        self.add("projects_rate_total", Ref(PROJECTS, p.total, ProjCol.RATE),
+                 f'IF(projects_budget_total=0,"",{self.round("projects_final_total/projects_budget_total", self.fw.precision.rate)})',
+                 "project_total", FMT_PCT)
+
+    def project_row_rate(self, row: int) -> str:
+        b = f"{col_letter(ProjCol.BUDGET)}{row}"
+        f = f"{col_letter(ProjCol.FINAL)}{row}"
+        return f'IF(OR({b}="",{f}=""),"",IF({b}=0,"",{self.round(f"{f}/{b}", self.fw.precision.rate)}))'
+
+    def effective_formulas(self, base: BaseRows, inputs: dict[str, InputCell]) -> None:
+        fw = self.fw
+        derived = {code: (COUNT_PLANNED if key == "planned" else COUNT_COMPLETED)
+                   for key, code in fw.project_list.items()}
+        for code in self.effective:
+            inp = fw.inputs[code]
+            fallback = None
+            if inp.default is not None:
+                d = inp.default
+                fallback = f'"{d}"' if isinstance(d, str) else _num_text(d)
+            if code in derived:
+                fallback = derived[code] if fallback is None else f'IF({derived[code]}="",{fallback},{derived[code]})'
+            fmt = {"amount": FMT_AMOUNT, "count": FMT_INT, "year": FMT_INT}.get(inp.kind, FMT_GENERAL)
+            self.add(effective_name(code), Ref(BASE, base.input_rows[code], BaseCol.EFFECTIVE),
+                     f'IF({code}="",{fallback},{code})', "effective", fmt)
+
+    def scoring_copies(self, base: BaseRows) -> tuple[FormulaCell, ...]:
+        """udf mode: 计分采用值 of the inputs without a helper cell (the input itself, "" if blank)."""
+        fmts = {"amount": FMT_AMOUNT, "count": FMT_INT, "year": FMT_INT}
+        return tuple(
+            FormulaCell(None, Ref(BASE, base.input_rows[code], BaseCol.EFFECTIVE),
+                        f'IF({input_name(code)}="","",{input_name(code)})', "scoring_value",
+                        fmts.get(inp.kind, FMT_GENERAL))
+            for code, inp in self.fw.inputs.items() if code not in self.effective)
+
+    def rate_formulas(self, base: BaseRows, params: ParamRows) -> None:
+        fw = self.fw
+        digits = fw.precision.rate
+        for rr in params.rates:
+            rate = fw.rates[rr.code]
+            names = list(dict.fromkeys(rate.numerator.names + rate.denominator.names))
+            num, den = self.expr_operand(rate.numerator), self.expr_operand(rate.denominator)
+            zero = rr.zero_cell.ref.ref_from(BASE) if rr.zero_cell else '""'
+            nonzero = rr.nonzero_cell.ref.ref_from(BASE) if rr.nonzero_cell else '""'
+            value = (self.xe("XE_RATE", f'"{rr.code}"', self.udf_values, self.udf_codes) if self.udf
+                     else self.round(f"{num}/{den}", digits))
+            body = f"IF({den}=0,IF({num}=0,{zero},{nonzero}),{value})"
+            formula = f'IF({self.blank_test(names)},"",{body})' if names else body
+            self.add(rate_name(rr.code), Ref(BASE, base.rate_rows[rr.code], BaseCol.VALUE), formula, "rate", FMT_RATE)
+
+    def part_formulas(self, params: ParamRows) -> None:
+        digits = self.fw.precision.score
+        for block in params.parts:
+            leaf, part = block.leaf, block.part
+            pts_ref = Ref(PARAMS, block.first, ParamCol.POINTS)
+            pts = self.add(points_name(leaf.code, part.code), pts_ref, self.points_formula(block), "points")
+            p = pts.name
+            kind = part.rule.kind
+            if kind in ("veto", "exemption"):
+                formula = f'IF({p}="","",{p})'
+            elif kind == "deduction":
+                formula = f'IF({p}="","",{self.round(p, digits)})'
+            else:
+                mx = block.max_cell.ref.ref_from(PARAMS)
+                formula = f'IF({p}="","",MIN(MAX({self.round(p, digits)},0),{mx}))'
+            self.add(part_name(leaf.code, part.code), Ref(PARAMS, block.first, ParamCol.SCORE), formula, "part",
+                     FMT_SCORE)
+
+    def points_formula(self, block: PartBlock) -> str:
+        """The rule's points before rounding/clamping (engine.rule_points)."""
+        rule = block.part.rule
+        k = rule.kind
+        rows = block.rows
+        here = PARAMS
+
+        def val(i: int) -> str:
+            return rows[i].value.ref.ref_from(here)
+
+        if k in ("bands", "excess_deduction", "proportional"):
+            x = self.expr_operand(rule.value)
+            blank = self.blank_test(rule.value.names)
+            if k == "bands":
+                chain = '""'
+                for row in reversed(rows):
+                    tests = []
+                    if row.lo is not None:
+                        tests.append(f"{x}{'>=' if row.lo_closed == '含' else '>'}{row.lo.ref.ref_from(here)}")
+                    if row.hi is not None:
+                        tests.append(f"{x}{'<=' if row.hi_closed == '含' else '<'}{row.hi.ref.ref_from(here)}")
+                    chain = f"IF({_and(tests)},{row.value.ref.ref_from(here)},{chain})"
+                return f'IF({blank},"",{chain})'
+            if k == "proportional":
+                return f'IF({blank},"",{x}*{val(0)})'
+            thr, step, each, full = val(0), val(1), val(2), val(3)
+            units = self.round(f"({x}-{thr})/{step}", 9)
+            if rule.whole_steps:
+                units = f"INT({units})"
+            return f'IF({blank},"",IF({x}-{thr}<=0,{full},{full}-MIN({full},{units}*{each})))'
+        if k in ("per_finding", "deduction"):
+            refs = [self.ref_value(c) for c in rule.inputs]
+            n = "+".join(refs)
+            n = n if len(refs) == 1 else f"({n})"
+            blank = self.blank_test(rule.inputs)
+            if k == "deduction":
+                return f'IF({blank},"",-({n}*{val(0)}))'
+            return f'IF({blank},"",MAX(0,{val(0)}-{n}*{val(1)}))'
+        if k == "tiers":
+            x = self.ref_value(rule.input)
+            chain = '""'
+            for i in reversed(range(len(rows))):
+                label = Ref(PARAMS, rows[i].row, ParamCol.LABEL).ref_from(here)
+                chain = f"IF({x}={label},{val(i)},{chain})"
+            return f'IF({x}="","",{chain})'
+        if k == "checklist":
+            refs = [self.ref_value(c) for c, _ in rule.items]
+            terms = "+".join(f'IF({r}="{YES}",{val(i)},0)' for i, r in enumerate(refs))
+            return f'IF({self.blank_test([c for c, _ in rule.items])},"",{terms})'
+        if k == "yes_no":
+            x = self.ref_value(rule.input)
+            return f'IF({x}="","",IF({x}="{YES}",{val(0)},IF({x}="否",{val(1)},"")))'
+        if k in ("veto", "exemption"):
+            x = self.ref_value(rule.input)
+            return f'IF({x}="","",IF(OR({x}="{YES}",{x}="否"),0,""))'
+        if k == "discretionary":
+            x = self.ref_value(rule.input)
+            return f'IF({x}="","",{x})'
+        raise LayoutError(f"unknown rule kind {k}")
+
+    def leaf_formulas(self, score: ScoreRows) -> None:
+        fw = self.fw
+        digits = fw.precision.score
+        for leaf in fw.leaves:
+            row = score.leaf_rows[leaf.code]
+            w = score.weights[leaf.code].ref.ref_from(SCORE)
+            parts = [part_name(leaf.code, p.code) for p in leaf.parts]
+            vetoes = [f'{self.ref_value(p.rule.input)}="{YES}"' for p in leaf.parts if p.rule.kind == "veto"]
+            exempts = [f'{self.ref_value(p.rule.input)}="{YES}"' for p in leaf.parts if p.rule.kind == "exemption"]
+            if self.udf:
+                s = self.add(score_name(leaf.code), Ref(SCORE, row, ScoreCol.SCORE), self.udf_score(leaf),
+                             "leaf", FMT_SCORE)
+                rate = f'IF(ISNUMBER({s.name}),{self.round(f"{s.name}/{w}", fw.precision.score_rate)},{s.name})'
+                self.add(scorerate_name(leaf.code), Ref(SCORE, row, ScoreCol.RATE), rate, "leaf_rate", FMT_PCT)
+                continue
+            blank = _or([p + '=""' for p in parts])
+            body = (f'IF({blank},"",'
+                    f'ROUND(MIN(MAX(SUM({",".join(parts)}),0),{w}),{digits}))')
+            if exempts:
+                body = f"IF({_or(exempts)},{w},{body})"
+            if vetoes:
+                body = f"IF({_or(vetoes)},0,{body})"
+            s = self.add(score_name(leaf.code), Ref(SCORE, row, ScoreCol.SCORE), body, "leaf", FMT_SCORE)
+            self.add(scorerate_name(leaf.code), Ref(SCORE, row, ScoreCol.RATE),
+                     f'IF({s.name}="","",ROUND({s.name}/{w},{fw.precision.score_rate}))', "leaf_rate", FMT_PCT)
+
+    def udf_score(self, leaf: Leaf) -> str:
+        """XE_SCORE of a leaf: from the rate cell when the leaf scores one rate (the rate shown
+        is the rate scored, blank where the framework leaves it undefined), else from the
+        values (column G) and codes (column H) of every input."""
+        names = list(dict.fromkeys(n for part in leaf.parts for n in part.rule.input_names()))
+        if len(names) == 1 and names[0] in self.fw.rates:
+            return self.xe("XE_SCORE", f'"{leaf.code}"', rate_name(names[0]), *(() if self.shipped else ('""',)))
+        return self.xe("XE_SCORE", f'"{leaf.code}"', self.udf_values, self.udf_codes)
+
+    def subtotal_formulas(self, score: ScoreRows, summary: SummaryRows) -> None:
+        fw = self.fw
+        digits = fw.precision.score
+        for l1 in fw.level1:
+            for l2 in l1.children:
+                scores = [score_name(x.code) for x in l2.leaves]
+                self.add(sub2_name(l2.code), Ref(SUMMARY, summary.l2_rows[l2.code], SumCol.L2_SCORE),
+                         self.sum_formula(scores, digits), "level2", FMT_SCORE)
+        for l1 in fw.level1:
+            scores = [score_name(x.code) for x in l1.leaves]
+            row = summary.l1_rows[l1.code]
+            s = self.add(subtotal_name(l1.code), Ref(SUMMARY, row, SumCol.SCORE), self.sum_formula(scores, digits),
+                         "level1", FMT_SCORE)
+            w = summary.l1_weights[l1.code].ref.ref_from(SUMMARY)
+            self.add(subtotalrate_name(l1.code), Ref(SUMMARY, row, SumCol.RATE),
+                     f'IF({s.name}="","",{self.round(f"{s.name}/{w}", fw.precision.score_rate)})', "level1_rate",
+                     FMT_PCT)
+
+    def total_formulas(self, score: ScoreRows, summary: SummaryRows, params: ParamRows) -> None:
+        fw = self.fw
+        subtotals = [subtotal_name(l1.code) for l1 in fw.level1]
+        self.add(TOTAL, Ref(SCORE, score.total, ScoreCol.SCORE), self.sum_formula(subtotals, fw.precision.total),
+                 "total", FMT_SCORE)
+        w = score.total_weight.ref.ref_from(SCORE)
+        self.add(TOTAL_RATE, Ref(SCORE, score.total, ScoreCol.RATE),
+                 f'IF({TOTAL}="","",{self.round(f"{TOTAL}/{w}", fw.precision.score_rate)})', "total_rate", FMT_PCT)
+        chain = '""'
+        for g in reversed(params.grades):
+            tests = []
+            if g.lo is not None:
+                tests.append(f"{TOTAL}{'>=' if g.lo_closed == '含' else '>'}{g.lo.ref.ref_from(SCORE)}")
+            if g.hi is not None:
+                tests.append(f"{TOTAL}{'<=' if g.hi_closed == '含' else '<'}{g.hi.ref.ref_from(SCORE)}")
+            chain = f"IF({_and(tests)},{g.name.ref.ref_from(SCORE)},{chain})"
+        grade = self.xe("XE_GRADE", TOTAL) if self.udf else f'IF({TOTAL}="","",{chain})'
+        self.add(GRADE, Ref(SCORE, score.grade, ScoreCol.SCORE), grade, "grade")
+        self.add(SUMMARY_TOTAL, Ref(SUMMARY, summary.total, SumCol.SCORE), TOTAL, "copy", FMT_SCORE)
+        self.add(SUMMARY_TOTAL_RATE, Ref(SUMMARY, summary.total, SumCol.RATE), TOTAL_RATE, "copy", FMT_PCT)
+        self.add(SUMMARY_GRADE, Ref(SUMMARY, summary.grade, SumCol.SCORE), GRADE, "copy")
+
+
+    def sum_formula(self, names: list[str], digits: int) -> str:
+        """Rounded sum, blank ("") unless every term is a number (a blank "" or an XE_ error
+        text in a term leaves the sum blank, in both modes)."""
+        args = ",".join(names)
+        return f'IF(COUNT({args})<{len(names)},"",{self.round(f"SUM({args})", digits)})'
+
+
+def _num_text(x: float) -> str:
+    from .xlround import plain
+    return plain(float(x))
+
+
+def _param_specs(fw: Framework, part: Part) -> list[dict]:
+    """The parameter rows a rule shows on 评分参数, in the order its formula uses them."""
+    from .xlround import plain
+    rule = part.rule
+    k = rule.kind
+    pct = _is_rate_value(fw, rule)
+    edge_fmt = FMT_PCT if pct else FMT_GENERAL
+    if k == "bands":
+        return [{"label": f"第{i}档", "lo": b.range.lo, "lo_closed": "含" if b.range.lo_closed else "不含",
+                 "hi": b.range.hi, "hi_closed": "含" if b.range.hi_closed else "不含", "value": b.points,
+                 "edge_fmt": edge_fmt} for i, b in enumerate(rule.bands, 1)]
+    if k == "excess_deduction":
+        full = rule.full if rule.full is not None else part.max
+        return [{"label": "起扣阈值（不超过不扣分）", "value": rule.threshold, "fmt": edge_fmt},
+                {"label": "步长（每超出）", "value": rule.step, "fmt": edge_fmt},
+                {"label": "每步扣分", "value": rule.each},
+                {"label": "满分", "value": full},
+                {"label": "不足一步不扣（按整步计）" if rule.whole_steps else "按比例计（不取整）"}]
+    if k == "proportional":
+        return [{"label": "分值（比率 × 分值）", "value": rule.points}]
+    if k == "per_finding":
+        full = rule.full if rule.full is not None else part.max
+        return [{"label": "满分", "value": full}, {"label": "每项扣分（扣完为止）", "value": rule.each}]
+    if k == "deduction":
+        return [{"label": "每处扣分（从本指标中扣）", "value": rule.each}]
+    if k == "tiers":
+        return [{"label": opt, "value": pts} for opt, pts in rule.tier_points]
+    if k == "checklist":
+        return [{"label": fw.inputs[c].label, "value": pts} for c, pts in rule.items]
+    if k == "yes_no":
+        return [{"label": "是", "value": rule.yes}, {"label": "否", "value": rule.no}]
+    if k == "veto":
+        return [{"label": f"“{fw.inputs[rule.input].label}”为“是”时本指标得0分（一票否决）"}]
+    if k == "exemption":
+        return [{"label": f"“{fw.inputs[rule.input].label}”为“是”时本指标直接得满分"}]
+    if k == "discretionary":
+        return [{"label": f"评价人员酌情给分（0～{plain(part.max)}分），填入“{fw.inputs[rule.input].label}”"}]
+    raise LayoutError(f"unknown rule kind {k}")

@@ -1,0 +1,191 @@
+"""Output files: Windows-safe unique names and atomic writes.
+
+File names
+    ``safe_stem`` turns a 单位名称 into a file-name stem that is valid on
+    Windows, macOS and Linux: characters Windows forbids (``<>:"/\\|?*`` and
+    control characters) become ``_``; leading spaces and trailing dots/spaces
+    are removed; reserved device names (CON, PRN, AUX, NUL, COM1-9, LPT1-9,
+    also with an extension such as ``con.xlsx``) get a ``_`` prefix; the stem
+    is cut to ``MAX_STEM_CHARS`` characters and ``MAX_STEM_BYTES`` UTF-8 bytes
+    so that the full name stays far below the 255-byte limit of common file
+    systems and leaves room for a folder path under Windows' 260-character
+    MAX_PATH.  An empty result becomes ``未命名``.
+
+    ``NameAllocator`` makes stems unique within one run the way Windows and
+    macOS compare names (case-insensitive, Unicode-normalised): the second
+    stem that collides gets ``_2``, the third ``_3`` ...
+
+Atomic writes
+    ``atomic_write`` writes the bytes to a temporary file in the target
+    folder (so the final rename never crosses file systems), flushes it to
+    disk, and only then gives it the final name.  Without ``overwrite`` the
+    final step is a hard link, which fails atomically if the name exists, so
+    an existing file is never replaced even if it appears mid-run.  Whatever
+    happens before that step (an error, Ctrl-C, a full disk), the temporary
+    file is removed and no file exists under the final name.  Temporary files
+    are named ``.xl-eval-<run>-*.tmp``; ``remove_temp_files`` sweeps a run's
+    leftovers (e.g. after a worker process was killed).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import secrets
+import unicodedata
+from pathlib import Path
+
+MAX_STEM_CHARS = 80
+MAX_STEM_BYTES = 180
+FALLBACK_STEM = "未命名"
+TEMP_PREFIX = ".xl-eval-"
+TEMP_SUFFIX = ".tmp"
+
+def _current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _current_umask()
+_FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+_RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"} | {
+    f"{dev}{n}" for dev in ("COM", "LPT") for n in [*"123456789", "¹", "²", "³"]}
+
+
+def safe_stem(name: str) -> str:
+    """A Windows-safe file-name stem for a 单位名称 (no extension added)."""
+    text = unicodedata.normalize("NFC", str(name))
+    text = _FORBIDDEN.sub("_", text)
+    # other invisible format characters (zero-width space, BOM, bidi marks ...)
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    text = text.strip(" ").rstrip(". ")
+    text = _truncate(text).rstrip(". ")
+    if not text:
+        return FALLBACK_STEM
+    if text.split(".")[0].rstrip(" ").upper() in _RESERVED:
+        text = "_" + text
+    return text
+
+
+def _truncate(text: str, reserve: str = "") -> str:
+    """Cut *text* so that text + reserve stays within the stem limits."""
+    text = text[:MAX_STEM_CHARS - len(reserve)]
+    while len(text.encode("utf-8")) + len(reserve.encode("utf-8")) > MAX_STEM_BYTES:
+        text = text[:-1]
+    return text
+
+
+def name_key(file_name: str) -> str:
+    """How Windows/macOS compare file names: case-insensitive, normalised."""
+    return unicodedata.normalize("NFC", file_name).casefold()
+
+
+class NameAllocator:
+    """Unique file names within one output folder and one run."""
+
+    def __init__(self, suffix: str = ".xlsx"):
+        self.suffix = suffix
+        self._used: set[str] = set()
+
+    def allocate(self, name: str) -> str:
+        stem = safe_stem(name)
+        candidate = stem + self.suffix
+        n = 1
+        while name_key(candidate) in self._used:
+            n += 1
+            tail = f"_{n}"
+            candidate = _truncate(stem, tail).rstrip(". ") + tail + self.suffix
+        self._used.add(name_key(candidate))
+        return candidate
+
+
+def new_run_id() -> str:
+    return secrets.token_hex(4)
+
+
+def temp_prefix(run_id: str) -> str:
+    return f"{TEMP_PREFIX}{run_id}-"
+
+
+class FileExists(FileExistsError):
+    pass
+
+
+def atomic_write(path: Path, data: bytes, *, overwrite: bool, run_id: str = "x",
+                 fsync: bool = True) -> None:
+    """Write *data* to *path* atomically; raises FileExists if *path* exists
+    and not *overwrite*.  No partial file is ever left under *path*."""
+    path = Path(path)
+    if not overwrite and os.path.lexists(path):
+        raise FileExists(errno.EEXIST, "文件已存在", str(path))
+    import tempfile
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix(run_id), suffix=TEMP_SUFFIX)
+    try:
+        if hasattr(os, "fchmod"):           # mkstemp makes 0600; use the usual mode
+            os.fchmod(fd, 0o666 & ~_UMASK)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            if fsync:
+                os.fsync(fh.fileno())
+        _publish(tmp, path, overwrite)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def _publish(tmp: str, path: Path, overwrite: bool) -> None:
+    if overwrite:
+        os.replace(tmp, path)
+        return
+    try:
+        os.link(tmp, path)          # fails if path exists: no race with other writers
+    except FileExistsError:
+        raise FileExists(errno.EEXIST, "文件已存在", str(path)) from None
+    except OSError:
+        # no hard links on this file system (FAT, some network shares)
+        if os.path.lexists(path):
+            raise FileExists(errno.EEXIST, "文件已存在", str(path)) from None
+        os.replace(tmp, path)
+        return
+    os.unlink(tmp)
+
+
+def remove_temp_files(folder: Path, run_id: str) -> int:
+    """Delete the temporary files a run left in *folder*; returns how many."""
+    n = 0
+    prefix = temp_prefix(run_id)
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return 0
+    for entry in entries:
+        if entry.name.startswith(prefix) and entry.name.endswith(TEMP_SUFFIX):
+            try:
+                os.unlink(entry.path)
+                n += 1
+            except OSError:
+                pass
+    return n
+
+
+class Publisher:
+    """Writes files with ``atomic_write`` in one background thread, so that
+    the next file can be prepared while this one is written and flushed.
+    Files are written in the order submitted."""
+
+    def __init__(self) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xl-eval-write")
+
+    def submit(self, path: Path, data: bytes, **kwargs):
+        return self._pool.submit(atomic_write, path, data, **kwargs)
+
+    def close(self) -> None:
+        """Wait for the files submitted (each ends complete or absent)."""
+        self._pool.shutdown(wait=True)

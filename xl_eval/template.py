@@ -1,0 +1,751 @@
+"""The Excel workbook template generated from a framework.
+
+``build_workbook(fw)`` writes every sheet from ``layout.layout(fw)``: this
+module decides how things look (texts, fonts, widths, validation, protection,
+print setup); layout.py decides where they are and what the formulas say.
+The workbook computes with native formulas only (see layout.ALLOWED_FUNCTIONS),
+so it works in Excel, WPS and LibreOffice with nothing installed.
+
+``build_workbook(fw, formulas="udf")`` is the same workbook whose scoring
+cells call the XE_ functions of xl_eval.udfs instead (see layout.py), plus an
+``xlwings.conf`` sheet (A1 ``UDF Modules``, B1 ``xl_eval.udfs``) so an Excel
+with the xlwings add-in computes it live.  It is an .xlsx without VBA: the
+user saves it as .xlsm and imports the functions (README).
+
+``write_template(fw, path)`` saves it atomically and deterministically: fixed
+document properties and fixed zip timestamps, so regenerating from the same
+framework gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import math
+import os
+import tempfile
+import unicodedata
+import zipfile
+from pathlib import Path
+
+from . import layout as L
+from .framework import INPUT_GROUPS, NO, YES, Framework, Input
+
+DEFAULT_FILENAME = "部门整体支出绩效评价打分表.xlsx"
+FIXED_TIME = _dt.datetime(2025, 1, 1, 0, 0, 0)
+_ZIP_TIME = (2025, 1, 1, 0, 0, 0)
+
+FONT_NAME = "等线"
+BODY_SIZE = 10
+INPUT_FILL = "FFF2CC"      # light yellow: cells to fill
+HEADER_FILL = "D9E1F2"
+GROUP_FILL = "EDEDED"
+RESULT_FILL = "E2EFDA"     # light green: key results
+WARN_FILL = "F8CBAD"       # conditional formatting: reason missing
+KIND_LABEL = {"amount": "金额", "count": "数量", "choice": "选项", "yes_no": "是/否",
+              "score": "酌情分值", "text": "文本", "year": "年度"}
+
+
+class TemplateError(ValueError):
+    """The template cannot be written (bad path, file exists ...)."""
+
+
+# ------------------------------------------------------------------ public
+
+def build_workbook(fw: Framework, *, formulas: str = "native"):
+    """The template as an openpyxl Workbook.
+
+    `formulas` selects how cells compute: "native" (classic Excel functions)
+    or "udf" (the scoring cells call the XE_ xlwings functions).
+    """
+    lay = L.layout(fw, mode=formulas)
+    return _Writer(fw, lay).write()
+
+
+def write_template(fw: Framework, path: str | Path, *, overwrite: bool = False,
+                   formulas: str = "native") -> Path:
+    """Write the template to `path` atomically (temp file + os.replace)."""
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise FileExistsError(str(path))
+    data = workbook_bytes(build_workbook(fw, formulas=formulas))
+    folder = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=".xl-eval-", suffix=".xlsx.tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def workbook_bytes(wb) -> bytes:
+    """The saved workbook with fixed zip timestamps (same input, same bytes)."""
+    from openpyxl.xml.functions import tostring
+    raw = io.BytesIO()
+    wb.save(raw)              # openpyxl stamps "modified" with the current time here
+    wb.properties.modified = FIXED_TIME
+    core = tostring(wb.properties.to_tree())
+    out = io.BytesIO()
+    with zipfile.ZipFile(raw) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            info = zipfile.ZipInfo(item.filename, date_time=_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            data = core if item.filename == "docProps/core.xml" else zin.read(item.filename)
+            zout.writestr(info, data)
+    return out.getvalue()
+
+
+# ------------------------------------------------------------------ text helpers
+
+def text_width(text: str) -> float:
+    """Width in Excel column units at the 10-point body font.
+
+    Calibrated on Excel (等线/宋体 10pt: a CJK character is about 13.3 px, a
+    column unit 7 px); LibreOffice draws narrower, so there it looks roomier.
+    """
+    w = 0.0
+    for ch in text:
+        w += 1.9 if unicodedata.east_asian_width(ch) in "WFA" else 1.0
+    return w
+
+
+def line_count(text: str, col_width: float) -> int:
+    usable = max(col_width - 0.5, 1.0)
+    lines = 0
+    for para in str(text).split("\n"):
+        lines += max(1, math.ceil(text_width(para) / usable))
+    return lines
+
+
+def row_height(texts_widths, size: float = BODY_SIZE, minimum: float = 18.0) -> float:
+    """Row height (points) that shows every wrapped text in full."""
+    lines = max((line_count(t, w) for t, w in texts_widths if t), default=1)
+    return max(minimum, round(lines * size * 1.35 + 5, 1))
+
+
+def _limit(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+# ------------------------------------------------------------------ writer
+
+class _Writer:
+    def __init__(self, fw: Framework, lay: L.Layout):
+        from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+        self.fw, self.lay = fw, lay
+        self.Alignment, self.Font, self.PatternFill = Alignment, Font, PatternFill
+        thin = Side(style="thin", color="808080")
+        self.border = Border(left=thin, right=thin, top=thin, bottom=thin)
+        self.unlocked = Protection(locked=False)
+        self.locked = Protection(locked=True)
+        self.font = Font(name=FONT_NAME, size=BODY_SIZE)
+        self.bold = Font(name=FONT_NAME, size=BODY_SIZE, bold=True)
+        self.head = Font(name=FONT_NAME, size=11, bold=True)
+        self.title = Font(name=FONT_NAME, size=16, bold=True)
+        self.small = Font(name=FONT_NAME, size=9, color="595959")
+        self.input_fill = PatternFill("solid", fgColor=INPUT_FILL)
+        self.header_fill = PatternFill("solid", fgColor=HEADER_FILL)
+        self.group_fill = PatternFill("solid", fgColor=GROUP_FILL)
+        self.result_fill = PatternFill("solid", fgColor=RESULT_FILL)
+        self.wrap = Alignment(wrap_text=True, vertical="top")
+        self.wrap_center = Alignment(wrap_text=True, vertical="center", horizontal="center")
+        self.center = Alignment(vertical="center", horizontal="center")
+        self.left_mid = Alignment(vertical="center", wrap_text=True)
+
+    def write(self):
+        from openpyxl import Workbook
+        wb = Workbook()
+        wb.remove(wb.active)
+        self.wb = wb
+        self.sheets = {name: wb.create_sheet(name) for name in self.lay.sheets}
+        self.guide()
+        self.base()
+        self.projects()
+        self.scoresheet()
+        self.summary()
+        self.params()
+        self.meta()
+        if self.lay.mode == "udf":
+            self.xlwings_conf()
+        self.formulas()
+        self.names()
+        for name, ws in self.sheets.items():
+            if name == L.XLWINGS_CONF:
+                continue          # settings the user may extend (Interpreter ...): not protected
+            ws.protection.sheet = True
+            ws.protection.formatColumns = False   # allowed: widen columns
+            ws.protection.formatRows = False      # allowed: taller rows for long texts
+            ws.sheet_view.zoomScale = 100
+        self.sheets[L.META].sheet_state = "hidden"
+        wb.active = 0
+        p = wb.properties
+        p.creator = "xl-eval"
+        p.lastModifiedBy = "xl-eval"
+        p.created = FIXED_TIME
+        p.modified = FIXED_TIME
+        p.title = self.fw.title
+        p.subject = f"{self.fw.id} {self.fw.version}"
+        p.keywords = f"xl-eval {L.TEMPLATE_FORMAT} {self.fw.content_hash}" + (
+            " udf" if self.lay.mode == "udf" else "")
+        p.description = f"由 xl-eval 根据指标体系框架 {self.fw.id}（版本 {self.fw.version}，指纹 {self.fw.content_hash}）生成"
+        return wb
+
+    # -- cell helpers
+    def put(self, ws, row: int, col: int, value=None, *, font=None, fill=None, align=None, border=True,
+            fmt: str | None = None):
+        cell = ws.cell(row=row, column=col)
+        if value is not None:
+            cell.value = value
+        cell.font = font or self.font
+        if fill is not None:
+            cell.fill = fill
+        if align is not None:
+            cell.alignment = align
+        if border:
+            cell.border = self.border
+        if fmt:
+            cell.number_format = fmt
+        return cell
+
+    def merge(self, ws, r1: int, c1: int, r2: int, c2: int) -> None:
+        if (r1, c1) != (r2, c2):
+            for r in range(r1, r2 + 1):
+                for c in range(c1, c2 + 1):
+                    ws.cell(row=r, column=c).border = self.border
+            ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
+
+    def input_cell(self, ws, ref: L.Ref, fmt: str | None = None, align=None):
+        cell = self.put(ws, ref.row, ref.col, fill=self.input_fill, fmt=fmt, align=align or self.left_mid)
+        cell.protection = self.unlocked
+        return cell
+
+    def widths(self, ws, widths: dict[str, float]) -> None:
+        for col, w in widths.items():
+            ws.column_dimensions[col].width = w
+
+    def validation(self, ws, sqref: str, *, type=None, operator=None, formula1=None, formula2=None,
+                   title: str, prompt: str, error: str | None = None):
+        from openpyxl.worksheet.datavalidation import DataValidation
+        dv = DataValidation(type=type, operator=operator, formula1=formula1, formula2=formula2,
+                            allow_blank=True, showInputMessage=True, showErrorMessage=type is not None,
+                            promptTitle=_limit(title, 32), prompt=_limit(prompt, 250))
+        if error:
+            dv.errorTitle = "输入有误"
+            dv.error = _limit(error, 250)
+            dv.errorStyle = "stop"
+        ws.add_data_validation(dv)
+        dv.add(sqref)
+        return dv
+
+    def print_setup(self, ws, *, landscape: bool = True, title_rows: str | None = None) -> None:
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.orientation = "landscape" if landscape else "portrait"
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.page_margins.left = ws.page_margins.right = 0.4
+        ws.page_margins.top = ws.page_margins.bottom = 0.5
+        ws.page_margins.header = ws.page_margins.footer = 0.25
+        ws.print_options.horizontalCentered = True
+        ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+        if title_rows:
+            ws.print_title_rows = title_rows
+
+    # -- sheets
+    def guide(self) -> None:
+        fw = self.fw
+        ws = self.sheets[L.GUIDE]
+        self.widths(ws, {"A": 16, "B": 110})
+        rows: list[tuple[str, str]] = []
+        rows.append(("框架", f"{fw.title}（框架代码 {fw.id}，版本 {fw.version}，指纹 {fw.content_hash}）"))
+        if fw.source:
+            rows.append(("来源", fw.source))
+        if self.lay.mode == "udf":
+            rows += self.udf_guide()
+        rows.append(("如何填写", "① 在“基础数据”表的黄色单元格中逐项填写单位名称、评价年度、财务数据（单位：万元）、"
+                                 "数量和评价判断。选中单元格可看到填写说明；填入不允许的值时会提示错误。"))
+        rows.append(("", f"② 在“项目明细”表中可逐行填写项目（项目名称、全年预算金额、决算金额、是否完成），最多 {L.PROJECT_ROWS} 行；"
+                         "执行率和合计自动计算。"))
+        rows.append(("", "③ “打分表”（对应附件1）的得分、得分率、累计得分和评价等级自动计算。请在“完成情况”“扣分原因”两栏填写核查情况；"
+                         "得分低于权重而扣分原因为空时，扣分原因单元格显示为红色。"))
+        rows.append(("", "④ “汇总”表列出一级指标的权重、得分和得分率（对应报告表3）以及二级指标得分。"))
+        rows.append(("", "⑤ “评分参数”表列出每个三级指标的子项、分值、分档界限（含/不含端点）、扣分标准、等级划分和比率分母为0时的取值，"
+                         "以及每个子项的规则得分和子项得分。公式引用这些单元格，不在公式中写死数字。"))
+        planned = fw.project_list.get("planned")
+        completed = fw.project_list.get("completed")
+        if planned or completed:
+            labels = "、".join(f"“{fw.inputs[c].label}”" for c in (planned, completed) if c)
+            rows.append(("项目数从何而来",
+                         f"{labels}：在“基础数据”中填写的数字优先；留空时采用“项目明细”的统计（计划项目数 = 已填项目名称的行数，"
+                         f"完成项目数 = “是否完成”为“是”的行数），“基础数据”的“计分采用值”一栏显示实际采用的数。"
+                         f"两处都为空时，相关得分留空。项目超过 {L.PROJECT_ROWS} 个时，请直接在“基础数据”中填写项目数。"))
+        defaults = [i for i in fw.inputs.values() if i.default is not None]
+        if defaults:
+            rows.append(("空白按默认值", "；".join(f"“{i.label}”空白时按 {i.default}" for i in defaults) + "。"))
+        p = fw.precision
+        rows.append(("得分如何计算",
+                     f"比率先四舍五入到 {p.rate} 位小数（即百分数保留 {max(p.rate - 2, 0)} 位）再分档，看到的就是计分用的；"
+                     f"子项得分四舍五入到 {p.score} 位小数后限制在 0 至子项分值之间（“从本指标中扣”的扣分项除外）；"
+                     f"三级指标得分为各子项得分之和，限制在 0 至权重之间后四舍五入到 {p.score} 位；"
+                     f"一级指标小计为三级指标得分之和，总分为一级小计之和，四舍五入到 {p.total} 位；"
+                     f"得分率 = 得分 ÷ 权重，保留 {max(p.score_rate - 2, 0)} 位百分数。"
+                     "四舍五入与 Excel 的 ROUND 函数相同（四舍五入，不是“银行家舍入”）。"))
+        rows.append(("", "一票否决项填“是”时该指标得 0 分；可直接得分的情形（如涉密单位）填“是”时该指标得满分。"))
+        rows.append(("", "有计分所需的项目未填写时，相关得分、小计、总分和等级显示为空白（不会显示为 0），填齐后自动出现。"))
+        from .describe import zero_outcome_text
+        zero = "；".join(f"{r.name}：分子为0时{zero_outcome_text(r.zero_numerator_zero)}，"
+                        f"分子不为0时{zero_outcome_text(r.zero_numerator_nonzero)}" for r in fw.rates.values())
+        if zero:
+            rows.append(("分母为0时", zero + "。无穷大显示为“∞”。"))
+        rows.append(("评价等级", L.grade_text(fw) + "。"))
+        rows.append(("工作表保护", "各工作表已保护但没有密码，防止误改公式；只有黄色单元格可以填写。可以调整行高和列宽"
+                                  "（文字较长时请拉高行）。确需修改时可在“审阅”→“撤销工作表保护”后修改，但修改后的表格"
+                                  "不再保证与指标体系一致。"))
+        rows.append(("名称（供程序使用）", "每个填写单元格定义了与输入代码同名的名称（如 budget_initial，见“基础数据”最后一栏）；"
+                                        "三级指标得分为 score_<指标代码>，得分率 scorerate_<指标代码>，子项得分 part_<指标代码>_<子项代码>，"
+                                        "比率 rate_<比率代码>，一级小计 subtotal_<代码>，总分 total_score，等级 grade，"
+                                        "完成情况 findings_<指标代码>，扣分原因 reason_<指标代码>。"))
+        for note in fw.notes:
+            rows.append(("对附件1原文的处理", note))
+        self.put(ws, 1, 1, f"{fw.title} —— 填表说明", font=self.title, border=False)
+        ws.row_dimensions[1].height = 30
+        r = 3
+        prev = None
+        for label, text in rows:
+            shown = "" if label == prev else label
+            prev = label if label else prev
+            self.put(ws, r, 1, shown or None, font=self.bold, align=self.wrap)
+            self.put(ws, r, 2, text, align=self.wrap)
+            ws.row_dimensions[r].height = row_height([(text, 110)])
+            r += 1
+        self.print_setup(ws, landscape=False)
+
+    def udf_guide(self) -> list[tuple[str, str]]:
+        """Rows of 填表说明 that only the udf variant has."""
+        functions = "、".join(sorted(L.UDF_FUNCTIONS))
+        rows = [
+            ("XE 函数版", f"本工作簿的比率、三级指标得分、四舍五入和评价等级调用 xl-eval 计分引擎的 Excel 函数（{functions}），"
+                          "需要 Windows 桌面版 Excel 和 xlwings 加载项：① 命令提示符中运行 pip install \"xl-eval[xlwings]\" 和 "
+                          "xlwings addin install；② Excel 信任中心勾选“信任对 VBA 工程对象模型的访问”；③ 将本文件另存为"
+                          "“Excel 启用宏的工作簿（*.xlsm）”，在 VBA 编辑器（Alt+F11）“工具 › 引用”中勾选 xlwings；"
+                          "④ 点击 xlwings 选项卡的“Import Functions”，再按 Ctrl+Alt+F9 全部重新计算。“xlwings.conf”工作表已设置 UDF Modules = "
+                          f"{L.UDF_MODULE}。"),
+            ("", "未安装或未导入函数时，这些单元格显示 #NAME?。WPS、LibreOffice 和没有 xlwings 的 Excel 请使用原生模板"
+                 "（xl-eval template 不加 --udf 生成），两者的工作表、填写单元格、名称和计分结果相同。"),
+            ("", "XE 函数无法计算时，单元格显示以“#错误：”开头的中文原因（如数字栏中填了文字）；有计分所需的项目未填写时显示空白。"
+                 "“基础数据”的“计分采用值”一栏是各函数读取的值。"),
+        ]
+        path = next((m.value for m in self.lay.meta if m.name == L.FRAMEWORK_PATH), "")
+        if path:
+            rows.append(("", f"XE 函数按框架文件 {path} 计分（隐藏工作表 xl_eval 中 framework_path 一行）。在其他电脑上使用时，"
+                             "请取消隐藏该工作表、撤销保护，把路径改为该电脑上同一框架文件的位置。"))
+        return rows
+
+    def base(self) -> None:
+        fw, lay = self.fw, self.lay
+        ws = self.sheets[L.BASE]
+        b = lay.base
+        C = L.BaseCol
+        widths = {"A": 30, "B": 18, "C": 7, "D": 22, "E": 52, "F": 24, "G": 12, "H": 22}
+        self.widths(ws, widths)
+        self.put(ws, b.title, 1, "基础数据", font=self.title, border=False)
+        self.put(ws, b.note, 1, "黄色单元格为填写项；金额单位为万元。选中单元格可看到填写说明。“计分采用值”为空白时按默认值或"
+                                 "项目明细统计后实际用于计分的数。最后一栏为该单元格的名称（供批量填表和校验程序使用）。",
+                 font=self.small, border=False, align=self.wrap)
+        ws.merge_cells(start_row=b.note, start_column=1, end_row=b.note, end_column=8)
+        ws.row_dimensions[b.note].height = 28
+        for col, text in enumerate(["项目", "值", "单位", "允许值", "说明", "示例", "计分采用值", "名称（代码）"], 1):
+            self.put(ws, b.header, col, text, font=self.head, fill=self.header_fill, align=self.wrap_center)
+        from .describe import allowed_values
+        for row, key in b.groups:
+            self.put(ws, row, 1, INPUT_GROUPS[key], font=self.bold, fill=self.group_fill)
+            self.merge(ws, row, 1, row, 8)
+        for code, row in b.input_rows.items():
+            inp = fw.inputs[code]
+            cell = lay.inputs[code]
+            allowed = allowed_values(inp)
+            if inp.default is not None:
+                allowed += f"；空白按 {inp.default}"
+            self.put(ws, row, C.LABEL, inp.label + ("" if inp.required or inp.default is not None else "（选填）"),
+                     align=self.left_mid)
+            fmt = {"amount": L.FMT_AMOUNT, "count": L.FMT_INT, "year": L.FMT_INT, "score": L.FMT_GENERAL}.get(inp.kind)
+            self.input_cell(ws, cell.ref, fmt)
+            self.put(ws, row, C.UNIT, inp.unit, align=self.center)
+            self.put(ws, row, C.ALLOWED, allowed, align=self.left_mid)
+            self.put(ws, row, C.HELP, inp.help, align=self.left_mid)
+            example = "" if inp.example is None else str(inp.example)
+            self.put(ws, row, C.EXAMPLE, example, align=self.left_mid)
+            self.put(ws, row, C.EFFECTIVE, align=self.center)
+            self.put(ws, row, C.CODE, code, font=self.small, align=self.left_mid)
+            ws.row_dimensions[row].height = row_height([(inp.label, widths["A"]), (allowed, widths["D"]),
+                                                        (inp.help, widths["E"]), (example, widths["F"])])
+            self.input_validation(ws, inp, cell.ref)
+        self.put(ws, b.rates_title, 1, "计算的比率（自动计算）", font=self.bold, fill=self.group_fill)
+        self.merge(ws, b.rates_title, 1, b.rates_title, 8)
+        for col, text in ((1, "比率"), (2, "值"), (3, "单位"), (4, "计算公式"), (8, "名称（代码）")):
+            self.put(ws, b.rates_header, col, text, font=self.head, fill=self.header_fill, align=self.wrap_center)
+        self.merge(ws, b.rates_header, 4, b.rates_header, 7)
+        for code, row in b.rate_rows.items():
+            rate = fw.rates[code]
+            self.put(ws, row, 1, rate.name, align=self.left_mid)
+            self.put(ws, row, 3, "%", align=self.center)
+            self.put(ws, row, 4, rate.formula or rate.numerator.text + " / " + rate.denominator.text, align=self.left_mid)
+            self.merge(ws, row, 4, row, 7)
+            self.put(ws, row, 8, L.rate_name(code), font=self.small, align=self.left_mid)
+            ws.row_dimensions[row].height = 22
+        ws.freeze_panes = f"A{b.header + 1}"
+        self.print_setup(ws, title_rows=f"{b.header}:{b.header}")
+
+    def input_validation(self, ws, inp: Input, ref: L.Ref) -> None:
+        from .xlround import plain
+        k = inp.kind
+        title = inp.label
+        prompt = inp.help or inp.label
+        unit = f"（{inp.unit}）" if inp.unit else ""
+        lo = inp.min if inp.min is not None else 0
+        if k in ("amount", "score"):
+            if inp.max is not None:
+                self.validation(ws, ref.coord, type="decimal", operator="between", formula1=plain(lo),
+                                formula2=plain(inp.max), title=title, prompt=prompt,
+                                error=f"“{inp.label}”应为 {plain(lo)} 到 {plain(inp.max)} 之间的数字{unit}。")
+            else:
+                self.validation(ws, ref.coord, type="decimal", operator="greaterThanOrEqual", formula1=plain(lo),
+                                title=title, prompt=prompt, error=f"“{inp.label}”应为不小于 {plain(lo)} 的数字{unit}。")
+        elif k in ("count", "year"):
+            if inp.max is not None:
+                self.validation(ws, ref.coord, type="whole", operator="between", formula1=plain(lo),
+                                formula2=plain(inp.max), title=title, prompt=prompt,
+                                error=f"“{inp.label}”应为 {plain(lo)} 到 {plain(inp.max)} 之间的整数{unit}。")
+            else:
+                self.validation(ws, ref.coord, type="whole", operator="greaterThanOrEqual", formula1=plain(lo),
+                                title=title, prompt=prompt, error=f"“{inp.label}”应为不小于 {plain(lo)} 的整数{unit}。")
+        elif k in ("choice", "yes_no"):
+            options = ",".join(inp.options)
+            self.validation(ws, ref.coord, type="list", formula1=f'"{options}"', title=title, prompt=prompt,
+                            error=f"“{inp.label}”请从下拉列表中选择：{'、'.join(inp.options)}。")
+        else:  # text
+            self.validation(ws, ref.coord, type="textLength", operator="lessThanOrEqual", formula1="255",
+                            title=title, prompt=prompt, error=f"“{inp.label}”不能超过 255 个字符。")
+
+    def projects(self) -> None:
+        lay = self.lay
+        ws = self.sheets[L.PROJECTS]
+        p = lay.projects
+        C = L.ProjCol
+        self.widths(ws, {"A": 7, "B": 44, "C": 16, "D": 16, "E": 11, "F": 11})
+        self.put(ws, p.title, 1, "项目明细", font=self.title, border=False)
+        note = ("逐行填写项目（对应报告表7）。“基础数据”中的计划项目数、完成项目数留空时，按本表计数："
+                "计划项目数 = 已填项目名称的行数，完成项目数 = “是否完成”为“是”的行数；已在“基础数据”中填写的数字优先。")
+        self.put(ws, p.note, 1, note, font=self.small, border=False, align=self.wrap)
+        ws.merge_cells(start_row=p.note, start_column=1, end_row=p.note, end_column=6)
+        ws.row_dimensions[p.note].height = 30
+        heads = ["序号", "项目名称", "全年预算金额（万元）", "决算金额（万元）", "执行率", "是否完成"]
+        for col, text in enumerate(heads, 1):
+            self.put(ws, p.header, col, text, font=self.head, fill=self.header_fill, align=self.wrap_center)
+        ws.row_dimensions[p.header].height = 30
+        self.put(ws, p.total, C.NO, "合计", font=self.bold, align=self.center)
+        for col in (C.NAME, C.BUDGET, C.FINAL, C.RATE, C.DONE):
+            self.put(ws, p.total, col, font=self.bold, fill=self.result_fill, align=self.center)
+        for i, row in enumerate(range(p.first, p.last + 1), 1):
+            self.put(ws, row, C.NO, i, align=self.center)
+            self.input_cell(ws, L.Ref(L.PROJECTS, row, C.NAME))
+            self.input_cell(ws, L.Ref(L.PROJECTS, row, C.BUDGET), L.FMT_AMOUNT)
+            self.input_cell(ws, L.Ref(L.PROJECTS, row, C.FINAL), L.FMT_AMOUNT)
+            self.put(ws, row, C.RATE, align=self.center)
+            self.input_cell(ws, L.Ref(L.PROJECTS, row, C.DONE), align=self.center)
+        rng = lambda c: f"{L.col_letter(c)}{p.first}:{L.col_letter(c)}{p.last}"  # noqa: E731
+        self.validation(ws, rng(C.NAME), type="textLength", operator="lessThanOrEqual", formula1="255",
+                        title="项目名称", prompt="填写项目名称；计划项目数按已填项目名称的行数统计。",
+                        error="项目名称不能超过 255 个字符。")
+        for col, what in ((C.BUDGET, "全年预算金额"), (C.FINAL, "决算金额")):
+            self.validation(ws, rng(col), type="decimal", operator="greaterThanOrEqual", formula1="0",
+                            title=what, prompt=f"{what}，单位万元，不小于 0。", error=f"“{what}”应为不小于 0 的数字（万元）。")
+        self.validation(ws, rng(C.DONE), type="list", formula1=f'"{YES},{NO}"', title="是否完成",
+                        prompt="项目是否已完成：是 / 否。完成项目数按“是”的行数统计。",
+                        error="“是否完成”请从下拉列表中选择：是、否。")
+        ws.freeze_panes = f"A{p.first}"
+        self.print_setup(ws, landscape=False, title_rows=f"{p.header}:{p.total}")
+
+    def scoresheet(self) -> None:
+        fw, lay = self.fw, self.lay
+        ws = self.sheets[L.SCORE]
+        s = lay.score
+        C = L.ScoreCol
+        widths = {"A": 7, "B": 9, "C": 12, "D": 8.5, "E": 30, "F": 48, "G": 8, "H": 9, "I": 34, "J": 26}
+        self.widths(ws, widths)
+        # title (a formula: 单位名称 + title), written by formulas()
+        self.put(ws, s.title, 1, font=self.title, border=False, align=self.center)
+        ws.merge_cells(start_row=s.title, start_column=1, end_row=s.title, end_column=10)
+        ws.row_dimensions[s.title].height = 32
+        h1, h2, h3 = s.header
+        head = dict(font=self.head, fill=self.header_fill, align=self.wrap_center)
+        self.put(ws, h1, C.L1, "评价指标", **head)
+        self.merge(ws, h1, C.L1, h1, C.WEIGHT)
+        for col, text in ((C.EXPLANATION, "指标解释"), (C.CRITERIA, "评分标准"), (C.SCORE, "得分"),
+                          (C.RATE, "得分率"), (C.FINDINGS, "完成情况"), (C.REASON, "扣分原因")):
+            self.put(ws, h1, col, text, **head)
+            self.merge(ws, h1, col, h3, col)
+        self.put(ws, h2, C.L1, "一级指标", **head)
+        self.merge(ws, h2, C.L1, h3, C.L1)
+        self.put(ws, h2, C.L2, "二级指标", **head)
+        self.merge(ws, h2, C.L2, h3, C.L2)
+        self.put(ws, h2, C.LEAF, "三级指标", **head)
+        self.merge(ws, h2, C.LEAF, h2, C.WEIGHT)
+        self.put(ws, h3, C.LEAF, "名称", **head)
+        self.put(ws, h3, C.WEIGHT, "权重（%）", **head)
+        for r in s.header:
+            ws.row_dimensions[r].height = 20
+        for l1 in fw.level1:
+            a, b = s.l1_spans[l1.code]
+            self.put(ws, a, C.L1, l1.name, font=self.bold, align=self.wrap_center)
+            self.merge(ws, a, C.L1, b, C.L1)
+            for l2 in l1.children:
+                a, b = s.l2_spans[l2.code]
+                self.put(ws, a, C.L2, l2.name, align=self.wrap_center)
+                self.merge(ws, a, C.L2, b, C.L2)
+        for leaf in fw.leaves:
+            row = s.leaf_rows[leaf.code]
+            self.put(ws, row, C.LEAF, leaf.name, align=self.wrap_center)
+            self.put(ws, row, C.WEIGHT, leaf.weight, align=self.center)
+            self.put(ws, row, C.EXPLANATION, leaf.explanation, align=self.wrap)
+            self.put(ws, row, C.CRITERIA, leaf.criteria, align=self.wrap)
+            self.put(ws, row, C.SCORE, font=self.bold, align=self.center)
+            self.put(ws, row, C.RATE, align=self.center)
+            for name in (L.findings_name(leaf.code), L.reason_name(leaf.code)):
+                self.input_cell(ws, lay.notes[name].ref, align=self.wrap)
+            ws.row_dimensions[row].height = row_height(
+                [(leaf.name, widths["C"]), (leaf.explanation, widths["E"]), (leaf.criteria, widths["F"])])
+            self.validation(ws, lay.notes[L.findings_name(leaf.code)].ref.coord, title=f"{leaf.name}：完成情况",
+                            prompt="填写核查发现的完成情况（事实、数据、依据）。文字较长时可拉高行。")
+            self.validation(ws, lay.notes[L.reason_name(leaf.code)].ref.coord, title=f"{leaf.name}：扣分原因",
+                            prompt="得分低于权重时必须填写扣分原因；未填写时本单元格显示为红色。")
+        t = s.total
+        self.put(ws, t, C.L1, "合计", font=self.bold, align=self.center)
+        self.merge(ws, t, C.L1, t, C.LEAF)
+        self.put(ws, t, C.WEIGHT, fw.total_weight, font=self.bold, align=self.center)
+        self.put(ws, t, C.EXPLANATION, "累计得分", font=self.bold, align=self.center)
+        self.merge(ws, t, C.EXPLANATION, t, C.CRITERIA)
+        self.put(ws, t, C.SCORE, font=self.bold, fill=self.result_fill, align=self.center)
+        self.put(ws, t, C.RATE, font=self.bold, fill=self.result_fill, align=self.center)
+        self.put(ws, t, C.FINDINGS)
+        self.merge(ws, t, C.FINDINGS, t, C.REASON)
+        g = s.grade
+        self.put(ws, g, C.L1)
+        self.merge(ws, g, C.L1, g, C.WEIGHT)
+        self.put(ws, g, C.EXPLANATION, "评价等级", font=self.bold, align=self.center)
+        self.merge(ws, g, C.EXPLANATION, g, C.CRITERIA)
+        self.put(ws, g, C.SCORE, font=self.Font(name=FONT_NAME, size=12, bold=True), fill=self.result_fill,
+                 align=self.center)
+        self.merge(ws, g, C.SCORE, g, C.RATE)
+        self.put(ws, g, C.FINDINGS)
+        self.merge(ws, g, C.FINDINGS, g, C.REASON)
+        n = s.note
+        self.put(ws, n, C.L1, "备注说明", font=self.bold, align=self.center)
+        self.merge(ws, n, C.L1, n, C.WEIGHT)
+        self.put(ws, n, C.EXPLANATION, L.grade_text(fw), align=self.left_mid)
+        self.merge(ws, n, C.EXPLANATION, n, C.REASON)
+        for r in (t, g, n):
+            ws.row_dimensions[r].height = 24
+        # 扣分原因 missing while the score is below the weight
+        from openpyxl.formatting.rule import FormulaRule
+        first, last = min(s.leaf_rows.values()), max(s.leaf_rows.values())
+        G, D, J = (L.col_letter(c) for c in (C.SCORE, C.WEIGHT, C.REASON))
+        ws.conditional_formatting.add(
+            f"{J}{first}:{J}{last}",
+            FormulaRule(formula=[f"AND(ISNUMBER(${G}{first}),${G}{first}<${D}{first},LEN(TRIM(${J}{first}))=0)"],
+                        fill=self.PatternFill("solid", fgColor=WARN_FILL, bgColor=WARN_FILL), stopIfTrue=False))
+        ws.freeze_panes = f"A{h3 + 1}"
+        self.print_setup(ws, title_rows=f"{h1}:{h3}")
+
+    def summary(self) -> None:
+        fw, lay = self.fw, self.lay
+        ws = self.sheets[L.SUMMARY]
+        s = lay.summary
+        C = L.SumCol
+        self.widths(ws, {"A": 16, "B": 16, "C": 12, "D": 12})
+        self.put(ws, s.title, 1, "部门整体支出绩效评价指标得分情况汇总表", font=self.head, border=False)
+        ws.row_dimensions[s.title].height = 26
+        for col, text in enumerate(["评价指标", "权重", "得分", "得分率"], 1):
+            self.put(ws, s.header, col, text, font=self.head, fill=self.header_fill, align=self.wrap_center)
+        for l1 in fw.level1:
+            row = s.l1_rows[l1.code]
+            self.put(ws, row, C.NAME, l1.name, align=self.center)
+            self.put(ws, row, C.WEIGHT, s.l1_weights[l1.code].value, align=self.center)
+            self.put(ws, row, C.SCORE, align=self.center)
+            self.put(ws, row, C.RATE, align=self.center)
+        self.put(ws, s.total, C.NAME, "合计", font=self.bold, align=self.center)
+        self.put(ws, s.total, C.WEIGHT, fw.total_weight, font=self.bold, align=self.center)
+        self.put(ws, s.total, C.SCORE, font=self.bold, fill=self.result_fill, align=self.center)
+        self.put(ws, s.total, C.RATE, font=self.bold, fill=self.result_fill, align=self.center)
+        self.put(ws, s.grade, C.NAME, "等级", font=self.bold, align=self.center)
+        self.put(ws, s.grade, C.WEIGHT)
+        self.put(ws, s.grade, C.SCORE, font=self.bold, fill=self.result_fill, align=self.center)
+        self.merge(ws, s.grade, C.SCORE, s.grade, C.RATE)
+        self.put(ws, s.l2_title, 1, "二级指标得分", font=self.head, border=False)
+        for col, text in enumerate(["一级指标", "二级指标", "权重", "得分"], 1):
+            self.put(ws, s.l2_header, col, text, font=self.head, fill=self.header_fill, align=self.wrap_center)
+        for l1 in fw.level1:
+            rows = [s.l2_rows[l2.code] for l2 in l1.children]
+            self.put(ws, rows[0], C.L1, l1.name, align=self.center)
+            self.merge(ws, rows[0], C.L1, rows[-1], C.L1)
+            for l2 in l1.children:
+                row = s.l2_rows[l2.code]
+                self.put(ws, row, C.L2, l2.name, align=self.center)
+                self.put(ws, row, C.L2_WEIGHT, s.l2_weights[l2.code].value, align=self.center)
+                self.put(ws, row, C.L2_SCORE, align=self.center)
+        for row in range(s.header, s.l2_rows[fw.level1[-1].children[-1].code] + 1):
+            if ws.row_dimensions[row].height is None:
+                ws.row_dimensions[row].height = 20
+        self.print_setup(ws, landscape=False)
+
+    def params(self) -> None:
+        fw, lay = self.fw, self.lay
+        ws = self.sheets[L.PARAMS]
+        p = lay.params
+        C = L.ParamCol
+        widths = {"A": 14, "B": 16, "C": 8, "D": 36, "E": 30, "F": 9, "G": 6, "H": 9, "I": 6, "J": 10,
+                  "K": 10, "L": 10}
+        self.widths(ws, widths)
+        self.put(ws, p.title, 1, "评分参数与子项得分", font=self.title, border=False)
+        pr = fw.precision
+        self.put(ws, p.note, 1, f"由指标体系框架生成，只读。得分公式引用本表的数值。子项得分 = 规则得分四舍五入到 {pr.score} 位小数后"
+                                 "限制在 0 至子项分值之间（“从本指标中扣”的扣分项不限制）；比率按 "
+                                 f"{pr.rate} 位小数计；“含/不含”指该档是否包含界限值本身。",
+                 font=self.small, border=False, align=self.wrap)
+        ws.merge_cells(start_row=p.note, start_column=1, end_row=p.note, end_column=12)
+        ws.row_dimensions[p.note].height = 28
+        head = dict(font=self.head, fill=self.header_fill, align=self.wrap_center)
+        # grades
+        self.put(ws, p.grade_title, 1, "等级划分（按累计得分）", font=self.bold, border=False)
+        for col, text in ((C.LEAF, "等级"), (C.LO, "下限"), (C.LO_CLOSED, "含否"), (C.HI, "上限"),
+                          (C.HI_CLOSED, "含否")):
+            self.put(ws, p.grade_header, col, text, **head)
+        self.merge(ws, p.grade_header, C.LEAF, p.grade_header, C.LABEL)
+        for g in p.grades:
+            self.put(ws, g.row, C.LEAF, g.name.value, font=self.bold, align=self.center)
+            self.merge(ws, g.row, C.LEAF, g.row, C.LABEL)
+            self.put(ws, g.row, C.LO, g.lo.value if g.lo else "−∞", align=self.center)
+            self.put(ws, g.row, C.LO_CLOSED, g.lo_closed, align=self.center)
+            self.put(ws, g.row, C.HI, g.hi.value if g.hi else "+∞", align=self.center)
+            self.put(ws, g.row, C.HI_CLOSED, g.hi_closed, align=self.center)
+        # zero denominators
+        self.put(ws, p.rate_title, 1, "比率分母为 0 时的取值", font=self.bold, border=False)
+        for col, text in ((C.LEAF, "比率"), (C.LABEL, "情形"), (C.VALUE, "取值")):
+            self.put(ws, p.rate_header, col, text, **head)
+        self.merge(ws, p.rate_header, C.LEAF, p.rate_header, C.RULE)
+        self.merge(ws, p.rate_header, C.LABEL, p.rate_header, C.HI_CLOSED)
+        for rr in p.rates:
+            rate = fw.rates[rr.code]
+            self.put(ws, rr.zero, C.LEAF, f"{rate.name}（{rate.formula}）" if rate.formula else rate.name,
+                     align=self.left_mid)
+            self.merge(ws, rr.zero, C.LEAF, rr.nonzero, C.RULE)
+            for row, label, cell in ((rr.zero, "分母为0、分子为0", rr.zero_cell),
+                                     (rr.nonzero, "分母为0、分子不为0", rr.nonzero_cell)):
+                self.put(ws, row, C.LABEL, label, align=self.left_mid)
+                self.merge(ws, row, C.LABEL, row, C.HI_CLOSED)
+                if cell is None:
+                    self.put(ws, row, C.VALUE, "无法计算（得分留空）", align=self.wrap_center)
+                else:
+                    self.put(ws, row, C.VALUE, cell.value, fmt=cell.number_format, align=self.center)
+                ws.row_dimensions[row].height = 30
+        # sub-items
+        self.put(ws, p.part_title, 1, "子项计分参数与得分", font=self.bold, border=False)
+        for col, text in enumerate(["三级指标", "子项", "子项分值", "计分规则", "参数", "下限", "含否", "上限", "含否",
+                                    "数值/分值", "规则得分", "子项得分"], 1):
+            self.put(ws, p.part_header, col, text, **head)
+        ws.row_dimensions[p.part_header].height = 30
+        leaf_first: dict[str, int] = {}
+        leaf_last: dict[str, int] = {}
+        for block in p.parts:
+            leaf, part = block.leaf, block.part
+            leaf_first.setdefault(leaf.code, block.first)
+            leaf_last[leaf.code] = block.last
+            name = part.name if leaf.composite else "（整个指标）"
+            self.put(ws, block.first, C.PART, name, align=self.left_mid)
+            self.put(ws, block.first, C.MAX, block.max_cell.value if block.max_cell else "—", align=self.center)
+            self.put(ws, block.first, C.RULE, block.summary, align=self.left_mid)
+            self.put(ws, block.first, C.POINTS, align=self.center)
+            self.put(ws, block.first, C.SCORE, font=self.bold, align=self.center)
+            for col in (C.PART, C.MAX, C.RULE, C.POINTS, C.SCORE):
+                self.merge(ws, block.first, col, block.last, col)
+            for prow in block.rows:
+                self.put(ws, prow.row, C.LABEL, prow.label, align=self.left_mid)
+                if prow.lo is not None or prow.hi is not None or prow.lo_closed:
+                    lo = prow.lo.value if prow.lo else "−∞"
+                    hi = prow.hi.value if prow.hi else "+∞"
+                    fmt_lo = prow.lo.number_format if prow.lo else None
+                    fmt_hi = prow.hi.number_format if prow.hi else None
+                    self.put(ws, prow.row, C.LO, lo, fmt=fmt_lo, align=self.center)
+                    self.put(ws, prow.row, C.LO_CLOSED, prow.lo_closed if prow.lo else "", align=self.center)
+                    self.put(ws, prow.row, C.HI, hi, fmt=fmt_hi, align=self.center)
+                    self.put(ws, prow.row, C.HI_CLOSED, prow.hi_closed if prow.hi else "", align=self.center)
+                else:
+                    for col in (C.LO, C.LO_CLOSED, C.HI, C.HI_CLOSED):
+                        self.put(ws, prow.row, col)
+                value = prow.value
+                self.put(ws, prow.row, C.VALUE, value.value if value else None,
+                         fmt=value.number_format if value else None, align=self.center)
+            # rows tall enough for the texts of the block
+            need = row_height([(name, widths["B"]), (block.summary, widths["D"]),
+                               (leaf.name if block.first == block.last else "", widths["A"])])
+            per_row = max(18.0, need / len(block.rows))
+            for prow in block.rows:
+                ws.row_dimensions[prow.row].height = max(per_row, row_height([(prow.label, widths["E"])]))
+        for leaf in fw.leaves:
+            self.put(ws, leaf_first[leaf.code], C.LEAF, leaf.name, font=self.bold, align=self.wrap_center)
+            self.merge(ws, leaf_first[leaf.code], C.LEAF, leaf_last[leaf.code], C.LEAF)
+        self.print_setup(ws, title_rows=f"{p.part_header}:{p.part_header}")
+
+    def meta(self) -> None:
+        ws = self.sheets[L.META]
+        self.widths(ws, {"A": 20, "B": 40})
+        ws.cell(row=1, column=1, value="key")
+        ws.cell(row=1, column=2, value="value")
+        for m in self.lay.meta:
+            ws.cell(row=m.ref.row, column=1, value=m.key)
+            ws.cell(row=m.ref.row, column=2, value=m.value)
+
+    def xlwings_conf(self) -> None:
+        """The sheet xlwings reads its settings from: keys in column A from A1 down, values in B."""
+        ws = self.sheets[L.XLWINGS_CONF]
+        self.widths(ws, {"A": 16, "B": 18, "C": 3, "D": 90})
+        ws.cell(row=1, column=1, value="UDF Modules")
+        ws.cell(row=1, column=2, value=L.UDF_MODULE)
+        notes = [
+            "xlwings 从本表读取设置：A 列为设置名（从 A1 起连续向下），B 列为值。请勿改名或删除本表。",
+            f"UDF Modules = {L.UDF_MODULE}：XE_ 函数所在的 Python 模块。",
+            "Python 不在 PATH 中时，可在 A2、B2 加一行 Interpreter 及 python.exe 的完整路径。",
+            "本文件需另存为 .xlsm，并在 xlwings 选项卡点击 Import Functions 后才能计算（见“填表说明”）。",
+        ]
+        for i, text in enumerate(notes, 1):
+            self.put(ws, i, 4, text, font=self.small, border=False)
+
+    def formulas(self) -> None:
+        for cell in list(self.lay.computed.values()) + list(self.lay.row_formulas):
+            ws = self.sheets[cell.ref.sheet]
+            c = ws.cell(row=cell.ref.row, column=cell.ref.col)
+            if not c.has_style:
+                c.font, c.border, c.alignment = self.font, self.border, self.center
+            c.value = "=" + cell.formula
+            if cell.number_format != L.FMT_GENERAL:
+                c.number_format = cell.number_format
+            c.protection = self.locked
+        # effective values (基础数据) and rates are shown centred
+        for cell in list(self.lay.computed.values()) + list(self.lay.row_formulas):
+            if cell.kind in ("effective", "rate", "points", "scoring_value"):
+                c = self.sheets[cell.ref.sheet].cell(row=cell.ref.row, column=cell.ref.col)
+                c.alignment = self.center
+
+    def names(self) -> None:
+        from openpyxl.workbook.defined_name import DefinedName
+        for name, ref in self.lay.defined_names().items():
+            self.wb.defined_names[name] = DefinedName(name, attr_text=ref)

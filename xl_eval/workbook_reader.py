@@ -1,0 +1,684 @@
+"""Open an .xlsx safely and fast, and read only the cells `check` needs.
+
+Why not openpyxl: check needs, for each named cell, both the formula and the
+value a spreadsheet cached, plus the cell's type (a number typed as text must
+be seen as text).  openpyxl gives formulas or cached values per load, so that
+would be two full loads of every workbook; importing it alone costs more than
+a whole check here.  This module reads the few XML parts involved directly,
+with the standard library only.
+
+Guards, in order, each raising WorkbookError with a catalogue code
+(findings.py) before anything big is read:
+
+* the path: missing (XE101), a directory (XE102), empty (XE103);
+* the first bytes: an OLE2 compound file is an old .xls (XE105) or an
+  encrypted xlsx, which Office wraps in OLE2 with an EncryptedPackage
+  stream (XE106); anything else that is not a zip is XE104;
+* the zip: unreadable, truncated or failing its CRC (XE107); too many
+  entries, too many declared bytes, or a part whose declared size or
+  compression ratio is beyond the limits (XE108, checked on the central
+  directory before a byte is inflated; zipfile never inflates past the
+  declared size, so a lying header ends in a CRC error, XE107);
+* the XML: streamed from the zip in 64 KiB chunks; before a chunk reaches
+  the parser it is searched for "<!DOCTYPE" and "<!ENTITY" (with an overlap
+  across chunk boundaries), and any is refused (XE109).  Only encodings in
+  which those bytes are ASCII are accepted (UTF-8 and its subsets; a UTF-16
+  part is refused), so the search cannot be evaded.  Without a DTD there is
+  nothing to expand: only the five predefined entities and character
+  references exist.  Malformed XML or a missing workbook part is XE110.
+
+Then, per sheet, one streaming pass (ElementTree's pull parser, rows
+cleared as they are read) collects the wanted cells: formula, cached value
+and type, resolving shared formulas.  Of sharedStrings.xml only the items
+that wanted cells refer to are parsed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any, Iterator
+import xml.etree.ElementTree as ET
+
+__all__ = ["Area", "Cell", "Limits", "Workbook", "WorkbookError", "open_workbook",
+           "parse_area", "col_letter", "col_index", "shift_formula"]
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_entries: int = 10_000
+    max_total_declared: int = 1 << 30      # all entries together, uncompressed
+    max_part: int = 32 << 20               # any XML part we parse, uncompressed
+    max_ratio: int = 200                   # uncompressed/compressed, for parts over ratio_from
+    ratio_from: int = 1 << 20
+    in_memory: int = 4 << 20               # sheets up to this size are parsed in one go
+
+
+LIMITS = Limits()
+
+
+class WorkbookError(Exception):
+    """The file cannot be read; `code` is a findings.CODES key, `fields` its message fields."""
+
+    def __init__(self, code: str, **fields: Any):
+        self.code = code
+        self.fields = fields
+        super().__init__(code, fields)
+
+
+class _Hostile(Exception):
+    pass
+
+
+@dataclass(slots=True)
+class Cell:
+    value: Any = None          # float, str, bool, error text ("#DIV/0!"), or None
+    formula: str | None = None  # formula text without "=", None for a constant/blank
+    kind: str = ""             # "n" number, "s" text, "b" boolean, "e" error, "d" date, "" blank
+
+    @property
+    def is_text(self) -> bool:
+        return self.kind == "s"
+
+
+@dataclass(frozen=True)
+class Area:
+    sheet: str
+    min_row: int
+    min_col: int
+    max_row: int
+    max_col: int
+
+    @property
+    def single(self) -> bool:
+        return self.min_row == self.max_row and self.min_col == self.max_col
+
+    @property
+    def first(self) -> str:
+        return f"{col_letter(self.min_col)}{self.min_row}"
+
+    def cells(self) -> Iterator[str]:
+        for r in range(self.min_row, self.max_row + 1):
+            for c in range(self.min_col, self.max_col + 1):
+                yield f"{col_letter(c)}{r}"
+
+
+# ------------------------------------------------------------ references
+
+_COLS: dict[int, str] = {}
+
+
+def col_letter(col: int) -> str:
+    s = _COLS.get(col)
+    if s is None:
+        n, s = col, ""
+        while n:
+            n, rem = divmod(n - 1, 26)
+            s = chr(65 + rem) + s
+        _COLS[col] = s
+    return s
+
+
+def col_index(letters: str) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+_CELL_RE = re.compile(r"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
+_SPLIT_RE = re.compile(r"^([A-Za-z]{1,3})([0-9]+)$")
+
+
+def parse_area(text: str) -> Area | None:
+    """"'基础数据'!$C$5" or "Sheet!$A$1:$A$9" -> Area; None for anything else
+    (constants, formulas, several areas, whole rows/columns, #REF!)."""
+    text = text.strip()
+    if text.startswith("="):
+        text = text[1:]
+    if "!" not in text:
+        return None
+    sheet, _, ref = text.rpartition("!")
+    if sheet.startswith("'"):
+        if len(sheet) < 2 or not sheet.endswith("'"):
+            return None
+        sheet = sheet[1:-1].replace("''", "'")
+    elif any(ch in sheet for ch in " ,'()"):
+        return None
+    if not sheet or "[" in sheet:          # external workbook
+        return None
+    first, _, last = ref.partition(":")
+    a = _CELL_RE.match(first)
+    b = _CELL_RE.match(last) if last else a
+    if not a or not b:
+        return None
+    r1, c1 = int(a.group(2)), col_index(a.group(1))
+    r2, c2 = int(b.group(2)), col_index(b.group(1))
+    return Area(sheet, min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2))
+
+
+# A1 references outside string literals, for shifting shared formulas.
+_TOKEN_RE = re.compile(r'"(?:[^"]|"")*"|\'(?:[^\']|\'\')*\'|'
+                       r'(?<![A-Za-z0-9_.$\\])(\$?)([A-Za-z]{1,3})(\$?)([0-9]{1,7})(?![0-9A-Za-z_(.])')
+
+
+def shift_formula(text: str, drow: int, dcol: int) -> str:
+    """A shared formula's master text moved by (drow, dcol), relative parts only."""
+    if not drow and not dcol:
+        return text
+
+    def sub(m: re.Match) -> str:
+        if m.group(2) is None:
+            return m.group(0)
+        cabs, col, rabs, row = m.group(1), m.group(2), m.group(3), m.group(4)
+        c = col_index(col) + (0 if cabs else dcol)
+        r = int(row) + (0 if rabs else drow)
+        if c < 1 or r < 1:
+            return "#REF!"
+        return f"{cabs}{col_letter(c)}{rabs}{r}"
+
+    return _TOKEN_RE.sub(sub, text)
+
+
+# ------------------------------------------------------------------ opening
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
+_ENCRYPTED_NAMES = ("EncryptedPackage".encode("utf-16-le"), "EncryptionInfo".encode("utf-16-le"))
+_OLE_SCAN = 64 << 20
+
+NS_MAIN = ("http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+           "http://purl.oclc.org/ooxml/spreadsheetml/main")
+_CHUNK = 1 << 16
+_HOSTILE = (b"<!DOCTYPE", b"<!ENTITY")
+_ENCODING_RE = re.compile(rb'^<\?xml[^>]*?encoding\s*=\s*["\']([A-Za-z0-9._-]+)["\']')
+_ASCII_SAFE = {b"utf-8", b"utf8", b"us-ascii", b"ascii", b"iso-8859-1", b"latin-1", b"latin1"}
+NS_REL = ("http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+          "http://purl.oclc.org/ooxml/officeDocument/relationships")
+NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+
+
+def _tags(local: str, namespaces=NS_MAIN) -> frozenset[str]:
+    """ElementTree tag names of `local` in any of the namespaces (or none)."""
+    return frozenset(f"{{{ns}}}{local}" for ns in namespaces) | {local}
+
+
+def open_workbook(path: str | os.PathLike, limits: Limits = LIMITS) -> "Workbook":
+    """Guard the file and read its workbook part; raises WorkbookError."""
+    p = Path(path)
+    try:
+        st = p.stat()
+    except FileNotFoundError:
+        raise WorkbookError("XE101") from None
+    except NotADirectoryError:
+        raise WorkbookError("XE101") from None
+    except OSError as exc:
+        raise WorkbookError("XE110", detail=f"无法读取文件：{exc.strerror or exc}",
+                            detail_en=f"cannot read the file: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise WorkbookError("XE102")
+    if not stat.S_ISREG(st.st_mode):
+        raise WorkbookError("XE110", detail="不是普通文件", detail_en="not a regular file")
+    if st.st_size == 0:
+        raise WorkbookError("XE103")
+    try:
+        with open(p, "rb") as fh:
+            head = fh.read(8)
+            if head == _OLE_MAGIC:
+                _classify_ole(fh)
+    except OSError as exc:
+        raise WorkbookError("XE110", detail=f"无法读取文件：{exc.strerror or exc}",
+                            detail_en=f"cannot read the file: {exc.strerror or exc}") from None
+    if not head.startswith(_ZIP_MAGIC):
+        raise WorkbookError("XE104", hint=_hint(p, head))
+    try:
+        zf = zipfile.ZipFile(p)
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as exc:
+        raise WorkbookError("XE107", detail=_zip_detail(exc)) from None
+    try:
+        wb = Workbook(p, zf, limits)
+    except BaseException:
+        zf.close()
+        raise
+    return wb
+
+
+def _classify_ole(fh) -> None:
+    """An OLE2 compound file: encrypted OOXML or a legacy binary workbook."""
+    fh.seek(0)
+    data = fh.read(_OLE_SCAN)
+    if any(name in data for name in _ENCRYPTED_NAMES):
+        raise WorkbookError("XE106")
+    raise WorkbookError("XE105")
+
+
+def _hint(p: Path, head: bytes) -> str:
+    if head.startswith(b"%PDF"):
+        return "，是 PDF 文件"
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        return "，像是 HTML/XML 文本"
+    if p.suffix.lower() in (".csv", ".txt"):
+        return "，像是 CSV/文本文件"
+    if head.startswith(b"Rar!") or head.startswith(b"7z\xbc\xaf"):
+        return "，是 RAR/7z 压缩包"
+    return ""
+
+
+def _zip_detail(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    if "CRC" in text:
+        return "数据校验失败 CRC"
+    if "not a zip" in text.lower() or "end of central directory" in text.lower():
+        return "找不到 zip 目录，文件可能被截断"
+    if "truncated" in text.lower() or isinstance(exc, EOFError):
+        return "文件被截断"
+    return text
+
+
+# ----------------------------------------------------------------- parsing
+
+# ----------------------------------------------------------------- parsing
+
+def _check_prolog(first: bytes, part: str) -> None:
+    """Refuse encodings in which "<!DOCTYPE" would not be plain ASCII bytes."""
+    if first.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00", b"\x4c\x6f\xa7\x94")) or first[1:2] == b"\x00":
+        raise WorkbookError("XE109", part=part)
+    if first.startswith(b"\xef\xbb\xbf"):
+        first = first[3:]
+    m = _ENCODING_RE.match(first.lstrip())
+    if m and m.group(1).lower() not in _ASCII_SAFE:
+        raise WorkbookError("XE109", part=part)
+
+
+class Workbook:
+    """An opened, guarded workbook: sheets and defined names; cells on demand."""
+
+    def __init__(self, path: Path, zf: zipfile.ZipFile, limits: Limits):
+        self.path = path
+        self._zf = zf
+        self._limits = limits
+        infos = zf.infolist()
+        if len(infos) > limits.max_entries:
+            raise WorkbookError("XE108", part="zip", detail=f"含 {len(infos)} 个条目",
+                                detail_en=f"has {len(infos)} entries")
+        total = sum(i.file_size for i in infos)
+        if total > limits.max_total_declared:
+            raise WorkbookError("XE108", part="zip", detail=f"声明解压后共 {total} 字节",
+                                detail_en=f"declares {total} bytes uncompressed")
+        self._infos = {i.filename: i for i in infos}
+        self._lower = {name.lower(): name for name in self._infos}
+        self.sheets: list[str] = []
+        self.sheet_state: dict[str, str] = {}
+        self.names: dict[str, str] = {}
+        self.local_names: dict[tuple[str, str], str] = {}
+        self._areas: dict[str, Area | None] = {}
+        self._sheet_parts: dict[str, str] = {}
+        self._shared_strings_part: str | None = None
+        self._load_workbook_part()
+
+    # -- context manager
+    def close(self) -> None:
+        self._zf.close()
+
+    def __enter__(self) -> "Workbook":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- parts
+    def _member(self, name: str) -> zipfile.ZipInfo | None:
+        name = name.lstrip("/")
+        info = self._infos.get(name)
+        if info is None and name.lower() in self._lower:
+            info = self._infos[self._lower[name.lower()]]
+        return info
+
+    def _guard(self, name: str) -> zipfile.ZipInfo:
+        info = self._member(name)
+        if info is None:
+            raise WorkbookError("XE110", detail=f"缺少 {name}", detail_en=f"{name} is missing")
+        lim = self._limits
+        if info.flag_bits & 0x1:
+            raise WorkbookError("XE106")
+        if info.file_size > lim.max_part:
+            raise WorkbookError("XE108", part=info.filename,
+                                detail=f"声明解压后 {info.file_size} 字节，超过上限 {lim.max_part}",
+                                detail_en=f"declares {info.file_size} bytes, above the limit {lim.max_part}")
+        if info.file_size > lim.ratio_from and info.file_size > lim.max_ratio * max(info.compress_size, 1):
+            ratio = info.file_size // max(info.compress_size, 1)
+            raise WorkbookError("XE108", part=info.filename, detail=f"压缩比 {ratio}:1，超过上限",
+                                detail_en=f"compression ratio {ratio}:1 is above the limit")
+        return info
+
+    def _chunks(self, info: zipfile.ZipInfo) -> Iterator[bytes]:
+        """The part's bytes in chunks, each searched for DTD/entity declarations."""
+        tail = b""
+        first = True
+        try:
+            with self._zf.open(info) as fh:
+                while True:
+                    chunk = fh.read(_CHUNK)
+                    if not chunk:
+                        return
+                    if first:
+                        _check_prolog(chunk[:256], info.filename)
+                        first = False
+                    window = tail + chunk
+                    if _HOSTILE[0] in window or _HOSTILE[1] in window:
+                        raise WorkbookError("XE109", part=info.filename)
+                    tail = chunk[-16:]
+                    yield chunk
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError,
+                RuntimeError) as exc:
+            raise WorkbookError("XE107", detail=_zip_detail(exc)) from None
+
+    def _elements(self, name: str) -> Iterator[ET.Element]:
+        """Elements of an XML part as each one ends (streamed; clear what you consumed)."""
+        info = self._guard(name)
+        parser = ET.XMLPullParser(events=("end",))
+        try:
+            for chunk in self._chunks(info):
+                parser.feed(chunk)
+                for _, el in parser.read_events():
+                    yield el
+            parser.close()
+            for _, el in parser.read_events():
+                yield el
+        except ET.ParseError as exc:
+            raise WorkbookError("XE110", detail=f"{info.filename} 不是有效的 XML（{exc}）",
+                                detail_en=f"{info.filename} is not valid XML ({exc})") from None
+
+    def _rows(self, part: str, row_tags: frozenset[str]) -> Iterator[ET.Element]:
+        """The <row> elements of a sheet: parsed in one go (C speed) when the part
+        is small, streamed otherwise so that memory stays bounded."""
+        info = self._guard(part)
+        if info.file_size > self._limits.in_memory:
+            for el in self._elements(part):
+                if el.tag in row_tags:
+                    yield el
+            return
+        try:
+            root = ET.fromstring(b"".join(self._chunks(info)))
+        except ET.ParseError as exc:
+            raise WorkbookError("XE110", detail=f"{info.filename} 不是有效的 XML（{exc}）",
+                                detail_en=f"{info.filename} is not valid XML ({exc})") from None
+        for data in root:
+            if data.tag.endswith("sheetData"):
+                yield from data
+                return
+
+    def read_part(self, name: str) -> bytes:
+        """A whole (guarded, checked) part's bytes."""
+        return b"".join(self._chunks(self._guard(name)))
+
+    def _rels(self, part: str) -> dict[str, tuple[str, str]]:
+        """{rId: (type, absolute target)} of a part ('' = the package)."""
+        pp = PurePosixPath(part)
+        rels_name = str(pp.parent / "_rels" / (pp.name + ".rels")) if part else "_rels/.rels"
+        if self._member(rels_name) is None:
+            return {}
+        out: dict[str, tuple[str, str]] = {}
+        rel_tags = _tags("Relationship", (NS_PKG_REL,))
+        base = pp.parent if part else PurePosixPath("")
+        for el in self._elements(rels_name):
+            if el.tag in rel_tags:
+                target = el.get("Target", "")
+                if el.get("TargetMode") == "External":
+                    continue
+                full = target.lstrip("/") if target.startswith("/") else _normpath(str(base / target))
+                out[el.get("Id", "")] = (el.get("Type", ""), full)
+        return out
+
+    def _load_workbook_part(self) -> None:
+        wb_part = None
+        for typ, target in self._rels("").values():
+            if typ.endswith("/officeDocument"):
+                wb_part = target
+        if wb_part is None or self._member(wb_part) is None:
+            if self._member("xl/workbook.xml") is not None:
+                wb_part = "xl/workbook.xml"
+            elif self._member("xl/workbook.bin") is not None:
+                raise WorkbookError("XE104", hint="，是二进制 .xlsb 工作簿")
+            elif self._member("content.xml") is not None:
+                raise WorkbookError("XE110", detail="这是 OpenDocument（.ods）文件，请另存为 .xlsx",
+                                    detail_en="this is an OpenDocument (.ods) file; save it as .xlsx")
+            else:
+                raise WorkbookError("XE110", detail="zip 中没有工作簿（xl/workbook.xml）",
+                                    detail_en="the zip holds no workbook (xl/workbook.xml)")
+        rels = self._rels(wb_part)
+        sheet_tags, name_tags = _tags("sheet"), _tags("definedName")
+        rid_keys = [f"{{{ns}}}id" for ns in NS_REL]
+        sheets: list[tuple[str, str, str]] = []
+        pending: list[tuple[str, str | None, str]] = []
+        for el in self._elements(wb_part):
+            if el.tag in sheet_tags:
+                rid = next((el.get(k) for k in rid_keys if el.get(k) is not None), el.get("id", ""))
+                sheets.append((el.get("name", ""), rid, el.get("state", "visible")))
+            elif el.tag in name_tags:
+                pending.append((el.get("name", ""), el.get("localSheetId"), (el.text or "").strip()))
+        for name, rid, state in sheets:
+            self.sheets.append(name)
+            self.sheet_state[name] = state
+            target = rels.get(rid)
+            if target:
+                self._sheet_parts[name] = target[1]
+        for typ, target in rels.values():
+            if typ.endswith("/sharedStrings"):
+                self._shared_strings_part = target
+        for name, local, text in pending:
+            if local is None:
+                self.names[name] = text
+            else:
+                try:
+                    self.local_names[(self.sheets[int(local)], name)] = text
+                except (ValueError, IndexError):
+                    pass
+
+    def sheet_part(self, sheet: str) -> str | None:
+        """Zip member name of a sheet's XML part (None for an unknown sheet)."""
+        return self._sheet_parts.get(sheet)
+
+    # -- names
+    def area(self, name: str) -> Area | None:
+        """The area a workbook-scoped defined name points to, or None."""
+        if name not in self._areas:
+            text = self.names.get(name)
+            self._areas[name] = None if text is None else parse_area(text)
+        return self._areas[name]
+
+    def constant(self, name: str) -> str | None:
+        """The text of a name defined as a constant string (="..."), else None."""
+        text = self.names.get(name, "")
+        text = text[1:] if text.startswith("=") else text
+        if len(text) >= 2 and text[0] == text[-1] == '"':
+            return text[1:-1].replace('""', '"')
+        return None
+
+    # -- cells
+    def read(self, wanted: dict[str, set[str]]) -> dict[str, dict[str, Cell]]:
+        """{sheet: {"B5": Cell}} for the wanted cells of each sheet (one pass per
+        sheet); cells absent from the file come back as blank Cells.  Sheets
+        that do not exist are left out."""
+        out: dict[str, dict[str, Cell]] = {}
+        need_sst: list[Cell] = []
+        for sheet, refs in wanted.items():
+            part = self._sheet_parts.get(sheet)
+            if part is None or not refs:
+                continue
+            cells = self._read_sheet(part, refs, need_sst)
+            for ref in refs:
+                if ref not in cells:
+                    cells[ref] = Cell()
+            out[sheet] = cells
+        if need_sst:
+            sst = self.shared_strings({int(c.value) for c in need_sst if c.value.isdigit()})
+            for cell in need_sst:
+                text = sst.get(int(cell.value)) if cell.value.isdigit() else None
+                if text is None:
+                    cell.value, cell.kind = "#REF!", "e"
+                else:
+                    cell.value = text
+        return out
+
+    def shared_strings(self, indices: set[int]) -> dict[int, str]:
+        """The shared strings with the given indices.
+
+        Fast path: the part's bytes are split at each <si> tag and only the
+        wanted items are parsed; if the split does not look like a plain
+        sharedStrings part, every item is parsed instead.
+        """
+        part = self._shared_strings_part
+        if part is None or self._member(part) is None or not indices:
+            return {}
+        data = self.read_part(part)
+        pieces = _SI_SPLIT.split(data)
+        head = pieces[0]
+        m = _SST_ROOT.search(head)
+        out: dict[int, str] = {}
+        if m and len(pieces) > max(indices) + 1:
+            root_open = head[m.start():]
+            try:
+                for i in indices:
+                    piece = _SI_END.split(pieces[i + 1], 1)[0]
+                    xml = root_open + b"<si>" + piece + b"</si></sst>"
+                    root = ET.fromstring(xml)
+                    out[i] = _si_text(root[0])
+                return out
+            except ET.ParseError:
+                out.clear()
+        si_tags = _tags("si")
+        n = 0
+        for el in self._elements(part):
+            if el.tag in si_tags:
+                if n in indices:
+                    out[n] = _si_text(el)
+                el.clear()
+                n += 1
+        return out
+
+    def _read_sheet(self, part: str, refs: set[str], need_sst: list[Cell]) -> dict[str, Cell]:
+        cells: dict[str, Cell] = {}
+        rows = {int(m.group(2)) for m in map(_SPLIT_RE.match, refs) if m}
+        masters: dict[str, tuple[str, str]] = {}
+        followers: list[tuple[Cell, str, str]] = []
+        row_tags = _tags("row")
+        ns = None
+        row_no = 0
+        for el in self._rows(part, row_tags):
+            if ns is None:
+                ns = el.tag[: el.tag.index("}") + 1] if el.tag.startswith("{") else ""
+                c_tag, f_tag, v_tag, is_tag = ns + "c", ns + "f", ns + "v", ns + "is"
+                with_formula = f"{c_tag}[{f_tag}]"
+            r = el.get("r")
+            row_no = int(r) if r and r.isdigit() else row_no + 1
+            if row_no not in rows:
+                # nothing wanted here: only note the masters of shared formulas
+                for c in el.iterfind(with_formula):
+                    f = c.find(f_tag)
+                    if f.get("t") == "shared" and f.get("ref") is not None and f.text and c.get("r"):
+                        masters[f.get("si", "")] = (f.text, c.get("r").upper())
+                el.clear()
+                continue
+            prev = None
+            for c in el:
+                if c.tag != c_tag:
+                    continue
+                ref = c.get("r")
+                if ref is None:
+                    m = _SPLIT_RE.match(prev) if prev else None
+                    ref = f"{col_letter(col_index(m.group(1)) + 1 if m else 1)}{row_no}"
+                else:
+                    ref = ref.upper()
+                prev = ref
+                f = c.find(f_tag)
+                shared = f is not None and f.get("t") == "shared"
+                if shared and f.get("ref") is not None and f.text:
+                    masters[f.get("si", "")] = (f.text, ref)
+                if ref not in refs:
+                    continue
+                v = c.find(v_tag)
+                cell = Cell()
+                _fill(cell, c.get("t", "n"), f, None if v is None else (v.text or ""), c.find(is_tag), need_sst)
+                if shared and not f.text:
+                    followers.append((cell, f.get("si", ""), ref))
+                cells[ref] = cell
+            el.clear()
+        for cell, si, ref in followers:
+            master = masters.get(si)
+            m = _SPLIT_RE.match(ref)
+            mm = _SPLIT_RE.match(master[1]) if master else None
+            if m and mm:
+                cell.formula = shift_formula(master[0], int(m.group(2)) - int(mm.group(2)),
+                                             col_index(m.group(1)) - col_index(mm.group(1)))
+        return cells
+
+
+_SI_SPLIT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si>")
+_SI_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?si>")
+_SST_ROOT = re.compile(rb"<sst\s[^>]*>|<sst>")
+_T_TAGS = _tags("t")
+_RPH_TAGS = _tags("rPh")
+
+
+def _si_text(si: ET.Element) -> str:
+    """Text of a shared string or inline string: its t runs, without phonetic runs."""
+    out: list[str] = []
+
+    def walk(el: ET.Element) -> None:
+        for child in el:
+            if child.tag in _RPH_TAGS:
+                continue
+            if child.tag in _T_TAGS:
+                out.append(child.text or "")
+            else:
+                walk(child)
+
+    walk(si)
+    return "".join(out)
+
+
+def _fill(cell: Cell, t: str, f: ET.Element | None, v: str | None, inline: ET.Element | None,
+          need_sst: list[Cell]) -> None:
+    if f is not None:
+        cell.formula = f.text or ""
+    if inline is not None:
+        cell.value, cell.kind = _si_text(inline), "s"
+        return
+    if t == "str" and v is not None:
+        cell.value, cell.kind = v, "s"          # a formula's text result, possibly ""
+        return
+    if v is None or v == "":
+        return
+    if t == "n":
+        try:
+            cell.value, cell.kind = float(v), "n"
+        except ValueError:
+            cell.value, cell.kind = v, "s"
+    elif t == "s":
+        cell.value, cell.kind = v.strip(), "s"
+        need_sst.append(cell)
+    elif t == "b":
+        cell.value, cell.kind = v.strip() in ("1", "true"), "b"
+    elif t == "e":
+        cell.value, cell.kind = v, "e"
+    else:  # "d" and anything unknown
+        cell.value, cell.kind = v, "d"
+
+
+def _normpath(path: str) -> str:
+    out: list[str] = []
+    for seg in path.split("/"):
+        if seg in ("", "."):
+            continue
+        if seg == "..":
+            if out:
+                out.pop()
+        else:
+            out.append(seg)
+    return "/".join(out)

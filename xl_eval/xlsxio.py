@@ -1,0 +1,437 @@
+"""Fast, dependency-free reading and patching of .xlsx packages.
+
+Why: a finance bureau fills hundreds or thousands of department workbooks
+from one template.  Loading the template with openpyxl, writing a few dozen
+cells and saving it again costs the whole workbook's parse and
+serialisation for every department.  ``WorkbookPatcher`` parses the template
+package once and, for each department, only re-renders the rows of the
+sheet parts that hold the cells to change; every other zip member is copied
+in its already-compressed form.  Output is a normal .xlsx package (same
+parts, same formulas, same styles, data validation, defined names) that
+Excel, WPS and LibreOffice open; new text values are written as inline
+strings (``t="inlineStr"``), which all of them read.
+
+The template is trusted input (generated in the same run); reading files
+users send back is workbook_reader.py's job (guarded against hostile zips).
+
+Cell coordinates are (row, column) with 1-based integers.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import struct
+import zipfile
+import zlib
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping
+from xml.etree import ElementTree as ET
+
+REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+OFFICE_DOC = "/officeDocument"
+
+Coord = tuple[int, int]
+
+
+class XlsxError(Exception):
+    """Not a readable .xlsx package (message in Chinese, for users)."""
+
+
+# ------------------------------------------------------------ references
+
+_CELL_RE = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]+)$")
+
+
+def col_number(letters: str) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def col_letters(n: int) -> str:
+    s = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+def parse_cell(ref: str) -> Coord:
+    m = _CELL_RE.match(ref.strip())
+    if not m:
+        raise ValueError(f"not a cell reference: {ref!r}")
+    return int(m.group(2)), col_number(m.group(1))
+
+
+def cell_ref(coord: Coord) -> str:
+    return f"{col_letters(coord[1])}{coord[0]}"
+
+
+@dataclass(frozen=True)
+class Area:
+    """A rectangular area on one sheet (a defined name's destination)."""
+    sheet: str
+    first: Coord
+    last: Coord
+
+    @property
+    def is_cell(self) -> bool:
+        return self.first == self.last
+
+    def cells(self) -> list[Coord]:
+        return [(r, c) for r in range(self.first[0], self.last[0] + 1)
+                for c in range(self.first[1], self.last[1] + 1)]
+
+
+def parse_area(text: str) -> Area | None:
+    """``'Sheet 1'!$A$1:$B$3`` -> Area; None for constants, formulas, several areas."""
+    text = text.strip()
+    if text.startswith("="):
+        text = text[1:]
+    if text.startswith("'"):
+        end = 1
+        while True:
+            end = text.find("'", end)
+            if end < 0:
+                return None
+            if text[end + 1:end + 2] == "'":
+                end += 2
+                continue
+            break
+        sheet = text[1:end].replace("''", "'")
+        rest = text[end + 1:]
+    else:
+        sheet, sep, rest = text.partition("!")
+        if not sep:
+            return None
+        rest = "!" + rest
+    if not rest.startswith("!"):
+        return None
+    ref = rest[1:]
+    a, _, b = ref.partition(":")
+    try:
+        first = parse_cell(a)
+        last = parse_cell(b) if b else first
+    except ValueError:
+        return None
+    first, last = (min(first[0], last[0]), min(first[1], last[1])), (max(first[0], last[0]), max(first[1], last[1]))
+    return Area(sheet, first, last)
+
+
+# ------------------------------------------------------------ package structure
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _resolve(base_dir: str, target: str) -> str:
+    if target.startswith("/"):
+        return target.lstrip("/")
+    parts = [p for p in base_dir.split("/") if p]
+    for seg in target.split("/"):
+        if seg == "..":
+            if parts:
+                parts.pop()
+        elif seg and seg != ".":
+            parts.append(seg)
+    return "/".join(parts)
+
+
+def _rels(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
+    """{rId: (type, resolved target)} of a part's relationships."""
+    folder, _, name = part.rpartition("/")
+    rels_name = f"{folder}/_rels/{name}.rels" if folder else f"_rels/{name}.rels"
+    try:
+        root = ET.fromstring(zf.read(rels_name))
+    except KeyError:
+        return {}
+    out = {}
+    for rel in root:
+        if rel.get("TargetMode") == "External":
+            continue
+        out[rel.get("Id")] = (rel.get("Type", ""), _resolve(folder, rel.get("Target", "")))
+    return out
+
+
+@dataclass
+class Package:
+    """Sheet parts and defined names of a workbook package."""
+    workbook_part: str
+    sheets: dict[str, str]                 # sheet name -> part name
+    names: dict[str, str]                  # workbook-scoped defined name -> reference text
+    shared_strings_part: str | None
+
+    def area(self, name: str) -> Area | None:
+        text = self.names.get(name)
+        return None if text is None else parse_area(text)
+
+
+def read_package(zf: zipfile.ZipFile) -> Package:
+    root_rels = _rels(zf, "")
+    wb_part = next((t for typ, t in root_rels.values() if typ.endswith(OFFICE_DOC)), None)
+    if wb_part is None:
+        if "xl/workbook.xml" in zf.namelist():
+            wb_part = "xl/workbook.xml"
+        else:
+            raise XlsxError("不是 Excel 工作簿（缺少 workbook 部件）")
+    try:
+        root = ET.fromstring(zf.read(wb_part))
+    except KeyError:
+        raise XlsxError("不是 Excel 工作簿（缺少 workbook 部件）") from None
+    rels = _rels(zf, wb_part)
+    sheets, names = {}, {}
+    for el in root.iter():
+        tag = _local(el.tag)
+        if tag == "sheet":
+            rid = el.get(f"{{{REL_NS}}}id") or next(
+                (v for k, v in el.attrib.items() if _local(k) == "id" and k != "sheetId"), None)
+            if rid in rels:
+                sheets[el.get("name")] = rels[rid][1]
+        elif tag == "definedName" and el.get("localSheetId") is None:
+            names[el.get("name")] = (el.text or "").strip()
+    sst = next((t for typ, t in rels.values() if typ.endswith("/sharedStrings")), None)
+    return Package(wb_part, sheets, names, sst)
+
+
+# ------------------------------------------------------------ writing cells
+
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_text(s: str) -> str:
+    s = _ILLEGAL_XML.sub("", s)
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def render_cell(coord: Coord, value: Any, style: str | None) -> str:
+    """The <c> element for a constant value (number, text or bool)."""
+    s = f' s="{style}"' if style else ""
+    r = cell_ref(coord)
+    if isinstance(value, bool):
+        return f'<c r="{r}"{s} t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, int):
+        return f'<c r="{r}"{s}><v>{value}</v></c>'
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"cannot write {value!r} to a cell")
+        text = repr(value)
+        if text.endswith(".0"):
+            text = text[:-2]
+        return f'<c r="{r}"{s}><v>{text}</v></c>'
+    text = xml_text(str(value))
+    space = ' xml:space="preserve"' if text != text.strip() else ""
+    return f'<c r="{r}"{s} t="inlineStr"><is><t{space}>{text}</t></is></c>'
+
+
+_ROW_RE = re.compile(r"<row\b([^>]*?)(?:/>|>(.*?)</row>)", re.S)
+_C_RE = re.compile(r"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
+_ATTR_RE = re.compile(r'([\w:]+)\s*=\s*"([^"]*)"')
+_SPANS_RE = re.compile(r'\s+spans="[^"]*"')
+
+
+class _RowSlot:
+    __slots__ = ("row", "open", "items", "targets", "original")
+
+    def __init__(self, row: int, open_tag: str | None, original: str = ""):
+        self.row = row
+        self.open = open_tag         # None: the row does not exist in the template
+        self.original = original     # the row's text in the template ("" if none)
+        self.items: list[tuple[int, str | None, str | None]] = []   # (col, original xml, style)
+        self.targets: set[int] = set()
+
+    def render(self, values: Mapping[int, Any]) -> str:
+        """The row with the given {column: value} (None keeps the template's cell)."""
+        cells = []
+        for col, original, style in self.items:
+            if col in self.targets:
+                v = values.get(col)
+                if v is not None:
+                    cells.append(render_cell((self.row, col), v, style))
+                    continue
+            if original is not None:
+                cells.append(original)
+        if self.open is None:
+            return f'<row r="{self.row}">' + "".join(cells) + "</row>" if cells else ""
+        return self.open + "".join(cells) + "</row>"
+
+
+class SheetPatcher:
+    """One sheet part, split once into static text and re-rendered rows."""
+
+    def __init__(self, xml: str, targets: Iterable[Coord]):
+        wanted: dict[int, set[int]] = {}
+        for r, c in targets:
+            wanted.setdefault(r, set()).add(c)
+        start = xml.find("<sheetData")
+        if start < 0:
+            raise XlsxError("工作表缺少 sheetData")
+        head_end = xml.index(">", start) + 1
+        if xml[head_end - 2] == "/":                         # <sheetData/>
+            body = ""
+            head = xml[:start] + "<sheetData>"
+            tail = "</sheetData>" + xml[head_end:]
+        else:
+            end = xml.index("</sheetData>", head_end)
+            body = xml[head_end:end]
+            head, tail = xml[:head_end], xml[end:]
+        pieces: list[str | _RowSlot] = [head]
+        pos = 0
+        existing: dict[int, tuple[int, int, _RowSlot]] = {}
+        order: list[tuple[int, int, int]] = []               # (row, start, end) in body
+        for m in _ROW_RE.finditer(body):
+            attrs = dict(_ATTR_RE.findall(m.group(1)))
+            if "r" not in attrs:
+                raise XlsxError("工作表的行缺少行号（r 属性），无法修改")
+            row = int(attrs["r"])
+            order.append((row, m.start(), m.end()))
+            if row in wanted:
+                open_tag = "<row" + _SPANS_RE.sub("", m.group(1)).rstrip("/") + ">"
+                slot = _RowSlot(row, open_tag, m.group(0))
+                for cm in _C_RE.finditer(m.group(2) or ""):
+                    cattrs = dict(_ATTR_RE.findall(cm.group(1)))
+                    col = parse_cell(cattrs["r"])[1]
+                    slot.items.append((col, cm.group(0), cattrs.get("s")))
+                existing[row] = (m.start(), m.end(), slot)
+        # rows to create go before the first existing row with a larger number
+        new_rows = sorted(r for r in wanted if r not in existing)
+        inserts: dict[int, list[_RowSlot]] = {}              # body offset -> new slots
+        for row in new_rows:
+            at = next((s for r, s, _ in order if r > row), len(body))
+            inserts.setdefault(at, []).append(_RowSlot(row, None))
+        cuts = sorted([(s, e, slot) for s, e, slot in existing.values()]
+                      + [(at, at, slots) for at, slots in inserts.items()], key=lambda t: (t[0], t[1]))
+        for s, e, what in cuts:
+            pieces.append(body[pos:s])
+            for slot in (what if isinstance(what, list) else [what]):
+                pieces.append(slot)
+            pos = e
+        pieces.append(body[pos:])
+        pieces.append(tail)
+        # merge static text and register the target columns in each slot
+        self._pieces: list[str | _RowSlot] = []
+        for p in pieces:
+            if isinstance(p, str) and self._pieces and isinstance(self._pieces[-1], str):
+                self._pieces[-1] += p
+            elif p != "":
+                self._pieces.append(p)
+        self.formula_targets: list[Coord] = []      # targets holding a formula (must not be written)
+        for p in self._pieces:
+            if isinstance(p, _RowSlot):
+                self.formula_targets += [(p.row, c) for c, xml, _ in p.items
+                                         if xml and c in wanted[p.row] and "<f" in xml]
+                have = {c for c, _, _ in p.items}
+                for col in wanted[p.row]:
+                    if col not in have:
+                        p.items.append((col, None, None))
+                p.items.sort(key=lambda t: t[0])
+                p.targets = set(wanted[p.row])
+
+    def render(self, values: Mapping[Coord, Any]) -> str:
+        by_row: dict[int, dict[int, Any]] = {}
+        for (r, c), v in values.items():
+            if v is not None:
+                by_row.setdefault(r, {})[c] = v
+        out = []
+        for p in self._pieces:
+            if isinstance(p, str):
+                out.append(p)
+            else:
+                row_values = by_row.get(p.row)
+                out.append(p.render(row_values) if row_values else p.original)
+        return "".join(out)
+
+
+# ------------------------------------------------------------ zip writing
+
+class _Member:
+    __slots__ = ("name", "crc", "size", "data", "method")
+
+    def __init__(self, name: str, raw: bytes, level: int):
+        self.name = name
+        self.crc = zlib.crc32(raw)
+        self.size = len(raw)
+        if raw:
+            c = zlib.compressobj(level, zlib.DEFLATED, -15)
+            self.data = c.compress(raw) + c.flush()
+            self.method = zipfile.ZIP_DEFLATED
+        else:
+            self.data, self.method = b"", zipfile.ZIP_STORED
+
+
+def _dos_time(t: tuple[int, int, int, int, int, int]) -> tuple[int, int]:
+    y, mo, d, h, mi, s = t
+    y = max(1980, min(2107, y))
+    return (h << 11) | (mi << 5) | (s // 2), ((y - 1980) << 9) | (mo << 5) | d
+
+
+def build_zip(members: list[_Member], date_time: tuple[int, int, int, int, int, int]) -> bytes:
+    """A zip archive of already-compressed members (no zip64: < 4 GiB)."""
+    dtime, ddate = _dos_time(date_time)
+    out, central = [], []
+    offset = 0
+    for m in members:
+        name = m.name.encode("utf-8")
+        flags = 0x800 if not m.name.isascii() else 0
+        local = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, flags, m.method, dtime, ddate,
+                            m.crc, len(m.data), m.size, len(name), 0) + name
+        out += [local, m.data]
+        central.append(struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, flags, m.method, dtime, ddate,
+                                   m.crc, len(m.data), m.size, len(name), 0, 0, 0, 0, 0, offset) + name)
+        offset += len(local) + len(m.data)
+    cd = b"".join(central)
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(members), len(members), len(cd), offset, 0)
+    return b"".join(out) + cd + end
+
+
+class WorkbookPatcher:
+    """A template package compiled for writing constant values into cells.
+
+    ``targets`` are the (sheet name, coordinate) pairs that may be written;
+    ``render({(sheet, coord): value})`` returns the bytes of a new .xlsx
+    package in which those cells hold the given values (None: the template's
+    cell is kept as it is).
+    """
+
+    def __init__(self, template: bytes, targets: Iterable[tuple[str, Coord]], *,
+                 date_time: tuple[int, int, int, int, int, int] | None = None,
+                 level: int = 6, patch_level: int = 1):
+        self.patch_level = patch_level   # re-rendered parts: fast compression
+        with zipfile.ZipFile(io.BytesIO(template)) as zf:
+            # the template's own entry times: the same template gives the same bytes
+            self.date_time = date_time or max((i.date_time for i in zf.infolist()), default=(1980, 1, 1, 0, 0, 0))
+            self.package = read_package(zf)
+            by_sheet: dict[str, list[Coord]] = {}
+            for sheet, coord in targets:
+                if sheet not in self.package.sheets:
+                    raise XlsxError(f"模板中没有工作表“{sheet}”")
+                by_sheet.setdefault(sheet, []).append(coord)
+            parts = {self.package.sheets[s]: s for s in by_sheet}
+            self._members: list[tuple[_Member, str | None]] = []   # (template member, sheet to patch)
+            self._sheets: dict[str, SheetPatcher] = {}
+            for info in zf.infolist():
+                raw = zf.read(info)
+                sheet = parts.get(info.filename)
+                if sheet is not None:
+                    patcher = self._sheets[sheet] = SheetPatcher(raw.decode("utf-8"), by_sheet[sheet])
+                    if patcher.formula_targets:
+                        where = "、".join(cell_ref(c) for c in patcher.formula_targets[:5])
+                        raise XlsxError(f"模板“{sheet}”表中要写入的单元格含有公式：{where}")
+                self._members.append((_Member(info.filename, raw, level), sheet))
+
+    def render(self, values: Mapping[tuple[str, Coord], Any]) -> bytes:
+        per_sheet: dict[str, dict[Coord, Any]] = {}
+        for (sheet, coord), v in values.items():
+            if v is not None:
+                per_sheet.setdefault(sheet, {})[coord] = v
+        members = []
+        for member, sheet in self._members:
+            if sheet is not None and sheet in per_sheet:
+                xml = self._sheets[sheet].render(per_sheet[sheet])
+                members.append(_Member(member.name, xml.encode("utf-8"), self.patch_level))
+            else:
+                members.append(member)      # unchanged: copied in compressed form
+        return build_zip(members, self.date_time)
