@@ -181,3 +181,18 @@ def test_summary_is_not_overwritten_and_not_collected(returned):
     assert res.exit_code == 0 and "已汇总 5 个工作簿" in res.stdout and res.stderr == ""
     res = run("collect", returned / "nothing-here", "-o", returned / "x.xlsx")
     assert res.exit_code == 1 and "文件或文件夹不存在" in res.stderr
+
+
+@pytest.mark.libreoffice
+def test_workbooks_saved_by_an_office_suite_are_collected(returned, tmp_path, soffice):
+    """Evaluators open and save the files: shared strings and cached values instead of inline strings."""
+    from xl_eval.libreoffice import recalculate
+    saved = tmp_path / "saved"
+    recalculate(sorted(returned.glob("*.xlsx")), saved, soffice=soffice)
+    with zipfile.ZipFile(saved / (SEED + ".xlsx")) as zf:
+        assert "inlineStr" not in zf.read("xl/worksheets/sheet2.xml").decode()
+    res = run("collect", saved, "-o", tmp_path / "s.xlsx")
+    assert res.exit_code == 0, res.output
+    body = sheet_rows(tmp_path / "s.xlsx", "汇总")[1:]
+    assert body[0][:8] == [1, SEED, 17.4, 41, 24, 13, 95.4, "优"]
+    assert [r[6] for r in body] == [95.4, 91, 82.8, 64, 30.15]

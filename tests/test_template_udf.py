@@ -3,7 +3,8 @@
 The udf workbook is computed by an independent formula engine, the `formulas`
 package with every XE_ function of xl_eval.udfs registered
 (tests/formulas_engine.py), for the 212 input sets of tests/template_cases.py:
-the workbook is loaded and compiled ONCE and re-solved per input set.  Every
+the workbook is loaded and compiled once per process (one per core, at most
+4) and re-solved per input set (formulas_engine.solve_many).  Every
 named value (rates, 计分采用值, sub-item points and scores, leaf scores and
 得分率, level-2 and level-1 subtotals, total, total rate, grade, project-list
 counts) must equal
@@ -29,7 +30,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from template_cases import PROJECT_COLUMNS, build_cases, case_values, engine_view
+from template_cases import PROJECT_COLUMNS, SEED_UNIT, build_cases, case_values, engine_view
 from test_template import all_formulas, cell_of, functions_in, parts
 from xl_eval import layout as L
 from xl_eval import udfs
@@ -38,7 +39,6 @@ from xl_eval.engine import evaluate
 from xl_eval.framework import DEFAULT_FRAMEWORK, load
 from xl_eval.template import build_workbook, workbook_bytes, write_template
 
-from conftest import SEED_UNIT
 
 formulas = pytest.importorskip("formulas")
 from formulas_engine import compute, solve_many  # noqa: E402  (needs formulas)

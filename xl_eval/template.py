@@ -723,7 +723,8 @@ class _Writer:
         notes = [
             "xlwings 从本表读取设置：A 列为设置名（从 A1 起连续向下），B 列为值。请勿改名或删除本表。",
             f"UDF Modules = {L.UDF_MODULE}：XE_ 函数所在的 Python 模块。",
-            "Python 不在 PATH 中时，可在 A2、B2 加一行 Interpreter 及 python.exe 的完整路径。",
+            "Python 不在 PATH 中时，可在 A2、B2 加一行 Interpreter_Win 及 pythonw.exe 的完整路径"
+            "（conda 环境则加 Conda Path、Conda Env 两行）。",
             "本文件需另存为 .xlsm，并在 xlwings 选项卡点击 Import Functions 后才能计算（见“填表说明”）。",
         ]
         for i, text in enumerate(notes, 1):
