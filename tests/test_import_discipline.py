@@ -1,0 +1,45 @@
+"""`--help`, `check` and `template` stay light: no pandas, numpy, xlwings or formulas.
+
+Each command runs in a fresh interpreter; afterwards sys.modules is inspected.
+`template` writes with openpyxl, which imports numpy by itself when it is
+installed (openpyxl.compat.numbers): numpy is unavoidable there, the rest is not.
+"""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+HEAVY = ("pandas", "numpy", "xlwings", "formulas")
+
+PROBE = """
+import json, sys
+from xl_eval.cli import main
+code = main(sys.argv[1:])
+print(json.dumps({"code": code, "heavy": [m for m in %r if m in sys.modules]}))
+""" % (HEAVY,)
+
+
+def run(*args, cwd):
+    out = subprocess.run([sys.executable, "-c", PROBE, *map(str, args)], capture_output=True, text=True, cwd=cwd)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("args, allowed", [
+    (["--help"], []),
+    (["check", str(ROOT / "samples" / "seed_filled.xlsx")], []),
+    (["template", "-o", "t.xlsx"], ["numpy"]),
+])
+def test_command_does_not_import_heavy_modules(args, allowed, tmp_path):
+    result = run(*args, cwd=tmp_path)
+    assert result["code"] == 0
+    assert [m for m in result["heavy"] if m not in allowed] == []
+
+
+def test_the_probe_can_see_a_heavy_import(tmp_path):
+    # score reads tables through pandas: the probe must notice it
+    result = run("score", ROOT / "samples" / "departments.csv", "--format", "json", cwd=tmp_path)
+    assert "pandas" in result["heavy"]
