@@ -68,6 +68,20 @@ def all_formulas(wb):
 
 # ---------------------------------------------------------------- artifact
 
+def test_packaged_template_is_what_the_builder_makes_today(generated):
+    """fill and template use xl_eval/templates/<framework hash>.xlsx instead of
+    building; it must be byte-identical to a fresh build, and so must the
+    command's output.  Regenerate with tools/package_template.py."""
+    from xl_eval.framework import load
+    from xl_eval.template import PACKAGED_DIR, build_workbook, workbook_bytes
+    fw = load()
+    fresh = workbook_bytes(build_workbook(fw))
+    packaged = sorted(PACKAGED_DIR.glob("*.xlsx"))
+    assert [p.name for p in packaged] == [f"{fw.content_hash}.xlsx"]
+    assert packaged[0].read_bytes() == fresh
+    assert generated.read_bytes() == fresh
+
+
 def test_committed_template_is_what_the_command_generates_today(generated):
     """No hand-edited drift: regenerate with
     `xl-eval template -o workbook_templates/annex1.xlsx --force`."""

@@ -349,8 +349,8 @@ class Writer:
 
 def template_bytes(fw: Framework) -> bytes:
     """The workbook template for *fw*, generated once per run."""
-    from .template import build_workbook, workbook_bytes
-    return workbook_bytes(build_workbook(fw))   # fixed timestamps: same bytes every run
+    from .template import template_bytes as packaged_or_built
+    return packaged_or_built(fw)   # fixed timestamps: same bytes every run
 
 
 def make_writer(fw: Framework, template: bytes, outdir: Path, *, overwrite: bool, run_id: str,

@@ -62,13 +62,29 @@ def build_workbook(fw: Framework, *, formulas: str = "native"):
     return _Writer(fw, lay).write()
 
 
+# Pre-built native templates, named by framework content hash: building one
+# with openpyxl takes ~1 s, which every `fill` and `template` run would pay.
+# tests/test_template.py proves each packaged file is exactly what
+# build_workbook makes today; a framework edit changes the hash, so a stale
+# file can never be picked up.
+PACKAGED_DIR = Path(__file__).parent / "templates"
+
+
+def template_bytes(fw: Framework, *, formulas: str = "native") -> bytes:
+    """The template workbook's bytes: the packaged copy when there is one."""
+    packaged = PACKAGED_DIR / f"{fw.content_hash}.xlsx"
+    if formulas == "native" and packaged.is_file():
+        return packaged.read_bytes()
+    return workbook_bytes(build_workbook(fw, formulas=formulas))
+
+
 def write_template(fw: Framework, path: str | Path, *, overwrite: bool = False,
                    formulas: str = "native") -> Path:
     """Write the template to `path` atomically (temp file + os.replace)."""
     path = Path(path)
     if path.exists() and not overwrite:
         raise FileExistsError(str(path))
-    data = workbook_bytes(build_workbook(fw, formulas=formulas))
+    data = template_bytes(fw, formulas=formulas)
     folder = path.parent if str(path.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(prefix=".xl-eval-", suffix=".xlsx.tmp", dir=folder)
     try:
