@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 from xml.etree import ElementTree as ET
 
+from .layout import col_letter
+
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 OFFICE_DOC = "/officeDocument"
@@ -52,14 +54,6 @@ def col_number(letters: str) -> int:
     return n
 
 
-def col_letters(n: int) -> str:
-    s = ""
-    while n:
-        n, r = divmod(n - 1, 26)
-        s = chr(65 + r) + s
-    return s
-
-
 def parse_cell(ref: str) -> Coord:
     m = _CELL_RE.match(ref.strip())
     if not m:
@@ -68,7 +62,7 @@ def parse_cell(ref: str) -> Coord:
 
 
 def cell_ref(coord: Coord) -> str:
-    return f"{col_letters(coord[1])}{coord[0]}"
+    return f"{col_letter(coord[1])}{coord[0]}"
 
 
 @dataclass(frozen=True)
