@@ -122,11 +122,7 @@ def compute(path: str | Path, inputs_by_name: Mapping[str, Any] | None = None) -
     model, nodes, names = _model(str(path), path.stat().st_mtime_ns)
     book = path.name.upper()
 
-    def node(key: str) -> str:
-        try:
-            return nodes[key.upper()]
-        except KeyError:
-            raise KeyError(f"{key} is not a cell or name the workbook's formulas use") from None
+    node = _resolver(nodes)
 
     inputs = {}
     for name, value in (inputs_by_name or {}).items():
@@ -135,6 +131,16 @@ def compute(path: str | Path, inputs_by_name: Mapping[str, Any] | None = None) -
     outputs = {name: node(f"'[{book}]'!{name}") for name in names if f"'[{book}]'!{name}".upper() in nodes}
     solution = model.calculate(inputs=inputs, outputs=list(outputs.values()))
     return {name: _scalar(solution[key]) for name, key in outputs.items() if key in solution}
+
+
+def _resolver(nodes: Mapping[str, str]):
+    """Lookup of a formulas-package node by cell or name reference, case-insensitive."""
+    def node(key: str) -> str:
+        try:
+            return nodes[key.upper()]
+        except KeyError:
+            raise KeyError(f"{key} is not a cell or name the workbook's formulas use") from None
+    return node
 
 
 def _scalar(v: Any) -> Any:
@@ -161,11 +167,7 @@ class Solver:
         model, nodes, names = _model(str(path), path.stat().st_mtime_ns)
         book = path.name.upper()
 
-        def node(key: str) -> str:
-            try:
-                return nodes[key.upper()]
-            except KeyError:
-                raise KeyError(f"{key} is not a cell or name the workbook's formulas use") from None
+        node = _resolver(nodes)
 
         self.inputs = list(inputs)
         self.sizes = {}

@@ -428,22 +428,16 @@ class _Writer:
         prompt = inp.help or inp.label
         unit = f"（{inp.unit}）" if inp.unit else ""
         lo = inp.min if inp.min is not None else 0
-        if k in ("amount", "score"):
+        if k in ("amount", "score", "count", "year"):
+            # Excel's validation types: decimal numbers or whole numbers.
+            vtype, what = ("decimal", "数字") if k in ("amount", "score") else ("whole", "整数")
             if inp.max is not None:
-                self.validation(ws, ref.coord, type="decimal", operator="between", formula1=plain(lo),
+                self.validation(ws, ref.coord, type=vtype, operator="between", formula1=plain(lo),
                                 formula2=plain(inp.max), title=title, prompt=prompt,
-                                error=f"“{inp.label}”应为 {plain(lo)} 到 {plain(inp.max)} 之间的数字{unit}。")
+                                error=f"“{inp.label}”应为 {plain(lo)} 到 {plain(inp.max)} 之间的{what}{unit}。")
             else:
-                self.validation(ws, ref.coord, type="decimal", operator="greaterThanOrEqual", formula1=plain(lo),
-                                title=title, prompt=prompt, error=f"“{inp.label}”应为不小于 {plain(lo)} 的数字{unit}。")
-        elif k in ("count", "year"):
-            if inp.max is not None:
-                self.validation(ws, ref.coord, type="whole", operator="between", formula1=plain(lo),
-                                formula2=plain(inp.max), title=title, prompt=prompt,
-                                error=f"“{inp.label}”应为 {plain(lo)} 到 {plain(inp.max)} 之间的整数{unit}。")
-            else:
-                self.validation(ws, ref.coord, type="whole", operator="greaterThanOrEqual", formula1=plain(lo),
-                                title=title, prompt=prompt, error=f"“{inp.label}”应为不小于 {plain(lo)} 的整数{unit}。")
+                self.validation(ws, ref.coord, type=vtype, operator="greaterThanOrEqual", formula1=plain(lo),
+                                title=title, prompt=prompt, error=f"“{inp.label}”应为不小于 {plain(lo)} 的{what}{unit}。")
         elif k in ("choice", "yes_no"):
             options = ",".join(inp.options)
             self.validation(ws, ref.coord, type="list", formula1=f'"{options}"', title=title, prompt=prompt,
