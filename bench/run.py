@@ -124,8 +124,8 @@ def main(argv=None) -> int:
         if len(files) != n:
             raise SystemExit(f"fill wrote {len(files)} files for {n} departments")
         sys.path.insert(0, str(ROOT))
-        from xl_eval.departments import read_departments
-        from xl_eval.framework import load
+        from xl_eval.sources.departments import read_departments
+        from xl_eval.framework.model import load
         fw = load()
         rows = read_departments(fw, depts).rows[:20]
         base_dir = work / "baseline"
@@ -137,7 +137,7 @@ def main(argv=None) -> int:
         record("fill wall time, --jobs 2 vs --jobs 1", t2, t1, "≤ 0.6×")
 
         # --- half of the corpus recalculated and saved by LibreOffice
-        from xl_eval.libreoffice import find_soffice, recalculate
+        from xl_eval.xlsx.libreoffice import find_soffice, recalculate
         lo_dir = work / "lo"
         if find_soffice():
             half = files[: n // 2]

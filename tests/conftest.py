@@ -2,7 +2,7 @@ import os
 
 import pytest
 
-from xl_eval.libreoffice import find_soffice
+from xl_eval.xlsx.libreoffice import find_soffice
 
 
 @pytest.fixture(scope="session")
@@ -23,14 +23,14 @@ SEED_UNIT = "昌吉市人民政府中山路街道办事处"
 
 @pytest.fixture(scope="session")
 def fw():
-    from xl_eval.framework import load
+    from xl_eval.framework.model import load
     return load()
 
 
 @pytest.fixture(scope="session")
 def sample_rows(fw):
     """Typed inputs of every department in samples/departments.csv, by 单位名称."""
-    from xl_eval.departments import read_departments
+    from xl_eval.sources.departments import read_departments
     dept = read_departments(fw, SAMPLES / "departments.csv")
     return {row.name: row.values for row in dept.rows}
 

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from xl_eval.engine import evaluate
-from xl_eval.layout import col_letter, effective_inputs, layout
+from xl_eval.engine.score import evaluate
+from xl_eval.forms.scoresheet.layout import col_letter, effective_inputs, layout
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_UNIT = "昌吉市人民政府中山路街道办事处"
@@ -306,7 +306,7 @@ def fast_named_values(path: Path) -> dict:
 def case_values(fw, case: Case) -> dict:
     """The case's typed inputs as the template scores them: blank project counts
     taken from the project list, as the 计分采用值 formulas do."""
-    from xl_eval.projects import Project, with_project_counts
+    from xl_eval.sources.projects import Project, with_project_counts
     if not case.projects:
         return case.values
     projects = [Project(i, n, b, f, d) for i, (n, b, f, d) in enumerate(case.projects)]
@@ -352,8 +352,8 @@ class NativeRun:
 
 
 def recalculate_native(fw, rows: dict, soffice: str, src: Path, dest: Path) -> NativeRun:
-    from xl_eval.libreoffice import recalculate
-    from xl_eval.template import build_workbook, workbook_bytes
+    from xl_eval.xlsx.libreoffice import recalculate
+    from xl_eval.forms.scoresheet.template import build_workbook, workbook_bytes
     lay = layout(fw)
     template = workbook_bytes(build_workbook(fw))
     cases = build_cases(fw, rows)

@@ -24,11 +24,11 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from xl_eval import layout as L
-from xl_eval.check import check_file
+from xl_eval.forms.scoresheet import layout as L
+from xl_eval.check.workbook import check_file
 from xl_eval.cli import main
-from xl_eval.findings import CODES, Finding
-from xl_eval.workbook_reader import open_workbook
+from xl_eval.check.findings import CODES, Finding
+from xl_eval.xlsx.reader import open_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "samples" / "seed_filled.xlsx"
@@ -177,7 +177,7 @@ def test_sample_is_reproducible(tmp_path):
 @pytest.fixture(scope="module")
 def recalculated(tmp_path_factory, clean_bytes, soffice):
     """The clean workbook and the sample after one LibreOffice recalculation+save."""
-    from xl_eval.libreoffice import recalculate
+    from xl_eval.xlsx.libreoffice import recalculate
     src = tmp_path_factory.mktemp("lo_in")
     (src / "clean.xlsx").write_bytes(clean_bytes)
     (src / "sample.xlsx").write_bytes(SAMPLE.read_bytes())
@@ -476,7 +476,7 @@ def test_messages_in_english(tmp_path, clean, lay, fw):
 
 def test_large_sheet_is_streamed(tmp_path, clean, fw, monkeypatch):
     """Parts above the in-memory limit go through the streaming parser with the same result."""
-    import xl_eval.workbook_reader as R
+    import xl_eval.xlsx.reader as R
     monkeypatch.setattr(R, "LIMITS", R.Limits(in_memory=0))
     _note(clean, L.layout(fw), "reason_budget_norms", None)
     path = tmp_path / "streamed.xlsx"
@@ -487,7 +487,7 @@ def test_large_sheet_is_streamed(tmp_path, clean, fw, monkeypatch):
 
 
 def test_shared_formula_followers_are_shifted():
-    from xl_eval.workbook_reader import shift_formula
+    from xl_eval.xlsx.reader import shift_formula
     assert shift_formula('IF(OR(C5="",D5=""),"",ROUND(D5/C5,4))', 2, 0) == 'IF(OR(C7="",D7=""),"",ROUND(D7/C7,4))'
     assert shift_formula("SUM($A$1,A1,'x y'!B2)", 1, 1) == "SUM($A$1,B2,'x y'!C3)"
     assert shift_formula('"A1"&A1', 1, 0) == '"A1"&A2'
@@ -545,7 +545,7 @@ def test_hostile_files_are_refused_fast_in_bounded_memory(tmp_path, clean):
     import tracemalloc
     bomb = _write(tmp_path / "bomb.xlsx", _bomb(clean.copy(), clean.sheet_part("打分表")))
     lol = _write(tmp_path / "lol.xlsx", _billion_laughs(clean.copy()))
-    from xl_eval.framework import load
+    from xl_eval.framework.model import load
     fw = load()
     tracemalloc.start()
     t = time.perf_counter()

@@ -96,7 +96,7 @@ def test_missing_name_column(tmp_path):
 
 
 def test_framework_lint_exit_codes():
-    assert run("framework", "lint", "xl_eval/frameworks/annex1.yaml").exit_code == 0
+    assert run("framework", "lint", "xl_eval/framework/shipped/annex1.yaml").exit_code == 0
     res = run("framework", "lint", LITERAL)
     assert res.exit_code == 1
     assert "L102 [error]" in res.stdout and "政府采购工作完成率" in res.stdout
@@ -104,7 +104,7 @@ def test_framework_lint_exit_codes():
 
 def test_framework_show_lists_every_input():
     res = run("framework", "show")
-    from xl_eval.framework import load
+    from xl_eval.framework.model import load
     fw = load()
     assert all(inp.label in res.stdout and inp.code in res.stdout for inp in fw.inputs.values())
     data = json.loads(run("framework", "show", "--format", "json").stdout)

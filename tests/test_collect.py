@@ -46,8 +46,8 @@ def sheet_rows(path: Path, sheet: str) -> list[list]:
 
 
 def engine_results(fw):
-    from xl_eval.departments import apply_projects, read_departments, score_rows
-    from xl_eval.projects import read_projects
+    from xl_eval.sources.departments import apply_projects, read_departments, score_rows
+    from xl_eval.sources.projects import read_projects
     dept = read_departments(fw, SAMPLES / "departments.csv")
     apply_projects(fw, dept, read_projects(SAMPLES / "projects.csv"))
     score_rows(fw, dept)
@@ -186,7 +186,7 @@ def test_summary_is_not_overwritten_and_not_collected(returned):
 @pytest.mark.libreoffice
 def test_workbooks_saved_by_an_office_suite_are_collected(returned, tmp_path, soffice):
     """Evaluators open and save the files: shared strings and cached values instead of inline strings."""
-    from xl_eval.libreoffice import recalculate
+    from xl_eval.xlsx.libreoffice import recalculate
     saved = tmp_path / "saved"
     recalculate(sorted(returned.glob("*.xlsx")), saved, soffice=soffice)
     with zipfile.ZipFile(saved / (SEED + ".xlsx")) as zf:

@@ -6,7 +6,7 @@ Table 3, or worked out in the comment next to it.
 
 import pytest
 
-from xl_eval.engine import evaluate, grade_of
+from xl_eval.engine.score import evaluate, grade_of
 
 # Annex 1 of the seed: leaf scores as printed.
 SEED_LEAVES = {

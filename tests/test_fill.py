@@ -246,7 +246,7 @@ def test_no_overwrite_without_force(tmp_path):
 
 
 def test_atomic_write_leaves_nothing_when_interrupted(tmp_path, monkeypatch):
-    from xl_eval import outfiles
+    from xl_eval.core import outfiles
 
     def boom(fd):
         raise KeyboardInterrupt
@@ -265,7 +265,7 @@ def test_atomic_write_leaves_nothing_when_interrupted(tmp_path, monkeypatch):
 def test_interrupted_fill_keeps_complete_files_only(tmp_path, monkeypatch, capsys):
     """Ctrl-C while the third workbook is being written (after its bytes, before its name):
     it is absent, the files already handed to the writer are finished, nothing partial is left."""
-    from xl_eval import outfiles
+    from xl_eval.core import outfiles
     calls = []
     real = os.fsync
 
@@ -289,7 +289,7 @@ def test_interrupted_fill_keeps_complete_files_only(tmp_path, monkeypatch, capsy
 
 
 def test_a_failing_write_does_not_stop_the_batch(tmp_path, monkeypatch):
-    from xl_eval import outfiles
+    from xl_eval.core import outfiles
     calls = []
     real = os.fsync
 
@@ -345,12 +345,12 @@ def test_ctrl_c_on_a_real_run(tmp_path, jobs):
     ("...", "未命名"), ("", "未命名"), ("制表\t符", "制表_符"), ("城东街道（示例）", "城东街道（示例）"),
 ])
 def test_file_names_are_windows_safe(name, stem):
-    from xl_eval.outfiles import safe_stem
+    from xl_eval.core.outfiles import safe_stem
     assert safe_stem(name) == stem
 
 
 def test_long_names_and_collisions():
-    from xl_eval.outfiles import MAX_STEM_BYTES, NameAllocator, safe_stem
+    from xl_eval.core.outfiles import MAX_STEM_BYTES, NameAllocator, safe_stem
     long = "很长的单位名称" * 40
     stem = safe_stem(long)
     assert long.startswith(stem) and len(stem.encode("utf-8")) <= MAX_STEM_BYTES
@@ -398,9 +398,9 @@ def filled(tmp_path_factory):
 
 @pytest.mark.libreoffice
 def test_workbooks_recalculated_by_libreoffice_equal_the_engine(filled, messy, fw, soffice):
-    from xl_eval.departments import apply_projects, read_departments, score_rows
-    from xl_eval.libreoffice import read_named_values, recalculate
-    from xl_eval.projects import read_projects
+    from xl_eval.sources.departments import apply_projects, read_departments, score_rows
+    from xl_eval.xlsx.libreoffice import read_named_values, recalculate
+    from xl_eval.sources.projects import read_projects
 
     run("fill", "messy.csv", "--projects", SAMPLES / "projects.csv", "-o", "out")
     # the messy run's 城东 (judgements left blank) next to the five samples
@@ -420,7 +420,7 @@ def test_workbooks_recalculated_by_libreoffice_equal_the_engine(filled, messy, f
     for src, out in recalculated.items():
         got = read_named_values(out)
         if src == renamed:
-            from xl_eval.engine import evaluate
+            from xl_eval.engine.score import evaluate
             ev = evaluate(fw, {**expected["城东街道办事处（示例）"].values,
                                "fin_spending_score": None, "fin_violation": None, "industry_score": None})
         else:
@@ -438,7 +438,7 @@ def test_workbooks_recalculated_by_libreoffice_equal_the_engine(filled, messy, f
 
 
 def test_filled_workbooks_pass_check(filled, fw):
-    check = pytest.importorskip("xl_eval.check")
+    check = pytest.importorskip("xl_eval.check.workbook")
     for path in sorted(filled.glob("*.xlsx")):
         result = check.check_file(path, fw)
         bad = [f for f in result.findings if f.severity in ("error", "fatal")]

@@ -5,7 +5,7 @@ import copy
 import pytest
 import yaml
 
-from xl_eval.framework import DEFAULT_FRAMEWORK, FrameworkError, from_dict, load, parse_interval
+from xl_eval.framework.model import DEFAULT_FRAMEWORK, FrameworkError, from_dict, load, parse_interval
 
 ISSUE_LABELS = ["年初预算数", "全年预算数", "决算数", "不计入调整的预算调整数", "结转结余总额",
                 '"三公"经费预算数', '"三公"经费实际支出数', "固定资产总额", "在用固定资产总额",

@@ -8,8 +8,8 @@ import openpyxl
 import pytest
 from openpyxl.workbook.defined_name import DefinedName
 
-import xl_eval.libreoffice as lo
-from xl_eval.libreoffice import (
+import xl_eval.xlsx.libreoffice as lo
+from xl_eval.xlsx.libreoffice import (
     LibreOfficeError,
     read_named_values,
     recalculate,

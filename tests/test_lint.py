@@ -5,8 +5,8 @@ from pathlib import Path
 
 import yaml
 
-from xl_eval.framework import DEFAULT_FRAMEWORK, from_dict
-from xl_eval.lint import LINT_CODES, lint, lint_file
+from xl_eval.framework.model import DEFAULT_FRAMEWORK, from_dict
+from xl_eval.framework.lint import LINT_CODES, lint, lint_file
 
 LITERAL = Path(__file__).parent / "fixtures" / "annex1_literal.yaml"
 

@@ -1,9 +1,9 @@
 """The bundled samples exercise every band of every banded leaf and every grade."""
 
-from xl_eval.departments import apply_projects, read_departments, score_rows
-from xl_eval.engine import find_band
-from xl_eval.projects import read_projects
-from xl_eval.xlround import xl_round
+from xl_eval.sources.departments import apply_projects, read_departments, score_rows
+from xl_eval.engine.score import find_band
+from xl_eval.sources.projects import read_projects
+from xl_eval.core.xlround import xl_round
 
 from conftest import SAMPLES
 

@@ -7,7 +7,7 @@ import sys
 import openpyxl
 import pytest
 
-from xl_eval.tables import Row, Table, TableError, column_letter, read_table
+from xl_eval.sources.tables import Row, Table, TableError, column_letter, read_table
 
 HEADER = "单位名称,年初预算数（万元）,全年预算数（万元）\n"
 
@@ -332,7 +332,7 @@ def test_column_letter():
 
 
 def test_importing_tables_does_not_import_pandas():
-    code = "import sys, xl_eval.tables, xl_eval.values; print('pandas' in sys.modules)"
+    code = "import sys, xl_eval.sources.tables, xl_eval.core.values; print('pandas' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env={**os.environ}, check=True).stdout.strip()
     assert out == "False"

@@ -13,9 +13,9 @@ import pytest
 from click.testing import CliRunner
 
 from xl_eval.commands.template_cmd import template as template_command
-from xl_eval.framework import load
-from xl_eval.layout import ALLOWED_FUNCTIONS, layout
-from xl_eval.template import build_workbook, workbook_bytes
+from xl_eval.framework.model import load
+from xl_eval.forms.scoresheet.layout import ALLOWED_FUNCTIONS, layout
+from xl_eval.forms.scoresheet.template import build_workbook, workbook_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMITTED = ROOT / "workbook_templates" / "annex1.xlsx"
@@ -69,11 +69,11 @@ def all_formulas(wb):
 # ---------------------------------------------------------------- artifact
 
 def test_packaged_template_is_what_the_builder_makes_today(generated):
-    """fill and template use xl_eval/templates/<framework hash>.xlsx instead of
+    """fill and template use xl_eval/forms/packaged/<framework hash>.xlsx instead of
     building; it must be byte-identical to a fresh build, and so must the
     command's output.  Regenerate with tools/package_template.py."""
-    from xl_eval.framework import load
-    from xl_eval.template import PACKAGED_DIR, build_workbook, workbook_bytes
+    from xl_eval.framework.model import load
+    from xl_eval.forms.scoresheet.template import PACKAGED_DIR, build_workbook, workbook_bytes
     fw = load()
     fresh = workbook_bytes(build_workbook(fw))
     packaged = sorted(PACKAGED_DIR.glob("*.xlsx"))
@@ -376,7 +376,7 @@ def test_formula_modes():
 
 
 def test_codes_that_are_cell_addresses_are_refused():
-    from xl_eval.layout import LayoutError, check_name
+    from xl_eval.forms.scoresheet.layout import LayoutError, check_name
     assert check_name("ab12") and check_name("r1c1") and check_name("c") and check_name("true")
     assert check_name("budget_initial") is None and check_name("carryover") is None
     fw = load()

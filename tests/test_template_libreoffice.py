@@ -19,7 +19,7 @@ from __future__ import annotations
 import pytest
 
 from template_cases import SEED_UNIT, case_values, engine_view, fast_named_values
-from xl_eval.libreoffice import read_named_values
+from xl_eval.xlsx.libreoffice import read_named_values
 
 pytestmark = pytest.mark.libreoffice
 

@@ -32,12 +32,12 @@ from click.testing import CliRunner
 
 from template_cases import PROJECT_COLUMNS, SEED_UNIT, build_cases, case_values, engine_view
 from test_template import all_formulas, cell_of, functions_in, parts
-from xl_eval import layout as L
+from xl_eval.forms.scoresheet import layout as L
 from xl_eval import udfs
 from xl_eval.commands.template_cmd import DEFAULT_OUTPUT_UDF, template as template_command
-from xl_eval.engine import evaluate
-from xl_eval.framework import DEFAULT_FRAMEWORK, load
-from xl_eval.template import build_workbook, workbook_bytes, write_template
+from xl_eval.engine.score import evaluate
+from xl_eval.framework.model import DEFAULT_FRAMEWORK, load
+from xl_eval.forms.scoresheet.template import build_workbook, workbook_bytes, write_template
 
 
 formulas = pytest.importorskip("formulas")

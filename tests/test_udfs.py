@@ -21,10 +21,10 @@ from pathlib import Path
 import pytest
 
 from xl_eval import udfs
-from xl_eval.engine import evaluate
-from xl_eval.framework import DEFAULT_FRAMEWORK
-from xl_eval.inputs import map_columns, parse_inputs
-from xl_eval.tables import read_table
+from xl_eval.engine.score import evaluate
+from xl_eval.framework.model import DEFAULT_FRAMEWORK
+from xl_eval.engine.inputs import map_columns, parse_inputs
+from xl_eval.sources.tables import read_table
 from xl_eval.udfs import (XE_ADJUSTMENT_RATE, XE_ASSET_USE_RATE, XE_BAND, XE_CARRYOVER_RATE,
                           XE_COMPLETION_RATE, XE_EXPLAIN, XE_GRADE, XE_INPUTS, XE_RATE, XE_RATIO,
                           XE_ROUND, XE_SCORE, XE_SUBTOTAL, XE_THREE_PUBLIC_RATE, XE_TOTAL, is_error)
@@ -391,7 +391,7 @@ def test_framework_cache_reloads_an_edited_file(other_framework):
 # ------------------------------------------------- imports and signatures
 
 def test_xl_eval_does_not_import_xlwings():
-    code = ("import sys, xl_eval, xl_eval.cli, xl_eval.engine, xl_eval.framework, xl_eval.inputs; "
+    code = ("import sys, xl_eval, xl_eval.cli, xl_eval.engine.score, xl_eval.framework.model, xl_eval.engine.inputs; "
             "assert 'xlwings' not in sys.modules, 'xlwings imported'")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from xl_eval.values import ValueProblem, chinese_numeral, normalise_label, parse_number
+from xl_eval.core.values import ValueProblem, chinese_numeral, normalise_label, parse_number
 
 
 # --- blanks ------------------------------------------------------------------

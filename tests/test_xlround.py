@@ -2,7 +2,7 @@
 
 import pytest
 
-from xl_eval.xlround import fixed, percent, xl_round
+from xl_eval.core.xlround import fixed, percent, xl_round
 
 
 @pytest.mark.parametrize("x, digits, expected", [

@@ -7,7 +7,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
-from xl_eval.xlsxio import WorkbookPatcher, XlsxError, parse_area
+from xl_eval.xlsx.package import WorkbookPatcher, XlsxError, parse_area
 
 
 def template() -> bytes:

@@ -27,11 +27,11 @@ SEED_UNIT = "昌吉市人民政府中山路街道办事处"
 
 def build(out: Path) -> Path:
     sys.path.insert(0, str(ROOT))
-    from xl_eval import layout as L
-    from xl_eval.departments import read_departments
-    from xl_eval.framework import load
-    from xl_eval.outfiles import atomic_write
-    from xl_eval.template import build_workbook, workbook_bytes
+    from xl_eval.forms.scoresheet import layout as L
+    from xl_eval.sources.departments import read_departments
+    from xl_eval.framework.model import load
+    from xl_eval.core.outfiles import atomic_write
+    from xl_eval.forms.scoresheet.template import build_workbook, workbook_bytes
 
     fw = load()
     lay = L.layout(fw)

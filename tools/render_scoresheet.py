@@ -35,10 +35,10 @@ def filled_workbook(path: Path) -> Path:
     """The template with the seed's inputs, only 打分表 visible."""
     import openpyxl
 
-    from xl_eval.departments import read_departments
-    from xl_eval.framework import load
-    from xl_eval.layout import SCORE, layout, reason_name
-    from xl_eval.template import workbook_bytes, build_workbook
+    from xl_eval.sources.departments import read_departments
+    from xl_eval.framework.model import load
+    from xl_eval.forms.scoresheet.layout import SCORE, layout, reason_name
+    from xl_eval.forms.scoresheet.template import workbook_bytes, build_workbook
 
     fw = load()
     lay = layout(fw)
@@ -89,7 +89,7 @@ def write_png(path: Path, width: int, height: int, channels: int, pixels: bytes)
 
 
 def render(out: Path, dpi: int = 60, gray: bool = False) -> Path:
-    from xl_eval.libreoffice import to_pdf
+    from xl_eval.xlsx.libreoffice import to_pdf
     with tempfile.TemporaryDirectory(prefix="xl-eval-render-") as tmp:
         tmp = Path(tmp)
         src = filled_workbook(tmp / "打分表.xlsx")

@@ -42,12 +42,12 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from .commands.check_cmd import check
-    from .commands.collect_cmd import collect
-    from .commands.fill_cmd import fill
-    from .commands.framework_cmd import framework
-    from .commands.score_cmd import score
-    from .commands.template_cmd import template
+    from xl_eval.commands.check_cmd import check
+    from xl_eval.commands.collect_cmd import collect
+    from xl_eval.commands.fill_cmd import fill
+    from xl_eval.commands.framework_cmd import framework
+    from xl_eval.commands.score_cmd import score
+    from xl_eval.commands.template_cmd import template
     for command in (template, fill, check, collect, score, framework):
         cli.add_command(command)
 

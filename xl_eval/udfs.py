@@ -36,12 +36,12 @@ import os
 from pathlib import Path
 from typing import Any
 
-from . import engine
-from .expr import parse as _parse_expr
-from .framework import DEFAULT_FRAMEWORK, Framework, FrameworkError, Leaf, Rate, load
-from .inputs import parse_value
-from .values import ValueProblem, normalise_label, parse_number
-from .xlround import plain, xl_round
+from xl_eval.engine import score as engine
+from xl_eval.core.expr import parse as _parse_expr
+from xl_eval.framework.model import DEFAULT_FRAMEWORK, Framework, FrameworkError, Leaf, Rate, load
+from xl_eval.engine.inputs import parse_value
+from xl_eval.core.values import ValueProblem, normalise_label, parse_number
+from xl_eval.core.xlround import plain, xl_round
 
 try:  # xlwings is an optional extra: without it the functions are plain Python
     import xlwings as xw

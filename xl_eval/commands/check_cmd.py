@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .common import FRAMEWORK_OPTION, UserError, load_framework
+from xl_eval.commands.common import FRAMEWORK_OPTION, UserError, load_framework
 
 SUMMARY = {
     "zh": "共检查 {n} 个文件：错误 {e} 个，警告 {w} 个；无法检查的文件 {f} 个。",
@@ -51,7 +51,7 @@ def check(ctx, files, framework_path, fmt, strict, annotate_dir, lang, list_code
       xl-eval check 回收/*.xlsx --annotate 批注/
       xl-eval check --list-codes
     """
-    from ..findings import CODES, title
+    from xl_eval.check.findings import CODES, title
 
     if list_codes:
         for code, entry in CODES.items():
@@ -62,7 +62,7 @@ def check(ctx, files, framework_path, fmt, strict, annotate_dir, lang, list_code
     fw = load_framework(framework_path)
     targets = _annotation_targets(files, annotate_dir) if annotate_dir else {}
 
-    from ..check import annotate, check_file
+    from xl_eval.check.workbook import annotate, check_file
 
     totals = {"fatal": 0, "error": 0, "warning": 0}
     unchecked = 0
@@ -106,7 +106,7 @@ def check(ctx, files, framework_path, fmt, strict, annotate_dir, lang, list_code
 
 def _annotation_targets(files, annotate_dir) -> dict[str, Path]:
     """Output path of each file's annotated copy; never the input itself."""
-    from ..outfiles import NameAllocator
+    from xl_eval.core.outfiles import NameAllocator
     out_dir = Path(annotate_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise UserError(f"--annotate：{out_dir} 不是目录")

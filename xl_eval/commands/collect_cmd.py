@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .common import FRAMEWORK_OPTION, UserError, load_framework
+from xl_eval.commands.common import FRAMEWORK_OPTION, UserError, load_framework
 
 
 @click.command(short_help="汇总各单位交回的打分表：重新计算得分，生成汇总表和分布图。")
@@ -39,8 +39,8 @@ def collect(ctx, inputs, output, csv_path, framework_path, force):
       xl-eval collect out -o out/汇总.xlsx
       xl-eval collect 交回/*.xlsx -o 汇总.xlsx --csv 汇总.csv
     """
-    from .. import collect as col
-    from ..outfiles import FileExists, atomic_write
+    from xl_eval.batch import collect as col
+    from xl_eval.core.outfiles import FileExists, atomic_write
 
     fw = load_framework(framework_path)
     out = Path(output)

@@ -21,7 +21,7 @@ FRAMEWORK_OPTION = click.option(
 
 
 def load_framework(path):
-    from ..framework import FrameworkError, load
+    from xl_eval.framework.model import FrameworkError, load
     try:
         return load(path)
     except FrameworkError as exc:

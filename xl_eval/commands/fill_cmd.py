@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .common import FRAMEWORK_OPTION, UserError, load_framework
+from xl_eval.commands.common import FRAMEWORK_OPTION, UserError, load_framework
 
 LIST_LIMIT = 30
 
@@ -56,9 +56,9 @@ def fill(ctx, departments, projects_path, outdir, framework_path, force, jobs, n
       xl-eval fill samples/departments.csv --projects samples/projects.csv -o out/
       xl-eval fill 各单位.xlsx --projects 项目.xlsx -o 打分表 --jobs 4 --json 结果.json
     """
-    from .. import fill as fill_mod
-    from ..outfiles import new_run_id, remove_temp_files
-    from ..tables import TableError
+    from xl_eval.batch import fill as fill_mod
+    from xl_eval.core.outfiles import new_run_id, remove_temp_files
+    from xl_eval.sources.tables import TableError
 
     fw = load_framework(framework_path)
     out = Path(outdir)
@@ -115,7 +115,7 @@ def fill(ctx, departments, projects_path, outdir, framework_path, force, jobs, n
         if json_path == "-":
             click.echo(data)
         else:
-            from ..outfiles import atomic_write
+            from xl_eval.core.outfiles import atomic_write
             try:
                 atomic_write(Path(json_path), (data + "\n").encode("utf-8"), overwrite=True)
             except OSError as exc:
@@ -126,7 +126,7 @@ def fill(ctx, departments, projects_path, outdir, framework_path, force, jobs, n
 
 
 def _summary(plan, results, out: Path, interrupted: bool) -> dict:
-    from ..fill import EXISTS, WRITTEN
+    from xl_eval.batch.fill import EXISTS, WRITTEN
     written = [r for r in results if r.status == WRITTEN]
     skipped = [r for r in results if r.status != WRITTEN]
     bad = len(skipped) + len(plan.errors)
@@ -153,7 +153,7 @@ def _summary(plan, results, out: Path, interrupted: bool) -> dict:
 
 
 def _summary_text(plan, results, out: Path, s: dict, interrupted: bool) -> str:
-    from ..xlround import fixed
+    from xl_eval.core.xlround import fixed
     lines = []
     shown = s["files"][:LIST_LIMIT]
     for f in shown:

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from .common import FRAMEWORK_OPTION, load_framework, render_table
+from xl_eval.commands.common import FRAMEWORK_OPTION, load_framework, render_table
 
 
 @click.group(short_help="查看或检查指标体系框架文件。")
@@ -26,8 +26,8 @@ def show(framework_path, fmt):
       xl-eval framework show
       xl-eval framework show --framework 我的指标体系.yaml --format json
     """
-    from ..describe import KIND_NAMES, allowed_values, rule_summary, zero_outcome_text
-    from ..xlround import plain
+    from xl_eval.framework.describe import KIND_NAMES, allowed_values, rule_summary, zero_outcome_text
+    from xl_eval.core.xlround import plain
 
     fw = load_framework(framework_path)
     if fmt == "json":
@@ -61,7 +61,7 @@ def show(framework_path, fmt):
 
 
 def _as_json(fw) -> dict:
-    from ..describe import rule_summary
+    from xl_eval.framework.describe import rule_summary
     return {
         "id": fw.id, "version": fw.version, "title": fw.title, "hash": fw.content_hash,
         "inputs": [{"code": i.code, "label": i.label, "kind": i.kind, "unit": i.unit, "group": i.group,
@@ -95,7 +95,7 @@ def lint(ctx, files):
     示例：
       xl-eval framework lint my_framework.yaml
     """
-    from ..lint import lint_file
+    from xl_eval.framework.lint import lint_file
     errors = 0
     for path in files:
         _, problems = lint_file(path)

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from .common import FRAMEWORK_OPTION, UserError, load_framework, render_table
+from xl_eval.commands.common import FRAMEWORK_OPTION, UserError, load_framework, render_table
 
 
 @click.command(short_help="按表格计算各单位得分与等级。")
@@ -31,9 +31,9 @@ def score(ctx, table, projects_path, framework_path, fmt):
       xl-eval score samples/departments.csv --projects samples/projects.csv
       xl-eval score 各单位.xlsx --format json > 结果.json
     """
-    from ..departments import apply_projects, read_departments, score_rows
-    from ..projects import read_projects
-    from ..tables import TableError
+    from xl_eval.sources.departments import apply_projects, read_departments, score_rows
+    from xl_eval.sources.projects import read_projects
+    from xl_eval.sources.tables import TableError
 
     fw = load_framework(framework_path)
     try:
@@ -86,7 +86,7 @@ def _as_json(fw, row) -> dict:
 
 
 def _as_text(fw, row) -> str:
-    from ..xlround import fixed, percent
+    from xl_eval.core.xlround import fixed, percent
     ev = row.evaluation
     d = fw.precision.score
     lines = [f"{row.name or '（未填单位名称）'}（第{row.row}行）  总分 {fixed(ev.total, fw.precision.total)}  等级 {ev.grade}"]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .common import FRAMEWORK_OPTION, UserError, load_framework
+from xl_eval.commands.common import FRAMEWORK_OPTION, UserError, load_framework
 
 DEFAULT_OUTPUT = "部门整体支出绩效评价打分表.xlsx"
 DEFAULT_OUTPUT_UDF = "部门整体支出绩效评价打分表（XE函数版）.xlsx"
@@ -51,9 +51,9 @@ def template(ctx, output, framework_path, udf, force):
       xl-eval template --framework 我的指标体系.yaml -o 模板.xlsx --force
       xl-eval template --udf -o XE函数版.xlsx
     """
-    from ..layout import LayoutError
-    from ..lint import lint
-    from ..template import write_template
+    from xl_eval.forms.scoresheet.layout import LayoutError
+    from xl_eval.framework.lint import lint
+    from xl_eval.forms.scoresheet.template import write_template
 
     out = Path(output) if output else Path(DEFAULT_OUTPUT_UDF if udf else DEFAULT_OUTPUT)
     if out.suffix.lower() != ".xlsx":
@@ -85,7 +85,7 @@ def template(ctx, output, framework_path, udf, force):
     variant = "XE 函数版，" if udf else ""
     click.echo(f"已生成：{out}（{variant}{fw.title}，框架 {fw.id} 版本 {fw.version}，指纹 {fw.content_hash}）")
     if udf:
-        from ..layout import is_shipped
+        from xl_eval.forms.scoresheet.layout import is_shipped
         click.echo("XE 函数版需要 Windows 桌面版 Excel 和 xlwings 加载项：在 Excel 中另存为 .xlsm，"
                    "VBA 编辑器“工具 › 引用”勾选 xlwings，再点 xlwings 选项卡的 Import Functions（见 README）。")
         if not is_shipped(fw):

@@ -15,8 +15,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from .framework import NO, YES, Band, Framework, Leaf, Part, Rate, Rule
-from .xlround import percent, percent_plain, plain, xl_round
+from xl_eval.framework.model import NO, YES, Band, Framework, Leaf, Part, Rate, Rule
+from xl_eval.core.xlround import percent, percent_plain, plain, xl_round
 
 
 @dataclass(frozen=True)

@@ -32,14 +32,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from . import layout as L
-from .engine import Evaluation, evaluate, leaf_inputs
-from .findings import Finding, make
-from .framework import NO, YES, Framework, Input
-from .inputs import parse_value
-from .values import NEGATIVE, NOT_INTEGER, ValueProblem, chinese_numeral, parse_number
-from .workbook_reader import Area, Cell, Workbook, WorkbookError, open_workbook, parse_area
-from .xlround import fixed, percent, plain, xl_round
+from xl_eval.forms.scoresheet import layout as L
+from xl_eval.engine.score import Evaluation, evaluate, leaf_inputs
+from xl_eval.check.findings import Finding, make
+from xl_eval.framework.model import NO, YES, Framework, Input
+from xl_eval.engine.inputs import parse_value
+from xl_eval.core.values import NEGATIVE, NOT_INTEGER, ValueProblem, chinese_numeral, parse_number
+from xl_eval.xlsx.reader import Area, Cell, Workbook, WorkbookError, open_workbook, parse_area
+from xl_eval.core.xlround import fixed, percent, plain, xl_round
 
 # Pairs of inputs where the first can never exceed the second (XE208).
 NOT_ABOVE = (
@@ -936,7 +936,7 @@ def annotate(src: str | Path, findings: list[Finding], dest: str | Path) -> Path
     from openpyxl.comments import Comment
     from openpyxl.styles import PatternFill
 
-    from .outfiles import atomic_write
+    from xl_eval.core.outfiles import atomic_write
 
     src, dest = Path(src), Path(dest)
     if dest.exists() and dest.resolve() == src.resolve():

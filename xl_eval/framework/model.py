@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import expr as expr_mod
-from .expr import Expr
+from xl_eval.core import expr as expr_mod
+from xl_eval.core.expr import Expr
 
 FORMAT = "xl-eval-framework/1"
-SHIPPED_DIR = Path(__file__).parent / "frameworks"
+SHIPPED_DIR = Path(__file__).parent / "shipped"
 DEFAULT_FRAMEWORK = SHIPPED_DIR / "annex1.yaml"
 
 INPUT_KINDS = {
@@ -252,7 +252,7 @@ class Framework:
         """Input code for a code or a Chinese label (quotes, spaces, width ignored)."""
         if key in self.inputs:
             return key
-        from .values import normalise_label
+        from xl_eval.core.values import normalise_label
         return self._labels.get(normalise_label(key))
 
 
@@ -320,7 +320,7 @@ def from_dict(data: Any, path: str = "<framework>") -> Framework:
     if p.items:
         raise FrameworkError(path, p.items)
 
-    from .values import normalise_label
+    from xl_eval.core.values import normalise_label
     labels = {normalise_label(i.label): i.code for i in inputs.values()}
     digest = hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False,
                                        default=str).encode("utf-8")).hexdigest()
@@ -445,7 +445,7 @@ def _inputs(v: Any, p: _Problems) -> dict[str, Input]:
         out[code] = Input(code, label, kind, str(unit), group, required, default, options,
                           lo, hi, str(d.get("help", "")), d.get("example"), bool(d.get("reference", False)))
     labels: dict[str, str] = {}
-    from .values import normalise_label
+    from xl_eval.core.values import normalise_label
     for inp in out.values():
         key = normalise_label(inp.label)
         if key in labels:

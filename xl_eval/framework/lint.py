@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from .framework import Framework, FrameworkError, Interval, load
-from .xlround import plain
+from xl_eval.framework.model import Framework, FrameworkError, Interval, load
+from xl_eval.core.xlround import plain
 
 # code -> (severity, Chinese description)
 LINT_CODES = {

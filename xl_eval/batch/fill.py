@@ -47,9 +47,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from .framework import Framework
-from .inputs import InputProblem, map_columns, parse_inputs
-from .values import normalise_label
+from xl_eval.framework.model import Framework
+from xl_eval.engine.inputs import InputProblem, map_columns, parse_inputs
+from xl_eval.core.values import normalise_label
 
 NAME_CODE = "unit_name"
 PROJECT_NAMES = ("projects_name", "projects_budget", "projects_final", "projects_done")
@@ -130,7 +130,7 @@ def plan(fw: Framework, departments: str | Path, projects: str | Path | None = N
 
     Raises FillError (or tables.TableError) when nothing can be done.
     """
-    from .tables import read_table
+    from xl_eval.sources.tables import read_table
 
     dep_label = str(departments)
     table = read_table(departments)
@@ -207,8 +207,8 @@ def plan(fw: Framework, departments: str | Path, projects: str | Path | None = N
 
 def _read_projects(path):
     """The project list and, per unit, the rows that could not be read."""
-    from .projects import read_projects
-    from .tables import read_table
+    from xl_eval.sources.projects import read_projects
+    from xl_eval.sources.tables import read_table
     plist = read_projects(path)
     bad: dict[str, list[int]] = {}
     if plist.problems:
@@ -224,7 +224,7 @@ def _read_projects(path):
 
 def allocate_names(tasks: list[Task]) -> None:
     """File names in row order for the rows that have a (first) 单位名称."""
-    from .outfiles import NameAllocator
+    from xl_eval.core.outfiles import NameAllocator
     alloc = NameAllocator(".xlsx")
     for task in tasks:
         if task.name and not task.duplicate:
@@ -254,8 +254,8 @@ class Checked:
 
 def check_task(fw: Framework, ctx: Context, task: Task) -> Checked:
     """Parse and check one department row; score it if it can be written."""
-    from .engine import evaluate
-    from .projects import with_project_counts
+    from xl_eval.engine.score import evaluate
+    from xl_eval.sources.projects import with_project_counts
     values, problems = parse_inputs(fw, task.raw)
     merged = with_project_counts(fw, values, task.projects)
     kept: list[InputProblem] = []
@@ -295,7 +295,7 @@ def draft_reason(leaf, result) -> str | None:
     explanation already does, so the deductions quoted add up to weight −
     score, the way evaluators write them and `check` (XE505) reads them.
     """
-    from .xlround import plain, xl_round
+    from xl_eval.core.xlround import plain, xl_round
     if result.score is None or result.score >= leaf.weight - 1e-9:
         return None
     veto = next((r for part, r in zip(leaf.parts, result.parts)
@@ -339,7 +339,7 @@ class Writer:
 
     def __post_init__(self) -> None:
         if self.publisher is None:
-            from .outfiles import Publisher
+            from xl_eval.core.outfiles import Publisher
             self.publisher = Publisher()
 
     @property
@@ -349,7 +349,7 @@ class Writer:
 
 def template_bytes(fw: Framework) -> bytes:
     """The workbook template for *fw*, generated once per run."""
-    from .template import template_bytes as packaged_or_built
+    from xl_eval.forms.scoresheet.template import template_bytes as packaged_or_built
     return packaged_or_built(fw)   # fixed timestamps: same bytes every run
 
 
@@ -358,7 +358,7 @@ def make_writer(fw: Framework, template: bytes, outdir: Path, *, overwrite: bool
     """Compile *template* for writing the inputs and the project list by defined name."""
     import zipfile
 
-    from .xlsxio import WorkbookPatcher, read_package
+    from xl_eval.xlsx.package import WorkbookPatcher, read_package
     with zipfile.ZipFile(io.BytesIO(template)) as zf:
         pkg = read_package(zf)
     inputs: dict[str, tuple[str, tuple[int, int]]] = {}
@@ -418,7 +418,7 @@ def write_many(w: Writer, ctx: Context, items: list[tuple[Task, Checked]], done:
     already handed over are finished first and their results appended to
     *done* before the exception goes on.
     """
-    from .outfiles import FileExists
+    from xl_eval.core.outfiles import FileExists
     pending: list[tuple[Task, Checked, Any]] = []
 
     def failed(task, checked, status: str, reason: str, column: str | None = None) -> Result:

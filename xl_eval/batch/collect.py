@@ -30,10 +30,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .engine import Evaluation, evaluate
-from .framework import YES, Framework
-from .inputs import parse_value
-from .values import ValueProblem
+from xl_eval.engine.score import Evaluation, evaluate
+from xl_eval.framework.model import YES, Framework
+from xl_eval.engine.inputs import parse_value
+from xl_eval.core.values import ValueProblem
 
 SUMMARY_SHEET, DIST_SHEET, FAILED_SHEET = "汇总", "等级分布", "未能汇总"
 PROJECT_NAME_RANGE, PROJECT_DONE_RANGE = "projects_name", "projects_done"
@@ -112,8 +112,8 @@ def _key(p: Path) -> str:
 
 def read_department(fw: Framework, path: Path, shown: str) -> Department:
     """Inputs through the defined names, scores by the engine; raises CollectError."""
-    from .findings import render
-    from .workbook_reader import WorkbookError, open_workbook
+    from xl_eval.check.findings import render
+    from xl_eval.xlsx.reader import WorkbookError, open_workbook
     try:
         with open_workbook(path) as wb:
             return _read(fw, wb, path, shown)
@@ -211,7 +211,7 @@ def count_findings(path: Path, fw: Framework) -> int | None:
     fails on this file (collect still reports the scores).
     """
     try:
-        from .check import check_file
+        from xl_eval.check.workbook import check_file
     except ImportError:
         return None
     try:
@@ -256,7 +256,7 @@ def rows(fw: Framework, depts: list[Department], with_findings: bool) -> list[li
 
 
 def _num(x: float) -> str:
-    from .xlround import plain
+    from xl_eval.core.xlround import plain
     return plain(x)
 
 
@@ -286,7 +286,7 @@ def score_bins(fw: Framework) -> list[tuple[str, float, float]]:
 
 def distribution(fw: Framework, depts: list[Department]):
     totals = [d.evaluation.total for d in depts if d.evaluation.total is not None]
-    from .engine import band_text
+    from xl_eval.engine.score import band_text
     grades = [(g.name, band_text(g.range, False), sum(1 for d in depts if d.evaluation.grade == g.name))
               for g in fw.grades]
     unfinished = len(depts) - len(totals)
@@ -425,6 +425,6 @@ def _csv_value(v: Any, digits: int) -> Any:
     if v is None:
         return ""
     if isinstance(v, float):
-        from .xlround import fixed
+        from xl_eval.core.xlround import fixed
         return fixed(v, digits)
     return neutralise(v)

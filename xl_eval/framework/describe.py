@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import math
 
-from .engine import band_text
-from .framework import Framework, Input, Rule
-from .xlround import percent_plain, plain
+from xl_eval.engine.score import band_text
+from xl_eval.framework.model import Framework, Input, Rule
+from xl_eval.core.xlround import percent_plain, plain
 
 KIND_NAMES = {"amount": "金额", "count": "数量", "choice": "选项", "yes_no": "是/否",
               "score": "酌情分值", "text": "文本", "year": "年度"}

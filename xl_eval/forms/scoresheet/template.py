@@ -28,8 +28,8 @@ import unicodedata
 import zipfile
 from pathlib import Path
 
-from . import layout as L
-from .framework import INPUT_GROUPS, NO, YES, Framework, Input
+from xl_eval.forms.scoresheet import layout as L
+from xl_eval.framework.model import INPUT_GROUPS, NO, YES, Framework, Input
 
 DEFAULT_FILENAME = "部门整体支出绩效评价打分表.xlsx"
 FIXED_TIME = _dt.datetime(2025, 1, 1, 0, 0, 0)
@@ -67,7 +67,7 @@ def build_workbook(fw: Framework, *, formulas: str = "native"):
 # tests/test_template.py proves each packaged file is exactly what
 # build_workbook makes today; a framework edit changes the hash, so a stale
 # file can never be picked up.
-PACKAGED_DIR = Path(__file__).parent / "templates"
+PACKAGED_DIR = Path(__file__).parent.parent / "packaged"
 
 
 def template_bytes(fw: Framework, *, formulas: str = "native") -> bytes:
@@ -317,7 +317,7 @@ class _Writer:
                      "四舍五入与 Excel 的 ROUND 函数相同（四舍五入，不是“银行家舍入”）。"))
         rows.append(("", "一票否决项填“是”时该指标得 0 分；可直接得分的情形（如涉密单位）填“是”时该指标得满分。"))
         rows.append(("", "有计分所需的项目未填写时，相关得分、小计、总分和等级显示为空白（不会显示为 0），填齐后自动出现。"))
-        from .describe import zero_outcome_text
+        from xl_eval.framework.describe import zero_outcome_text
         zero = "；".join(f"{r.name}：分子为0时{zero_outcome_text(r.zero_numerator_zero)}，"
                         f"分子不为0时{zero_outcome_text(r.zero_numerator_nonzero)}" for r in fw.rates.values())
         if zero:
@@ -381,7 +381,7 @@ class _Writer:
         ws.row_dimensions[b.note].height = 28
         for col, text in enumerate(["项目", "值", "单位", "允许值", "说明", "示例", "计分采用值", "名称（代码）"], 1):
             self.put(ws, b.header, col, text, font=self.head, fill=self.header_fill, align=self.wrap_center)
-        from .describe import allowed_values
+        from xl_eval.framework.describe import allowed_values
         for row, key in b.groups:
             self.put(ws, row, 1, INPUT_GROUPS[key], font=self.bold, fill=self.group_fill)
             self.merge(ws, row, 1, row, 8)
@@ -422,7 +422,7 @@ class _Writer:
         self.print_setup(ws, title_rows=f"{b.header}:{b.header}")
 
     def input_validation(self, ws, inp: Input, ref: L.Ref) -> None:
-        from .xlround import plain
+        from xl_eval.core.xlround import plain
         k = inp.kind
         title = inp.label
         prompt = inp.help or inp.label

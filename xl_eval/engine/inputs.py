@@ -11,9 +11,9 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
-from .framework import NO, YES, Framework, Input
-from .values import ValueProblem, normalise_label, parse_number
-from .xlround import plain
+from xl_eval.framework.model import NO, YES, Framework, Input
+from xl_eval.core.values import ValueProblem, normalise_label, parse_number
+from xl_eval.core.xlround import plain
 
 _YES_WORDS = {"是", "有", "y", "yes", "true", "1", "√", "✓", "对"}
 _NO_WORDS = {"否", "无", "n", "no", "false", "0", "×", "✗", "不是", "没有"}

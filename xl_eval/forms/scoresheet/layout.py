@@ -88,7 +88,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .framework import INPUT_GROUPS, YES, Framework, Input, Leaf, Part, Rule
+from xl_eval.framework.model import INPUT_GROUPS, YES, Framework, Input, Leaf, Part, Rule
 
 GUIDE, BASE, PROJECTS, SCORE, SUMMARY, PARAMS, META = (
     "填表说明", "基础数据", "项目明细", "打分表", "汇总", "评分参数", "xl_eval")
@@ -473,7 +473,7 @@ def effective_inputs(fw: Framework) -> dict[str, str]:
 
 def grade_text(fw: Framework) -> str:
     """'评价分四个等级，分别为：优（得分≥90），良（90>得分≥80），…' from the grade intervals."""
-    from .xlround import plain
+    from xl_eval.core.xlround import plain
     digits = "零一二三四五六七八九十"
     parts = []
     for g in fw.grades:
@@ -516,7 +516,7 @@ def expected_formulas(fw: Framework, formulas: str = "native") -> dict[str, str]
 def is_shipped(fw: Framework) -> bool:
     """Whether `fw` is the shipped framework (what the XE_ functions load by default):
     loaded from its file, or with the same content fingerprint."""
-    from .framework import DEFAULT_FRAMEWORK, FrameworkError, load
+    from xl_eval.framework.model import DEFAULT_FRAMEWORK, FrameworkError, load
     try:
         if fw.path and Path(fw.path).resolve() == DEFAULT_FRAMEWORK.resolve():
             return True
@@ -780,7 +780,7 @@ class _Builder:
         row += 1
         part_title, part_header = row, row + 1
         row += 2
-        from .describe import rule_summary
+        from xl_eval.framework.describe import rule_summary
         blocks = []
         for leaf in fw.leaves:
             for part in leaf.parts:
@@ -1029,13 +1029,13 @@ class _Builder:
 
 
 def _num_text(x: float) -> str:
-    from .xlround import plain
+    from xl_eval.core.xlround import plain
     return plain(float(x))
 
 
 def _param_specs(fw: Framework, part: Part) -> list[dict]:
     """The parameter rows a rule shows on 评分参数, in the order its formula uses them."""
-    from .xlround import plain
+    from xl_eval.core.xlround import plain
     rule = part.rule
     k = rule.kind
     pct = _is_rate_value(fw, rule)

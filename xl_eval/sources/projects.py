@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .framework import NO, YES, Framework
-from .values import ValueProblem, normalise_label, parse_number
+from xl_eval.framework.model import NO, YES, Framework
+from xl_eval.core.values import ValueProblem, normalise_label, parse_number
 
 # field -> accepted headers (matched after normalise_label)
 COLUMNS = {
@@ -51,7 +51,7 @@ class ProjectList:
 
 def read_projects(path: str | Path) -> ProjectList:
     """Read a long project table; raises tables.TableError if unusable."""
-    from .tables import TableError, read_table
+    from xl_eval.sources.tables import TableError, read_table
     table = read_table(path)
     cols = {col: _ALIASES.get(normalise_label(col)) for col in table.columns}
     for need in ("unit", "name"):

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .engine import Evaluation, evaluate
-from .framework import Framework
-from .inputs import ColumnMap, InputProblem, map_columns, parse_inputs
-from .projects import ProjectList, with_project_counts
-from .tables import Table, read_table
-from .values import normalise_label
+from xl_eval.engine.score import Evaluation, evaluate
+from xl_eval.framework.model import Framework
+from xl_eval.engine.inputs import ColumnMap, InputProblem, map_columns, parse_inputs
+from xl_eval.sources.projects import ProjectList, with_project_counts
+from xl_eval.sources.tables import Table, read_table
+from xl_eval.core.values import normalise_label
 
 NAME_CODE = "unit_name"
 
