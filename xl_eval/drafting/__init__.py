@@ -1,0 +1,116 @@
+"""Drafted texts for one scored leaf, in the register of an evaluation report.
+
+    draft_reason(fw, ev, leaf_code)    -> 扣分原因 ("" at full marks or without a score)
+    draft_findings(fw, ev, leaf_code)  -> 完成情况: the figures the rule used
+    draft_analysis(fw, ev, leaf_code)  -> one report paragraph ending
+                                          "……应得分N分，实际得分M分。"
+
+*fw* is the Framework, *ev* the engine's Evaluation for one department
+(``xl_eval.engine.score.evaluate``; its ``values`` are the inputs with
+defaults applied).  The texts state the figures as the workbook shows them,
+the rule applied and the points lost after capping, the way the seed report
+writes them ("年初预算数为3592.06万元，全年预算数为4184.69万元，预算调整率为
+16.50%，超出10%共6.5个百分点，每满1个百分点扣0.1分，扣0.6分。"), and they
+pass `xl-eval check` on the workbook they are written into.
+"""
+
+from __future__ import annotations
+
+import re
+
+from xl_eval.core.xlround import plain, xl_round
+from xl_eval.drafting.clauses import Clause, part_clause
+from xl_eval.engine.score import Evaluation
+from xl_eval.framework.model import Framework, Leaf
+
+__all__ = ["draft_reason", "draft_findings", "draft_analysis"]
+
+_EPS = 1e-9
+
+
+def _drafts(fw: Framework, ev: Evaluation, leaf: Leaf) -> list[tuple[Clause, float]]:
+    """(clause, points lost after capping) for each part worth stating, in order."""
+    res = ev.leaves[leaf.code]
+    if res.score is None:
+        return []
+    values, rates = ev.values, ev.rates
+    out = []
+    triggered = [(p, r) for p, r in zip(leaf.parts, res.parts) if r.triggered]
+    if triggered:                       # a veto (0 points) or an exemption (full marks) decides alone
+        part, r = triggered[0]
+        return [(part_clause(fw, part, r, values, rates), xl_round(leaf.weight - res.score, fw.precision.score))]
+    remaining = xl_round(leaf.weight - res.score, fw.precision.score)
+    # The parts' own losses first (each already within its sub-item), then the
+    # leaf-wide deductions up to what is left: the quoted points add up to weight − score.
+    ordered = sorted(zip(leaf.parts, res.parts), key=lambda pr: pr[0].rule.kind == "deduction")
+    losses = {}
+    for part, r in ordered:
+        if r.score is None:
+            continue
+        lost = -r.score if part.rule.kind == "deduction" else part.max - r.score
+        lost = max(0.0, min(xl_round(lost, fw.precision.score), remaining))
+        remaining = xl_round(remaining - lost, fw.precision.score)
+        losses[part.code] = lost
+    for part, r in zip(leaf.parts, res.parts):
+        if r.score is None:
+            continue
+        clause = part_clause(fw, part, r, values, rates)
+        if clause.silent or not (clause.facts or clause.rule):
+            continue
+        if part.rule.kind == "deduction" and losses[part.code] < -r.score - _EPS:
+            clause.rule = clause.rule.replace("，扣完为止", "") + "，扣完为止"
+        out.append((clause, losses[part.code]))
+    return out
+
+
+def _sentence(parts: list[str]) -> str:
+    text = "；".join(p for p in parts if p)
+    return text + "。" if text else ""
+
+
+def draft_reason(fw: Framework, ev: Evaluation, leaf_code: str) -> str:
+    """The 扣分原因 of a leaf scored below its weight; "" otherwise."""
+    leaf = fw.leaf(leaf_code)
+    res = ev.leaves[leaf.code]
+    if res.score is None or res.score >= leaf.weight - _EPS:
+        return ""
+    clauses = []
+    for clause, lost in _drafts(fw, ev, leaf):
+        if lost <= _EPS:
+            continue
+        bits = [clause.reason] if clause.reason else clause.facts + ([clause.rule] if clause.rule else [])
+        clauses.append("，".join(bits + [f"扣{plain(lost)}分"]))
+    return _sentence(clauses) or f"{leaf.name}得{plain(res.score)}分，扣{plain(xl_round(leaf.weight - res.score, 2))}分。"
+
+
+def draft_findings(fw: Framework, ev: Evaluation, leaf_code: str) -> str:
+    """The 完成情况 of a scored leaf: the figures its rule used; "" without a score."""
+    leaf = fw.leaf(leaf_code)
+    return _sentence(["，".join(c.facts) for c, _ in _drafts(fw, ev, leaf)])
+
+
+def measure(leaf: Leaf) -> str:
+    """What the indicator measures, short, from its 指标解释."""
+    text = leaf.explanation.strip()
+    m = re.search(r"用以([^。；]+)", text)
+    if m:
+        return "主要" + m.group(1).strip("，, ")
+    first = re.split(r"[，。；,;]", text, maxsplit=1)[0].strip()
+    return f"考察{first}" if first else ""
+
+
+def draft_analysis(fw: Framework, ev: Evaluation, leaf_code: str) -> str:
+    """One report paragraph: what the leaf measures, the figures, the rule, the result."""
+    leaf = fw.leaf(leaf_code)
+    res = ev.leaves[leaf.code]
+    head = f"{leaf.name}指标（{plain(leaf.weight)}分）{measure(leaf)}。"
+    end = f"应得分{plain(leaf.weight)}分，"
+    if res.score is None:
+        missing = "、".join(f"“{fw.inputs[c].label}”" for c in res.missing)
+        body = f"尚未填写{missing}，暂无法计分。" if missing else "暂无法计分。"
+        return head + body + end + "暂未计分。"
+    parts = []
+    for clause, lost in _drafts(fw, ev, leaf):
+        bits = clause.facts + ([clause.rule] if clause.rule else [])
+        parts.append("，".join(bits + ([f"扣{plain(lost)}分"] if lost > _EPS else [])))
+    return head + _sentence(parts) + end + f"实际得分{plain(res.score)}分。"
