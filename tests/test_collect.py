@@ -113,11 +113,12 @@ def test_scores_are_recomputed_from_the_inputs(returned, tmp_path):
     cell("score_budget_adjustment").value = 0    # a formula typed over
     wb.save(seed)
     res = run("collect", seed, "-o", tmp_path / "s.xlsx", "--csv", tmp_path / "s.csv")
-    assert res.exit_code == 0, res.output
+    assert res.exit_code == 1, res.output         # a workbook with check errors is a finding
     row = sheet_rows(tmp_path / "s.xlsx", "汇总")[1]
     # 财务合规性 4.4 -> 5 (no deduction), 预算调整率 2 -> 4: 决策 18, 过程 43, total 98
     assert row[1:8] == [SEED, 18, 43, 24, 13, 98, "优"]
     assert row[8] >= 1                            # check reports the overwritten formula
+    assert row[9] == "校验有错误" and "XE" not in row[10] and "公式" in row[10]     # not 完成 (#16)
 
 
 def test_unfinished_and_unreadable_workbooks(returned, tmp_path, fw):
@@ -180,7 +181,8 @@ def test_summary_is_not_overwritten_and_not_collected(returned):
     res = run("collect", returned, "-o", out, "--force")     # the summary in the folder is not read back
     assert res.exit_code == 0 and "已汇总 5 个工作簿" in res.stdout and res.stderr == ""
     res = run("collect", returned / "nothing-here", "-o", returned / "x.xlsx")
-    assert res.exit_code == 1 and "文件或文件夹不存在" in res.stderr
+    assert res.exit_code == 2 and "文件或文件夹不存在" in res.stderr     # README: a missing file is 2 (#16)
+    assert not (returned / "x.xlsx").exists()
 
 
 @pytest.mark.libreoffice

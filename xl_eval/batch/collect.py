@@ -30,16 +30,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from xl_eval.engine.score import Evaluation, evaluate
+from xl_eval.engine.score import Evaluation
+from xl_eval.engine.validity import assess, read_cell
 from xl_eval.framework.model import YES, Framework
-from xl_eval.engine.inputs import parse_value
-from xl_eval.core.values import ValueProblem
 
 SUMMARY_SHEET, DIST_SHEET, FAILED_SHEET = "汇总", "等级分布", "未能汇总"
 PROJECT_NAME_RANGE, PROJECT_DONE_RANGE = "projects_name", "projects_done"
 IDENTITY = ("xe_framework_id", "xe_framework_version", "xe_framework_hash")
 INJECTION_START = ("=", "+", "-", "@", "\t", "\r")
 UNFINISHED = "未完成"
+CHECK_FAILED = "校验有错误"
 
 
 class CollectError(Exception):
@@ -56,11 +56,19 @@ class Department:
     missing: list[str] = field(default_factory=list)    # labels of blank inputs the score needs
     notes: list[str] = field(default_factory=list)      # e.g. framework version differs
     findings: int | None = None         # number of `xl-eval check` findings (None: not run)
+    check_errors: list[str] = field(default_factory=list)   # check's errors beyond the inputs (XE3xx …)
+
+    @property
+    def complete(self) -> bool:
+        return not self.problems and not self.check_errors and self.evaluation.total is not None
 
     @property
     def status(self) -> str:
         if self.problems:
             return "输入有误：" + "；".join(self.problems)
+        if self.check_errors:
+            more = f"等 {len(self.check_errors)} 个错误" if len(self.check_errors) > 3 else ""
+            return f"{CHECK_FAILED}：" + "；".join(self.check_errors[:3]) + more + "（详见 xl-eval check）"
         if self.evaluation.total is None:
             labels = self.missing
             more = f"等 {len(labels)} 项" if len(labels) > 3 else ""
@@ -122,6 +130,7 @@ def read_department(fw: Framework, path: Path, shown: str) -> Department:
 
 
 def _read(fw: Framework, wb, path: Path, shown: str) -> Department:
+    from xl_eval.xlsx.reader import Cell
     if "xe_framework_id" not in wb.names:
         raise CollectError("不是由 xl-eval 模板生成的工作簿（没有定义名称 xe_framework_id）")
     wanted: dict[str, set[str]] = {}
@@ -152,30 +161,27 @@ def _read(fw: Framework, wb, path: Path, shown: str) -> Department:
 
     values: dict[str, Any] = {}
     problems: list[str] = []
+    tainted: set[str] = set()
     missing_names = [c for c in fw.inputs if c not in areas]
     if missing_names:
         raise CollectError("工作簿缺少输入项的定义名称：" + "、".join(missing_names[:5])
                            + ("……" if len(missing_names) > 5 else ""))
     for code, inp in fw.inputs.items():
-        cell = first(code)
-        raw = None if cell is None else cell.value
-        if cell is not None and cell.kind == "e":
-            problems.append(f"“{inp.label}”显示错误值 {raw}")
-            values[code] = None
-            continue
-        if isinstance(raw, float) and inp.kind in ("text", "choice") and raw.is_integer():
-            raw = str(int(raw))
-        try:
-            values[code] = parse_value(inp, raw)
-        except ValueProblem as exc:
-            problems.append(f"“{inp.label}”{exc.reason}（单元格中为 {raw!r}）")
-            values[code] = None
+        cell = first(code) or Cell()
+        # exactly as strictly as the workbook's formulas (and check) read it: text in a
+        # number cell, or "否 " with a space, leaves the score blank there, so here too
+        values[code], issue = read_cell(inp, cell)
+        if issue is not None:
+            problems.append(issue.message())
+            tainted.add(code)
 
     counts = _list_counts(fw, areas, cells)
     for code, n in counts.items():
-        if values.get(code) is None:
+        if values.get(code) is None and code not in tainted:
             values[code] = n
-    ev = evaluate(fw, values)
+    verdict = assess(fw, values, tainted=tainted)
+    problems += [i.message() for i in verdict.errors if i.code != "XE201"]    # blanks: 未完成, below
+    ev = verdict.evaluation
     needed = []
     for leaf in ev.leaves.values():
         needed += [c for c in leaf.missing if c not in needed]
@@ -205,19 +211,25 @@ def _list_counts(fw: Framework, areas, cells) -> dict[str, int]:
 
 
 def count_findings(path: Path, fw: Framework) -> int | None:
-    """Number of `xl-eval check` findings (errors and warnings) for one workbook.
+    """Number of `xl-eval check` findings (errors and warnings) for one workbook."""
+    return check_summary(path, fw)[0]
 
-    A small guarded adapter: None when the check module is not available or
-    fails on this file (collect still reports the scores).
-    """
+
+def check_summary(path: Path, fw: Framework) -> tuple[int | None, list[str]]:
+    """(number of `xl-eval check` findings, messages of its errors other than the
+    input ones, which collect reads itself).  A small guarded adapter: (None, [])
+    when the checker fails on this file (collect still reports the scores)."""
     try:
         from xl_eval.check.workbook import check_file
     except ImportError:
-        return None
+        return None, []
     try:
-        return len(check_file(path, fw).findings)
+        result = check_file(path, fw)
     except Exception:      # a checker bug must not stop the summary
-        return None
+        return None, []
+    errors = [f"{f.where}：{f.message}" if f.where else f.message for f in result.findings
+              if f.severity in ("error", "fatal") and not f.code.startswith("XE2")]
+    return len(result.findings), errors
 
 
 # ------------------------------------------------------------------ summary
@@ -249,7 +261,8 @@ def rows(fw: Framework, depts: list[Department], with_findings: bool) -> list[li
         if with_findings:
             row.append(d.findings)
         status = d.status
-        short = "完成" if status == "完成" else (UNFINISHED if status.startswith(UNFINISHED) else "输入有误")
+        short = "完成" if status == "完成" else next(
+            (s for s in (UNFINISHED, CHECK_FAILED) if status.startswith(s)), "输入有误")
         row += [short, "；".join([status] + d.notes) if status != "完成" or d.notes else "", d.shown]
         out.append(row)
     return out

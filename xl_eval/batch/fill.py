@@ -52,6 +52,7 @@ from xl_eval.engine.inputs import InputProblem, map_columns, parse_inputs
 from xl_eval.core.values import normalise_label
 
 NAME_CODE = "unit_name"
+YEAR_CODE = "eval_year"
 PROJECT_NAMES = ("projects_name", "projects_budget", "projects_final", "projects_done")
 JUDGEMENT = "judgement"
 
@@ -70,22 +71,25 @@ class Message:
     column: str | None
     raw: Any
     reason: str
+    code: str | None = None        # catalogue code of the rule (check/findings.py), when it has one
+    severity: str = "error"        # "warning": written anyway, worth a look
 
     def text(self) -> str:
+        reason = self.reason if self.severity == "error" else f"（提示）{self.reason}"
         if self.row is None:                       # about the file or a column as a whole
             column = f"列“{self.column}”" if self.column else ""
-            return f"{self.file}：{column}{self.reason}"
+            return f"{self.file}：{column}{reason}"
         where = f"{self.file}:第{self.row}行"
         if self.column:
             where += f" 列“{self.column}”"
-        return f"{where}：{self.reason}"
+        return f"{where}：{reason}"
 
     def as_json(self) -> dict:
         raw = self.raw
         if raw is not None and not isinstance(raw, (str, int, float, bool)):
             raw = str(raw)
         return {"file": self.file, "row": self.row, "column": self.column, "value": raw,
-                "reason": self.reason, "message": self.text()}
+                "reason": self.reason, "message": self.text(), "code": self.code, "severity": self.severity}
 
 
 @dataclass
@@ -121,11 +125,14 @@ class Plan:
     tasks: list[Task]
     warnings: list[Message]                # table-level: unknown columns, project list ...
     errors: list[Message]                  # problems not tied to a department row (exit 1)
+    absent: frozenset = frozenset()        # inputs the table has no column for (left blank, listed once)
+    year: int | None = None                # --year: the 评价年度 where the table has none
 
 
 # ------------------------------------------------------------------ planning
 
-def plan(fw: Framework, departments: str | Path, projects: str | Path | None = None) -> Plan:
+def plan(fw: Framework, departments: str | Path, projects: str | Path | None = None,
+         year: int | None = None) -> Plan:
     """Read the tables and prepare one task per department row.
 
     Raises FillError (or tables.TableError) when nothing can be done.
@@ -151,12 +158,17 @@ def plan(fw: Framework, departments: str | Path, projects: str | Path | None = N
                                 f"与列“{columns[code]}”对应同一输入项（{fw.inputs[code].label}），"
                                 f"此列未写入工作簿，使用“{columns[code]}”列的值"))
     derived = set(fw.project_list.values()) if projects else set()
-    absent = [inp.label for code, inp in fw.inputs.items()
+    # A partial export (no 评价年度, no 政府采购 counts ...): the workbooks are written with
+    # those inputs blank for the evaluator, and each missing column is listed once.
+    absent = [code for code, inp in fw.inputs.items()
               if code not in columns and inp.required and inp.default is None
-              and inp.group != JUDGEMENT and code not in derived]
-    if absent:
-        raise FillError(f"{dep_label}：缺少必填列：{'、'.join(f'“{a}”' for a in absent)}"
-                        f"（列名可用中文标签或代码，见 xl-eval framework show）")
+              and inp.group != JUDGEMENT and code not in derived
+              and not (code == YEAR_CODE and year is not None)]
+    for code in absent:
+        warnings.append(Message(dep_label, None, None, None,
+                                f"没有“{fw.inputs[code].label}”列：各工作簿中此项留空，由评价人员填写"
+                                + ("（或用 --year 指定评价年度）" if code == YEAR_CODE else "")
+                                + "；需要此项的得分在填写前显示为空白", severity="warning"))
 
     by_unit: dict[str, list] = {}
     bad_units: dict[str, list[int]] = {}
@@ -202,7 +214,7 @@ def plan(fw: Framework, departments: str | Path, projects: str | Path | None = N
         more = f"等 {len(unused)} 个单位" if len(unused) > 5 else ""
         warnings.append(Message(proj_label, None, None, None,
                                 f"单位{sample}{more}不在单位表中，其 {n} 个项目未使用"))
-    return Plan(fw, dep_label, proj_label, columns, tasks, warnings, errors)
+    return Plan(fw, dep_label, proj_label, columns, tasks, warnings, errors, frozenset(absent), year)
 
 
 def _read_projects(path):
@@ -239,6 +251,8 @@ class Context:
     departments: str                       # the table's path as given (for messages)
     columns: dict[str, str]                # input code -> header in the table
     draft_reasons: bool = True             # write the engine's explanation as 扣分原因
+    absent: frozenset = frozenset()        # inputs without a column (reported once by plan)
+    year: int | None = None                # --year, for rows without a 评价年度
 
 
 @dataclass
@@ -253,19 +267,31 @@ class Checked:
 
 
 def check_task(fw: Framework, ctx: Context, task: Task) -> Checked:
-    """Parse and check one department row; score it if it can be written."""
-    from xl_eval.engine.score import evaluate
+    """Parse and check one department row; score it if it can be written.
+
+    A row is written unless a cell cannot be read or a figure its scores need
+    is blank; the rules of engine/validity.py (impossible pairs, amounts that
+    look like 元, values in no band ...) are reported per row as check would
+    report them on the workbook, and the workbook is written all the same.
+    """
+    from xl_eval.engine.validity import assess
     from xl_eval.sources.projects import with_project_counts
-    values, problems = parse_inputs(fw, task.raw)
+    raw = task.raw
+    if ctx.year is not None and raw.get(YEAR_CODE) in (None, ""):
+        raw = {**raw, YEAR_CODE: ctx.year}
+    values, problems = parse_inputs(fw, raw)
     merged = with_project_counts(fw, values, task.projects)
+    tainted = {p.code for p in problems if not p.missing}
+    verdict = assess(fw, merged, tainted=tainted, absent=ctx.absent)
+    needed = {i.input for i in verdict.issues if i.code == "XE201"}
     kept: list[InputProblem] = []
     pending = 0
     for p in problems:
         if p.missing and fw.inputs[p.code].group == JUDGEMENT:
             pending += 1        # left blank for the evaluator
             continue
-        if p.missing and merged.get(p.code) is not None:
-            continue            # a count the project list supplies
+        if p.missing and (merged.get(p.code) is not None or p.code not in needed):
+            continue            # a count the project list supplies, or a blank that cannot matter
         kept.append(p)
     messages = list(task.early)
     for p in kept:
@@ -275,14 +301,20 @@ def check_task(fw: Framework, ctx: Context, task: Task) -> Checked:
         messages.append(Message(ctx.departments, task.row, ctx.columns.get(NAME_CODE), None, "没有单位名称"))
     if messages:
         return Checked(None, messages, pending)
-    ev = evaluate(fw, merged)
+    for issue in verdict.issues:
+        if issue.code == "XE201":
+            continue            # blanks: decided above
+        column = ctx.columns.get(issue.input) or fw.inputs[issue.input].label if issue.input else None
+        messages.append(Message(ctx.departments, task.row, column, None, issue.message(), issue.code,
+                                issue.severity))
+    ev = verdict.evaluation
     reasons = {}
     if ctx.draft_reasons:
         for leaf in fw.leaves:
             text = draft_reason(leaf, ev.leaves[leaf.code])
             if text:
                 reasons[leaf.code] = text
-    return Checked(values, [], pending, ev.total, ev.grade, reasons)
+    return Checked(values, messages, pending, ev.total, ev.grade, reasons)
 
 
 _DEDUCTION = re.compile(r"扣(?:除|减)?\s*[0-9]+(?:\.[0-9]+)?\s*分")
@@ -435,8 +467,8 @@ def write_many(w: Writer, ctx: Context, items: list[tuple[Task, Checked]], done:
         except OSError as exc:
             return failed(task, checked, FAILED, f"无法写入 {task.file_name}（{exc.strerror or exc}；"
                                                  f"如果文件正在 Excel/WPS 中打开，请先关闭）")
-        return Result(task.row, task.name, task.file_name, WRITTEN, [], checked.total, checked.grade,
-                      checked.pending)
+        return Result(task.row, task.name, task.file_name, WRITTEN, list(checked.messages), checked.total,
+                      checked.grade, checked.pending)
 
     try:
         for task, checked in items:
@@ -490,8 +522,8 @@ def _template_job() -> bytes:
     return template_bytes(_FW)
 
 
-def _plan_job(departments, projects) -> Plan:
-    return plan(_FW, departments, projects)
+def _plan_job(departments, projects, year=None) -> Plan:
+    return plan(_FW, departments, projects, year)
 
 
 def _check_chunk(ctx: Context, tasks: list[Task]) -> list[Checked]:
@@ -549,11 +581,11 @@ class Runner:
             self._ex.shutdown(wait=True, cancel_futures=True)
             self._ex = None
 
-    def plan(self, departments: str | Path, projects: str | Path | None = None) -> Plan:
+    def plan(self, departments: str | Path, projects: str | Path | None = None, year: int | None = None) -> Plan:
         """Read the tables: in a worker (while another builds the template), or here."""
         if self._ex is None:
-            return plan(self.fw, departments, projects)
-        return self._ex.submit(_plan_job, departments, projects).result()
+            return plan(self.fw, departments, projects, year)
+        return self._ex.submit(_plan_job, departments, projects, year).result()
 
     def template(self) -> bytes:
         if self._template is None:
@@ -566,7 +598,7 @@ class Runner:
     def run(self, p: Plan, outdir: Path, *, overwrite: bool, run_id: str, progress=None,
             fsync: bool = True, draft_reasons: bool = True) -> Iterator[Result]:
         """Yield one Result per task, in table order; ``progress(n)`` after each."""
-        ctx = Context(p.departments, p.columns, draft_reasons)
+        ctx = Context(p.departments, p.columns, draft_reasons, p.absent, p.year)
         if self._ex is None:
             w = make_writer(self.fw, self.template(), Path(outdir), overwrite=overwrite, run_id=run_id, fsync=fsync)
             try:

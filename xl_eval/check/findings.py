@@ -123,6 +123,19 @@ CODES: dict[str, Code] = {
     "XE208": Code("error", "数据互相矛盾", "Impossible combination",
                   "“{label}”（{value}）不能大于“{other_label}”（{other_value}）",
                   "“{label}” ({value}) cannot exceed “{other_label}” ({other_value})"),
+    "XE209": Code("warning", "金额像是按元填写", "Amount looks like yuan",
+                  "“{label}”为 {value} 万元，{why}，像是按元填写的；按万元应为 {suggestion}，请核实",
+                  "“{label}” is {value} (10k yuan), {why}; it looks like it was entered in yuan: "
+                  "{suggestion} in 10k yuan? Please verify"),
+    "XE210": Code("warning", "决算数与预算数相差很大", "Final accounts far from budget",
+                  "“{label}”（{value} 万元）是“{other_label}”（{other_value} 万元）的 {ratio}%，"
+                  "相差超过 {share}%，请核实两个数是否同一口径、同一年度",
+                  "“{label}” ({value}) is {ratio}% of “{other_label}” ({other_value}), more than {share}% apart; "
+                  "check that both are for the same scope and year"),
+    "XE211": Code("error", "得分无法计算", "Score cannot be computed",
+                  "“{leaf}”的输入已填写，但得分无法计算：{why}；打分表中该得分、小计、总分和等级显示为空白",
+                  "“{leaf}” has its inputs but cannot be scored: {why}; the sheet shows its score, "
+                  "subtotals, total and grade blank"),
     # ---- XE3xx: formulas
     "XE301": Code("error", "公式被数值覆盖", "Formula typed over",
                   "应为公式 ={expected}，现在是{actual}（公式被覆盖，结果不再随输入变化）",

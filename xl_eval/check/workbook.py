@@ -33,21 +33,13 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from xl_eval.forms.scoresheet import layout as L
-from xl_eval.engine.score import Evaluation, evaluate, leaf_inputs
+from xl_eval.engine.score import Evaluation, leaf_inputs
 from xl_eval.check.findings import Finding, make
 from xl_eval.framework.model import NO, YES, Framework, Input
-from xl_eval.engine.inputs import parse_value
-from xl_eval.core.values import NEGATIVE, NOT_INTEGER, ValueProblem, chinese_numeral, parse_number
+from xl_eval.engine.validity import assess, read_cell
+from xl_eval.core.values import ValueProblem, chinese_numeral, parse_number
 from xl_eval.xlsx.reader import Area, Cell, Workbook, WorkbookError, open_workbook, parse_area
 from xl_eval.core.xlround import fixed, percent, plain, xl_round
-
-# Pairs of inputs where the first can never exceed the second (XE208).
-NOT_ABOVE = (
-    ("projects_completed", "projects_planned"),
-    ("gp_completed", "gp_planned"),
-    ("assets_in_use", "assets_total"),
-    ("carryover", "budget_full"),
-)
 
 # How 完成情况 / 扣分原因 texts name amounts besides the input label (XE503).
 # Framework-specific data; codes absent from a framework are ignored.
@@ -431,7 +423,8 @@ def check_structure(ctx: Context) -> Iterator[Finding]:
 
 
 def check_inputs(ctx: Context) -> Iterator[Finding]:
-    """Inputs as the formulas see them; typed values and problems are kept on ctx."""
+    """Inputs as the formulas see them, and the rules of engine/validity.py on them
+    (the same verdict score, fill and collect give); typed values are kept on ctx."""
     fw = ctx.fw
     _read_projects(ctx)
     values: dict[str, Any] = {}
@@ -445,25 +438,20 @@ def check_inputs(ctx: Context) -> Iterator[Finding]:
             ctx.tainted.add(code)       # a formula typed into an input, never calculated: value unknown
             values[code] = None
             continue
-        value, finding = _read_input(ctx, inp, cell)
+        value, issue = read_cell(inp, cell)
         values[code] = value
-        if finding is not None:
+        if issue is not None:
             ctx.tainted.add(code)
-            yield finding
+            yield ctx.find(issue.code, code, **issue.fields)
     ctx.values = values
-    derived = {code for code in ctx.listed if values.get(code) is None}
-    for code, inp in fw.inputs.items():
-        if (values[code] is None and code not in ctx.tainted and inp.required and inp.default is None
-                and code not in derived):
-            yield ctx.find("XE201", code, label=inp.label)
     effective = _with_listed(ctx, values)
-    for lo, hi in NOT_ABOVE:
-        if lo in fw.inputs and hi in fw.inputs:
-            a, b = effective.get(lo), effective.get(hi)
-            if isinstance(a, (int, float)) and isinstance(b, (int, float)) and a > b:
-                yield ctx.find("XE208", lo, label=fw.inputs[lo].label, value=plain(a),
-                               other_label=fw.inputs[hi].label, other_value=plain(b))
-    ctx.evaluation = evaluate(fw, effective)
+    verdict = assess(fw, effective, tainted=ctx.tainted)
+    for issue in verdict.issues:
+        name = L.score_name(issue.leaf) if issue.leaf else issue.input
+        yield ctx.find(issue.code, name, **issue.fields)
+        if issue.code == "XE209":
+            ctx.tainted.add(issue.input)    # texts quoting the 万元 figure are not reported again
+    ctx.evaluation = verdict.evaluation
 
 
 def _with_listed(ctx: Context, values: dict[str, Any]) -> dict[str, Any]:
@@ -473,73 +461,6 @@ def _with_listed(ctx: Context, values: dict[str, Any]) -> dict[str, Any]:
         if out.get(code) is None and code not in ctx.tainted:
             out[code] = n
     return out
-
-
-_REASONS_EN = {
-    "不是数字": "not a number", "不能为负数": "negative", "应为整数": "not whole", "单位不明确": "unit unclear",
-    "不应为百分数": "not a percentage", "千分位逗号位置不对": "misplaced thousands separators",
-    "含多个数字": "several numbers", "应写阿拉伯数字": "Chinese numerals",
-}
-
-
-def _read_input(ctx: Context, inp: Input, cell: Cell) -> tuple[Any, Finding | None]:
-    """(typed value or None, a finding or None) for one input cell."""
-    code, kind, raw = inp.code, inp.kind, cell.value
-    if cell.kind == "":
-        return None, None
-    if cell.kind == "e":
-        return None, ctx.find("XE203", code, label=inp.label, raw=raw, reason="错误值", reason_en="an error value")
-    if kind == "text":
-        text = (raw if isinstance(raw, str) else plain(raw) if isinstance(raw, float) else str(raw)).strip()
-        return text or None, None
-    if kind in ("amount", "count", "score", "year"):
-        if cell.kind == "n":
-            try:
-                return parse_value(inp, raw), None
-            except ValueProblem as exc:
-                return None, _number_problem(ctx, inp, raw, exc)
-        if cell.kind == "b":
-            return None, ctx.find("XE203", code, label=inp.label, raw=raw, reason="是逻辑值",
-                                  reason_en="a logical value")
-        text = str(raw)
-        number_kind = {"year": "count"}.get(kind, kind)
-        try:
-            guess = parse_number(text, kind=number_kind)
-        except ValueProblem as exc:
-            if exc.suggestion is not None:
-                return None, ctx.find("XE202", code, label=inp.label, raw=text, reason=exc.reason,
-                                      reason_en=_REASONS_EN.get(exc.reason, exc.reason),
-                                      suggestion=plain(exc.suggestion))
-            if exc.reason in (NEGATIVE, NOT_INTEGER):
-                return None, _number_problem(ctx, inp, text, exc)
-            return None, ctx.find("XE203", code, label=inp.label, raw=text, reason=exc.reason,
-                                  reason_en=_REASONS_EN.get(exc.reason, exc.reason))
-        if guess is None:
-            return None, ctx.find("XE203", code, label=inp.label, raw=text, reason="空格或短横线不是数字，不填请清空单元格",
-                                  reason_en="spaces or a dash; clear the cell to leave it blank")
-        if re.fullmatch(r"-?[0-9]+(?:\.[0-9]+)?", text):
-            why, why_en = "文本格式的数字", "a number stored as text"
-        else:
-            why, why_en = "带单位、空格、逗号或全角字符", "with a unit, spaces, commas or full-width characters"
-        return None, ctx.find("XE202", code, label=inp.label, raw=text, reason=why, reason_en=why_en,
-                              suggestion=plain(guess))
-    # choice / yes_no: the formulas compare with the exact option text
-    options = inp.options
-    if isinstance(raw, str) and raw in options:
-        return raw, None
-    return None, ctx.find("XE207", code, label=inp.label, raw=raw if isinstance(raw, str) else plain(raw)
-                          if isinstance(raw, float) else raw, options="、".join(options))
-
-
-def _number_problem(ctx: Context, inp: Input, raw: Any, exc: ValueProblem) -> Finding:
-    shown = plain(raw) if isinstance(raw, float) else raw
-    if exc.reason == NEGATIVE:
-        return ctx.find("XE204", inp.code, label=inp.label, raw=shown)
-    if exc.reason == NOT_INTEGER:
-        return ctx.find("XE205", inp.code, label=inp.label, raw=shown)
-    low = plain(inp.min) if inp.min is not None else "—"
-    high = plain(inp.max) if inp.max is not None else "—"
-    return ctx.find("XE206", inp.code, label=inp.label, raw=shown, low=low, high=high)
 
 
 def check_formulas(ctx: Context) -> Iterator[Finding]:

@@ -28,11 +28,14 @@ def collect(ctx, inputs, output, csv_path, framework_path, force):
       未能汇总  无法读取的文件及原因（没有则不生成此表）。
 
     \b
-    评价判断项尚未填写的工作簿照样汇总，状态为“未完成”，不计等级。无法读取的文件会被报告，
+    评价判断项尚未填写的工作簿照样汇总，状态为“未完成”，不计等级。输入项按工作簿公式的方式严格读取
+    （数字单元格中的文本“2100”、带空格的“否 ”都视为无效，与工作簿显示空白总分一致），状态为“输入有误”；
+    `xl-eval check` 报告错误的工作簿状态为“校验有错误”，原因写在“说明”列。无法读取的文件会被报告，
     其余文件照常汇总。--csv 写出的 CSV 中，以 = + - @ 开头的文字前加单引号，防止被当作公式执行。
 
     \b
-    退出码：0 全部汇总；1 有文件无法读取或有输入值无法识别；2 无法运行（如没有找到工作簿、汇总文件已存在）。
+    退出码：0 全部汇总且都完成校验；1 有文件无法读取、输入有误或校验有错误；2 无法运行（如文件或文件夹不存在、
+    没有找到工作簿、汇总文件已存在；此时不写出汇总）。
 
     \b
     示例：
@@ -53,7 +56,9 @@ def collect(ctx, inputs, output, csv_path, framework_path, force):
         if t.parent and not t.parent.is_dir():
             raise UserError(f"{t}：文件夹 {t.parent} 不存在")
     paths, bad = col.find_workbooks(list(inputs), targets)
-    failed: list[tuple[str, str]] = list(bad)
+    if bad:      # a mistyped folder: nothing is written rather than a summary without it
+        raise UserError("；".join(f"{arg}：{why}" for arg, why in bad) + "（未写出汇总）")
+    failed: list[tuple[str, str]] = []
     depts = []
     for path, shown in paths:
         try:
@@ -61,7 +66,7 @@ def collect(ctx, inputs, output, csv_path, framework_path, force):
         except col.CollectError as exc:
             failed.append((shown, str(exc)))
             continue
-        d.findings = col.count_findings(path, fw)
+        d.findings, d.check_errors = col.check_summary(path, fw)
         depts.append(d)
     if not depts and not failed:
         raise UserError("没有找到工作簿（.xlsx）：" + " ".join(inputs))
@@ -70,6 +75,8 @@ def collect(ctx, inputs, output, csv_path, framework_path, force):
     for d in depts:
         for p in d.problems:
             click.echo(f"{d.shown}：{p}", err=True)
+        if d.check_errors and not d.problems:
+            click.echo(f"{d.shown}：{d.status}", err=True)
     names: dict[str, str] = {}
     for d in depts:
         if d.name and d.name in names:
@@ -87,10 +94,10 @@ def collect(ctx, inputs, output, csv_path, framework_path, force):
         raise UserError(f"无法写入汇总文件（{getattr(exc, 'strerror', None) or exc}；"
                         f"如果文件正在 Excel/WPS 中打开，请先关闭）") from None
 
-    finished = sum(d.evaluation.total is not None for d in depts)
+    finished = sum(d.complete for d in depts)
     grades = {}
     for d in depts:
-        if d.evaluation.grade:
+        if d.evaluation.grade and d.complete:
             grades[d.evaluation.grade] = grades.get(d.evaluation.grade, 0) + 1
     dist = "，".join(f"{g.name} {grades.get(g.name, 0)}" for g in fw.grades)
     msg = (f"已汇总 {len(depts)} 个工作簿到 {out}"
@@ -99,5 +106,5 @@ def collect(ctx, inputs, output, csv_path, framework_path, force):
     if failed:
         msg += f"；无法汇总 {len(failed)} 个（见上方）"
     click.echo(msg + "。")
-    bad_inputs = any(d.problems for d in depts)
+    bad_inputs = any(d.problems or d.check_errors for d in depts)
     ctx.exit(1 if failed or bad_inputs else 0)

@@ -24,11 +24,13 @@ LIST_LIMIT = 30
 @click.option("--force", is_flag=True, help="覆盖输出文件夹中已存在的同名工作簿（默认不覆盖，该单位记为未生成）。")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True,
               help="并行进程数；结果与 --jobs 1 完全相同。")
+@click.option("--year", type=click.IntRange(1900, 2200), default=None,
+              help="评价年度：单位表没有“评价年度”列（或该列为空）时写入这个年度，如 --year 2024。")
 @click.option("--no-reasons", is_flag=True, help="不自动起草“扣分原因”（默认为得分低于权重的指标按评分规则起草）。")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, allow_dash=True), default=None,
               help="另外把运行结果写成 JSON 文件；“-”表示输出到标准输出（此时文字摘要改为输出到标准错误）。")
 @click.pass_context
-def fill(ctx, departments, projects_path, outdir, framework_path, force, jobs, no_reasons, json_path):
+def fill(ctx, departments, projects_path, outdir, framework_path, force, jobs, year, no_reasons, json_path):
     """按 DEPARTMENTS（CSV 或 XLSX，每行一个单位）为每个单位生成一个打分表工作簿（.xlsx），写入 OUTDIR。工作簿即 `xl-eval template` 的模板：输入值通过定义名称写入“基础数据”表，项目写入“项目明细”表，公式保持不变，打开即自动计算。
 
     \b
@@ -74,7 +76,7 @@ def fill(ctx, departments, projects_path, outdir, framework_path, force, jobs, n
     plan = None
     try:
         try:
-            plan = runner.plan(departments, projects_path)
+            plan = runner.plan(departments, projects_path, year)
         except (TableError, fill_mod.FillError) as exc:
             raise UserError(str(exc)) from None
         try:
@@ -129,7 +131,9 @@ def _summary(plan, results, out: Path, interrupted: bool) -> dict:
     from xl_eval.batch.fill import EXISTS, WRITTEN
     written = [r for r in results if r.status == WRITTEN]
     skipped = [r for r in results if r.status != WRITTEN]
-    bad = len(skipped) + len(plan.errors)
+    # a written workbook whose inputs break a rule (e.g. 完成数 above 计划数) counts as a problem, as in check
+    flagged = [r for r in written if any(m.severity == "error" for m in r.messages)]
+    bad = len(skipped) + len(plan.errors) + len(flagged)
     return {
         "departments": plan.departments,
         "projects": plan.projects_file,
@@ -141,11 +145,12 @@ def _summary(plan, results, out: Path, interrupted: bool) -> dict:
         "existing": sum(r.status == EXISTS for r in skipped),
         "not_done": len(plan.tasks) - len(results),
         "interrupted": interrupted,
-        "findings": sum(len(r.messages) for r in skipped) + len(plan.errors),
+        "findings": sum(len(r.messages) for r in results) + len(plan.errors),
         "warnings": [m.as_json() for m in plan.warnings],
         "errors": [m.as_json() for m in plan.errors],
         "files": [{"row": r.row, "单位名称": r.name, "file": r.file_name, "path": str(out / r.file_name),
-                   "total": r.total, "grade": r.grade, "pending_inputs": r.pending} for r in written],
+                   "total": r.total, "grade": r.grade, "pending_inputs": r.pending,
+                   "problems": [m.as_json() for m in r.messages]} for r in written],
         "skipped_rows": [{"row": r.row, "单位名称": r.name, "status": r.status,
                           "problems": [m.as_json() for m in r.messages]} for r in skipped],
         "exit_code": 2 if interrupted else (1 if bad else 0),

@@ -15,10 +15,12 @@ from xl_eval.commands.common import FRAMEWORK_OPTION, UserError, load_framework,
               help="项目明细表（CSV/XLSX，每行一个项目：单位名称、项目名称、全年预算金额、决算金额、是否完成）；"
                    "单位的计划/完成项目数为空时按此表计数。")
 @FRAMEWORK_OPTION
+@click.option("--year", type=click.IntRange(1900, 2200), default=None,
+              help="评价年度；表格没有“评价年度”列时用这个值（如 --year 2024）。")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text：中文表格；json：每个单位一个对象（单位名称、total、grade、subtotals、scores、errors）。")
 @click.pass_context
-def score(ctx, table, projects_path, framework_path, fmt):
+def score(ctx, table, projects_path, framework_path, year, fmt):
     """按 TABLE（CSV 或 XLSX，每行一个单位）计算各三级指标得分、一级指标小计、总分和等级。
 
     \b
@@ -51,45 +53,91 @@ def score(ctx, table, projects_path, framework_path, fmt):
         click.echo(f"{table}：列“{col}”不是框架中的输入项，已忽略（输入项见 xl-eval framework show）", err=True)
     for col, code in dept.columns.duplicates:
         click.echo(f"{table}：列“{col}”与另一列对应同一输入项 {code}，已忽略", err=True)
+    derived = set(fw.project_list.values()) if projects else set()
+    absent = {code for code, inp in fw.inputs.items() if dept.column_of(code) is None
+              and inp.required and inp.default is None and code != "unit_name" and code not in derived}
+    if year is not None and "eval_year" in absent:
+        for row in dept.rows:
+            row.values["eval_year"] = year
+        absent.discard("eval_year")
+    for code in sorted(absent, key=list(fw.inputs).index):
+        click.echo(f"{table}：没有“{fw.inputs[code].label}”列，各行此项为空"
+                   f"（需要此项的得分无法计算；列名见 xl-eval framework show）", err=True)
     score_rows(fw, dept)
 
     failed = 0
     for row in dept.rows:
         for p in dept.problems(fw, row):
-            click.echo(f"{table}:第{p.row}行 列“{p.column}”：{p.message}", err=True)
-        failed += row.evaluation is None
+            if p.code == "XE201" and p.input in absent:
+                continue            # the missing column is reported once, above
+            where = f"{table}:第{p.row}行" + (f" 列“{p.column}”" if p.column else "")
+            level = "" if p.severity == "error" else "（提示）"
+            click.echo(f"{where}：{level}{p.message}", err=True)
+        failed += bool(row.errors) or row.evaluation is None
 
     if fmt == "json":
-        click.echo(json.dumps([_as_json(fw, row) for row in dept.rows], ensure_ascii=False, indent=2))
+        click.echo(json.dumps([_as_json(fw, dept, row) for row in dept.rows], ensure_ascii=False, indent=2))
     else:
         for row in dept.rows:
-            if row.evaluation is not None:
-                click.echo(_as_text(fw, row) + "\n")
-        click.echo(f"共 {len(dept.rows)} 个单位：计算 {len(dept.rows) - failed} 个，因数据问题未计算 {failed} 个。")
+            click.echo(_as_text(fw, row) + "\n")
+        done = sum(row.evaluation is not None and row.evaluation.total is not None for row in dept.rows)
+        tail = f"；有数据问题的 {failed} 个（逐条见上方）" if failed else ""
+        click.echo(f"共 {len(dept.rows)} 个单位：计算 {done} 个，未算出总分 {len(dept.rows) - done} 个{tail}。")
     ctx.exit(1 if failed else 0)
 
 
-def _as_json(fw, row) -> dict:
+def _as_json(fw, dept, row) -> dict:
     ev = row.evaluation
-    if ev is None:
-        return {"单位名称": row.name, "row": row.row, "total": None, "grade": None, "subtotals": {},
-                "scores": {}, "errors": [p.message(fw) for p in row.problems]}
-    return {
+    problems = dept.problems(fw, row)
+    out = {
         "单位名称": row.name,
         "row": row.row,
-        "total": ev.total,
-        "grade": ev.grade,
-        "subtotals": {l1.name: ev.level1[l1.code] for l1 in fw.level1},
-        "scores": {leaf.name: ev.leaves[leaf.code].score for leaf in fw.leaves},
-        "errors": [],
+        "total": None if ev is None else ev.total,
+        "grade": None if ev is None else ev.grade,
+        "subtotals": {} if ev is None else {l1.name: ev.level1[l1.code] for l1 in fw.level1},
+        "scores": {} if ev is None else {leaf.name: ev.leaves[leaf.code].score for leaf in fw.leaves},
+        "errors": [_located(p) for p in problems if p.severity == "error"],
+        "warnings": [_located(p) for p in problems if p.severity != "error"],
+        "issues": [{"code": p.code, "severity": p.severity, "column": p.column, "message": p.message}
+                   for p in problems],
     }
+    if out["total"] is None:
+        out["message"] = _why_no_total(fw, row, problems)
+    return out
+
+
+def _located(p) -> str:
+    return f"列“{p.column}”：{p.message}" if p.column else p.message
+
+
+def _why_no_total(fw, row, problems) -> str:
+    """One sentence saying why a row has no total (the first reasons)."""
+    if row.evaluation is None:
+        head = "有无法识别的数据，未计算"
+    else:
+        head = "总分无法计算"
+    reasons = [_located(p) for p in problems if p.severity == "error"][:3]
+    if not reasons and row.evaluation is not None:
+        reasons = [f"{r.name}：{r.explanation}" for r in row.evaluation.leaves.values() if r.score is None][:3]
+    return head + ("：" + "；".join(reasons) if reasons else "")
 
 
 def _as_text(fw, row) -> str:
-    from xl_eval.core.xlround import fixed, percent
+    from xl_eval.core.xlround import fixed as _fixed, percent as _percent
     ev = row.evaluation
     d = fw.precision.score
-    lines = [f"{row.name or '（未填单位名称）'}（第{row.row}行）  总分 {fixed(ev.total, fw.precision.total)}  等级 {ev.grade}"]
+    name = f"{row.name or '（未填单位名称）'}（第{row.row}行）"
+    if ev is None:
+        return f"{name}  未计算：有无法识别的数据（见上方）"
+
+    def fixed(x, digits):          # a blank score is shown as a dash, never a crash
+        return "—" if x is None else _fixed(x, digits)
+
+    def percent(x):
+        return "—" if x is None else _percent(x)
+
+    total = fixed(ev.total, fw.precision.total)
+    lines = [f"{name}  总分 {total}  等级 {ev.grade or '—'}"]
     body = []
     for l1 in fw.level1:
         for l2 in l1.children:

@@ -6,11 +6,11 @@ each row is parsed on its own so one bad row never stops the others.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from xl_eval.engine.score import Evaluation, evaluate
+from xl_eval.engine.score import Evaluation
 from xl_eval.framework.model import Framework
 from xl_eval.engine.inputs import ColumnMap, InputProblem, map_columns, parse_inputs
 from xl_eval.sources.projects import ProjectList, with_project_counts
@@ -26,6 +26,13 @@ class RowProblem:
     column: str | None      # header as written in the file
     raw: Any
     message: str
+    code: str | None = None         # catalogue code (check/findings.py)
+    severity: str = "error"
+    input: str | None = None        # the input code it is about
+
+
+MISSING_TEXT = "为必填项，不能为空"
+UNREADABLE = ("XE202", "XE203", "XE204", "XE205", "XE206", "XE207")
 
 
 @dataclass
@@ -33,8 +40,17 @@ class DepartmentRow:
     row: int
     name: str | None
     values: dict[str, Any]
-    problems: list[InputProblem]
+    problems: list[InputProblem]          # cells that cannot be read (and blanks, until scored)
     evaluation: Evaluation | None = None
+    issues: list = field(default_factory=list)   # validity.Issue: the rules' verdict (set by score_rows)
+
+    @property
+    def errors(self) -> list:
+        return [i for i in self.issues if i.is_error]
+
+    @property
+    def warnings(self) -> list:
+        return [i for i in self.issues if not i.is_error]
 
 
 @dataclass
@@ -47,8 +63,18 @@ class DepartmentTable:
         return next((col for col, c in self.columns.codes.items() if c == code), None)
 
     def problems(self, fw: Framework, row: DepartmentRow) -> list[RowProblem]:
-        return [RowProblem(row.row, self.column_of(p.code) or fw.inputs[p.code].label, p.raw, p.detail())
-                for p in row.problems]
+        """Every problem of a row, located: unreadable cells, then the rules' errors and warnings."""
+        from xl_eval.engine.validity import table_issue
+        out = [RowProblem(row.row, self.column_of(p.code) or fw.inputs[p.code].label, p.raw, p.detail(),
+                          table_issue(fw, p).code, "error", p.code)
+               for p in row.problems if not p.missing]
+        for issue in row.issues:
+            if issue.code in UNREADABLE:
+                continue                       # already listed from row.problems
+            column = self.column_of(issue.input) or fw.inputs[issue.input].label if issue.input else None
+            text = MISSING_TEXT if issue.code == "XE201" else issue.message()
+            out.append(RowProblem(row.row, column, None, text, issue.code, issue.severity, issue.input))
+        return out
 
 
 def read_departments(fw: Framework, path: str | Path) -> DepartmentTable:
@@ -73,8 +99,20 @@ def apply_projects(fw: Framework, dept: DepartmentTable, projects: ProjectList) 
         row.problems = [p for p in row.problems if not (p.missing and row.values.get(p.code) is not None)]
 
 
-def score_rows(fw: Framework, dept: DepartmentTable) -> None:
-    """Evaluate every row that has no input problem."""
+def score_rows(fw: Framework, dept: DepartmentTable, absent: frozenset[str] = frozenset()) -> None:
+    """Score every row and judge it by the one set of rules (engine/validity.py).
+
+    A cell that cannot be read leaves the row unscored (fill does not write
+    such a row either).  Otherwise the row is scored as its workbook would
+    be: a blank that cannot change the result (under a one-vote veto, the
+    涉密 exemption) is no problem; a blank that is needed, an impossible pair
+    or a value in no band is an error and the scores it touches stay blank.
+    *absent*: inputs with no column in the table (reported once by the caller).
+    """
+    from xl_eval.engine.validity import assess, table_issue
     for row in dept.rows:
-        if not row.problems:
-            row.evaluation = evaluate(fw, row.values)
+        bad = [p for p in row.problems if not p.missing]
+        tainted = {p.code for p in bad}
+        verdict = assess(fw, row.values, tainted=tainted, absent=absent)
+        row.issues = [table_issue(fw, p) for p in bad] + verdict.issues
+        row.evaluation = None if bad else verdict.evaluation
