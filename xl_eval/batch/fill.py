@@ -132,7 +132,7 @@ class Plan:
 # ------------------------------------------------------------------ planning
 
 def plan(fw: Framework, departments: str | Path, projects: str | Path | None = None,
-         year: int | None = None) -> Plan:
+         year: int | None = None, *, sheet: str | None = None, header_row: int | None = None) -> Plan:
     """Read the tables and prepare one task per department row.
 
     Raises FillError (or tables.TableError) when nothing can be done.
@@ -140,19 +140,19 @@ def plan(fw: Framework, departments: str | Path, projects: str | Path | None = N
     from xl_eval.sources.tables import read_table
 
     dep_label = str(departments)
-    table = read_table(departments)
+    from xl_eval.sources.departments import require_name_column
+    table = read_table(departments, sheet=sheet, header_row=header_row)
     cmap = map_columns(fw, table.columns)
     columns = {code: col for col, code in cmap.codes.items()}
     warnings: list[Message] = []
     errors: list[Message] = []
-    if NAME_CODE not in columns:
-        raise FillError(f"{dep_label}：缺少“{fw.inputs[NAME_CODE].label}”列"
-                        f"（现有列：{'、'.join(table.columns) or '无'}）")
+    require_name_column(fw, table, cmap)
     if not table.rows:
         raise FillError(f"{dep_label}：只有表头，没有数据行")
     for col in cmap.unknown:
         warnings.append(Message(dep_label, None, col, None,
-                                "不是框架中的输入项，此列未写入工作簿（输入项的名称见 xl-eval framework show）"))
+                                f"不是框架中的输入项，此列未写入工作簿{cmap.did_you_mean(col)}"
+                                f"（输入项的名称见 xl-eval framework show）"))
     for col, code in cmap.duplicates:
         warnings.append(Message(dep_label, None, col, None,
                                 f"与列“{columns[code]}”对应同一输入项（{fw.inputs[code].label}），"
@@ -522,8 +522,8 @@ def _template_job() -> bytes:
     return template_bytes(_FW)
 
 
-def _plan_job(departments, projects, year=None) -> Plan:
-    return plan(_FW, departments, projects, year)
+def _plan_job(departments, projects, year=None, sheet=None, header_row=None) -> Plan:
+    return plan(_FW, departments, projects, year, sheet=sheet, header_row=header_row)
 
 
 def _check_chunk(ctx: Context, tasks: list[Task]) -> list[Checked]:
@@ -581,11 +581,12 @@ class Runner:
             self._ex.shutdown(wait=True, cancel_futures=True)
             self._ex = None
 
-    def plan(self, departments: str | Path, projects: str | Path | None = None, year: int | None = None) -> Plan:
+    def plan(self, departments: str | Path, projects: str | Path | None = None, year: int | None = None, *,
+             sheet: str | None = None, header_row: int | None = None) -> Plan:
         """Read the tables: in a worker (while another builds the template), or here."""
         if self._ex is None:
-            return plan(self.fw, departments, projects, year)
-        return self._ex.submit(_plan_job, departments, projects, year).result()
+            return plan(self.fw, departments, projects, year, sheet=sheet, header_row=header_row)
+        return self._ex.submit(_plan_job, departments, projects, year, sheet, header_row).result()
 
     def template(self) -> bytes:
         if self._template is None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from xl_eval.commands.common import FRAMEWORK_OPTION, UserError, load_framework
+from xl_eval.commands.score_cmd import HEADER_ROW_OPTION, SHEET_OPTION
 
 LIST_LIMIT = 30
 
@@ -20,6 +21,8 @@ LIST_LIMIT = 30
                    "各单位的项目写入其工作簿的“项目明细”表。")
 @click.option("-o", "--outdir", required=True, type=click.Path(file_okay=False),
               help="输出文件夹（不存在时自动创建）。")
+@SHEET_OPTION
+@HEADER_ROW_OPTION
 @FRAMEWORK_OPTION
 @click.option("--force", is_flag=True, help="覆盖输出文件夹中已存在的同名工作簿（默认不覆盖，该单位记为未生成）。")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True,
@@ -30,7 +33,8 @@ LIST_LIMIT = 30
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, allow_dash=True), default=None,
               help="另外把运行结果写成 JSON 文件；“-”表示输出到标准输出（此时文字摘要改为输出到标准错误）。")
 @click.pass_context
-def fill(ctx, departments, projects_path, outdir, framework_path, force, jobs, year, no_reasons, json_path):
+def fill(ctx, departments, projects_path, outdir, sheet, header_row, framework_path, force, jobs, year, no_reasons,
+         json_path):
     """按 DEPARTMENTS（CSV 或 XLSX，每行一个单位）为每个单位生成一个打分表工作簿（.xlsx），写入 OUTDIR。工作簿即 `xl-eval template` 的模板：输入值通过定义名称写入“基础数据”表，项目写入“项目明细”表，公式保持不变，打开即自动计算。
 
     \b
@@ -76,7 +80,7 @@ def fill(ctx, departments, projects_path, outdir, framework_path, force, jobs, y
     plan = None
     try:
         try:
-            plan = runner.plan(departments, projects_path, year)
+            plan = runner.plan(departments, projects_path, year, sheet=sheet, header_row=header_row)
         except (TableError, fill_mod.FillError) as exc:
             raise UserError(str(exc)) from None
         try:

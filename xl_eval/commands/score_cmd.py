@@ -9,18 +9,29 @@ import click
 from xl_eval.commands.common import FRAMEWORK_OPTION, UserError, load_framework, render_table
 
 
+SHEET_OPTION = click.option(
+    "--sheet", default=None, metavar="工作表",
+    help="XLSX 中要读取的工作表（名称或从 1 开始的序号）；默认第一个工作表。")
+HEADER_ROW_OPTION = click.option(
+    "--header-row", type=click.IntRange(1, 10000), default=None, metavar="行号",
+    help="表头所在的行号（表头上方有标题行时用，如 --header-row 3）；默认为第一个非空行。"
+         "CSV 的分隔符（逗号、分号、制表符、竖线）按表头行自动识别。")
+
+
 @click.command(short_help="按表格计算各单位得分与等级。")
 @click.argument("table", type=click.Path(dir_okay=False))
 @click.option("--projects", "projects_path", type=click.Path(dir_okay=False), default=None,
               help="项目明细表（CSV/XLSX，每行一个项目：单位名称、项目名称、全年预算金额、决算金额、是否完成）；"
                    "单位的计划/完成项目数为空时按此表计数。")
+@SHEET_OPTION
+@HEADER_ROW_OPTION
 @FRAMEWORK_OPTION
 @click.option("--year", type=click.IntRange(1900, 2200), default=None,
               help="评价年度；表格没有“评价年度”列时用这个值（如 --year 2024）。")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text：中文表格；json：每个单位一个对象（单位名称、total、grade、subtotals、scores、errors）。")
 @click.pass_context
-def score(ctx, table, projects_path, framework_path, year, fmt):
+def score(ctx, table, projects_path, sheet, header_row, framework_path, year, fmt):
     """按 TABLE（CSV 或 XLSX，每行一个单位）计算各三级指标得分、一级指标小计、总分和等级。
 
     \b
@@ -39,7 +50,7 @@ def score(ctx, table, projects_path, framework_path, year, fmt):
 
     fw = load_framework(framework_path)
     try:
-        dept = read_departments(fw, table)
+        dept = read_departments(fw, table, sheet=sheet, header_row=header_row)
         projects = read_projects(projects_path) if projects_path else None
     except TableError as exc:
         raise UserError(str(exc)) from None
@@ -47,10 +58,9 @@ def score(ctx, table, projects_path, framework_path, year, fmt):
         for p in projects.problems:
             click.echo(f"{projects_path}:第{p.row}行 列“{p.column}”：{p.message}", err=True)
         apply_projects(fw, dept, projects)
-    if dept.column_of("unit_name") is None:
-        raise UserError(f"{table}：缺少“单位名称”列（现有列：{'、'.join(dept.table.columns) or '无'}）")
     for col in dept.columns.unknown:
-        click.echo(f"{table}：列“{col}”不是框架中的输入项，已忽略（输入项见 xl-eval framework show）", err=True)
+        click.echo(f"{table}：列“{col}”不是框架中的输入项，已忽略{dept.columns.did_you_mean(col)}"
+                   f"（输入项见 xl-eval framework show）", err=True)
     for col, code in dept.columns.duplicates:
         click.echo(f"{table}：列“{col}”与另一列对应同一输入项 {code}，已忽略", err=True)
     derived = set(fw.project_list.values()) if projects else set()

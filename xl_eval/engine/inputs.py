@@ -8,7 +8,7 @@ cannot be read is reported (never guessed) with the raw value.
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
 from xl_eval.framework.model import NO, YES, Framework, Input
@@ -47,6 +47,12 @@ class ColumnMap:
     codes: dict[str, str]          # column header -> input code
     unknown: tuple[str, ...]       # headers that match no input
     duplicates: tuple[tuple[str, str], ...]   # (header, code) matched twice
+    suggestions: dict[str, str] = field(default_factory=dict)   # unknown header -> a close input label
+
+    def did_you_mean(self, col: str) -> str:
+        """'（是否应为“年初预算数”？）' for a misspelled header, else ''."""
+        label = self.suggestions.get(col)
+        return f"（是否应为“{label}”？）" if label else ""
 
 
 def map_columns(fw: Framework, columns: Iterable[str]) -> ColumnMap:
@@ -62,7 +68,23 @@ def map_columns(fw: Framework, columns: Iterable[str]) -> ColumnMap:
         else:
             seen[code] = col
             codes[col] = code
-    return ColumnMap(codes, tuple(unknown), tuple(dup))
+    return ColumnMap(codes, tuple(unknown), tuple(dup), _suggest(fw, unknown, set(seen)))
+
+
+def _suggest(fw: Framework, unknown: list[str], matched: set[str]) -> dict[str, str]:
+    """A close label of an input without a column, for each unknown header."""
+    import difflib
+    keys: dict[str, str] = {}
+    for code, inp in fw.inputs.items():
+        if code not in matched:
+            keys.setdefault(normalise_label(inp.label), inp.label)
+            keys.setdefault(normalise_label(code), inp.label)
+    out = {}
+    for col in unknown:
+        close = difflib.get_close_matches(normalise_label(str(col)), list(keys), n=1, cutoff=0.6)
+        if close:
+            out[col] = keys[close[0]]
+    return out
 
 
 def _blank(raw: Any) -> bool:

@@ -77,16 +77,34 @@ class DepartmentTable:
         return out
 
 
-def read_departments(fw: Framework, path: str | Path) -> DepartmentTable:
-    """Read and parse every row; raises tables.TableError if the file is unusable."""
-    table = read_table(path)
+def read_departments(fw: Framework, path: str | Path, *, sheet: str | None = None,
+                     header_row: int | None = None) -> DepartmentTable:
+    """Read and parse every row; raises tables.TableError if the file is unusable
+    (also when it has no 单位名称 column: the message says where the header seems to be)."""
+    table = read_table(path, sheet=sheet, header_row=header_row)
     columns = map_columns(fw, table.columns)
+    require_name_column(fw, table, columns)
     rows = []
     for r in table.rows:
         raw = {code: r.values.get(col) for col, code in columns.codes.items()}
         values, problems = parse_inputs(fw, raw)
         rows.append(DepartmentRow(r.number, values.get(NAME_CODE), values, problems))
     return DepartmentTable(table, columns, rows)
+
+
+def require_name_column(fw: Framework, table: Table, columns: ColumnMap) -> None:
+    """Raise TableError when no column is the 单位名称, with advice where it seems to be."""
+    from xl_eval.sources.tables import TableError, header_hint
+    if NAME_CODE in columns.codes.values():
+        return
+    label = fw.inputs[NAME_CODE].label
+    hint = header_hint(table, lambda text: fw.input_code(text) == NAME_CODE)
+    shown = "、".join(table.columns[:8]) + ("……" if len(table.columns) > 8 else "")
+    where = f"第 {table.header_row} 行的表头" if table.header_row != 1 else "表头"
+    close = next((col for col, lab in columns.suggestions.items() if lab == label), None)
+    if close is not None and not hint:
+        hint = f"列“{close}”是否应为“{label}”？"
+    raise TableError(table.path, f"缺少“{label}”列（{where}：{shown or '无'}）" + (f"；{hint}" if hint else ""))
 
 
 def apply_projects(fw: Framework, dept: DepartmentTable, projects: ProjectList) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,10 +48,23 @@ class Table:
     path: Path
     columns: list[str]
     rows: list[Row] = field(default_factory=list)
+    # how it was read (not part of the table's content: tables compare on path, columns, rows)
+    header_row: int = field(default=1, compare=False)          # the header's row number as shown
+    sheet: str | None = field(default=None, compare=False)     # the sheet read (XLSX)
+    sheets: tuple[str, ...] = field(default=(), compare=False)  # every sheet of the workbook (XLSX)
+    head: list[list[object]] = field(default_factory=list, repr=False, compare=False)   # first rows, raw
+    delimiter: str = field(default=",", compare=False)         # CSV: the separator found
 
 
-def read_table(path: str | Path) -> Table:
-    """Read the first sheet of an .xlsx file, or a .csv file (UTF-8 or GBK)."""
+HEAD_ROWS = 12           # rows looked at for a header further down
+DELIMITERS = (",", ";", "\t", "|")
+
+
+def read_table(path: str | Path, *, sheet: str | None = None, header_row: int | None = None) -> Table:
+    """Read an .xlsx sheet (the first unless *sheet*: a name or a number from 1) or a
+    .csv file (UTF-8 or GBK; comma, semicolon, tab or bar separated, found from the
+    header line).  *header_row*: the header's row number (default: the first
+    non-blank row)."""
     path = Path(path)
     if not path.exists():
         raise TableError(path, "文件不存在")
@@ -60,14 +74,51 @@ def read_table(path: str | Path) -> Table:
     if suffix == ".xls":
         raise TableError(path, "是旧版 Excel 97-2003（.xls）文件，"
                                "请用 Excel 或 WPS 打开后“另存为” .xlsx 格式再试")
+    delimiter, sheet_name, sheets = ",", None, ()
     if suffix == ".csv":
-        grid = _read_csv(path)
+        if sheet is not None:
+            raise TableError(path, "CSV 文件只有一个表，不能用 --sheet")
+        grid, delimiter = _read_csv(path)
     elif suffix in (".xlsx", ".xlsm"):
-        grid = _read_xlsx(path)
+        grid, sheet_name, sheets = _read_xlsx(path, sheet)
     else:
         raise TableError(path, f"不是 CSV 或 XLSX 文件（扩展名为“{path.suffix or '无'}”），"
                                "请另存为 .xlsx 或 .csv")
-    return _build_table(path, grid)
+    table = _build_table(path, grid, header_row, sheet_name, sheets)
+    table.delimiter = delimiter
+    return table
+
+
+def header_hint(table: Table, wanted, option_sheet: bool = True) -> str:
+    """Where a header holding a *wanted* column name is, as advice: another row of this
+    sheet (--header-row) or another sheet (--sheet); "" when none is found."""
+    for i, row in enumerate(table.head):
+        number = i + 1
+        if number != table.header_row and any(v is not None and wanted(str(v).strip()) for v in row):
+            above = next((str(v).strip() for r in table.head[:i] for v in r if v is not None), None)
+            title = f"第 {table.header_row} 行（“{_short(above)}”）像是标题，" if above else ""
+            return f"{title}表头似乎在第 {number} 行：请删去表头上方的行，或加 --header-row {number}"
+    if option_sheet and table.sheets and len(table.sheets) > 1:
+        for name in table.sheets:
+            if name == table.sheet:
+                continue
+            try:
+                grid, _, _ = _read_xlsx(table.path, name)
+            except TableError:
+                continue
+            for i, row in enumerate(grid[:HEAD_ROWS]):
+                if any(_cell(v) is not None and wanted(str(v).strip()) for v in row):
+                    more = f" --header-row {i + 1}" if any(_cell(v) is not None for r in grid[:i] for v in r) else ""
+                    return f"数据似乎在工作表“{name}”（读取的是“{table.sheet}”）：请加 --sheet {_quoted(name)}{more}"
+    return ""
+
+
+def _short(text: str, limit: int = 20) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _quoted(name: str) -> str:
+    return f'"{name}"' if any(ch.isspace() for ch in name) else name
 
 
 def column_letter(index: int) -> str:
@@ -90,7 +141,17 @@ def _read_bytes(path: Path) -> bytes:
                                "如果文件正在 Excel/WPS 中打开，请先关闭") from None
 
 
-def _read_csv(path: Path) -> list[list[object]]:
+def _sniff(text: str) -> str:
+    """The separator of a CSV text: the candidate found most often in its first
+    non-blank line (outside quotes); a comma when none is."""
+    line = next((ln for ln in text.lstrip("\ufeff").splitlines() if ln.strip(" \t\r\n,;|")), "")
+    line = re.sub(r'"[^"]*"', "", line)
+    counts = {d: line.count(d) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _read_csv(path: Path) -> tuple[list[list[object]], str]:
     import pandas as pd
 
     data = _read_bytes(path)
@@ -113,15 +174,16 @@ def _read_csv(path: Path) -> list[list[object]]:
     try:
         # pandas takes the width from the first line; give it the widest row so
         # that leading blank lines and longer rows are read, not rejected
-        width = max((len(row) for row in csv.reader(io.StringIO(text))), default=0)
-        frame = pd.read_csv(io.StringIO(text), header=None, names=list(range(width)),
+        delimiter = _sniff(text)
+        width = max((len(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)), default=0)
+        frame = pd.read_csv(io.StringIO(text), header=None, names=list(range(width)), sep=delimiter,
                             dtype=str, keep_default_na=False, skip_blank_lines=False)
     except (csv.Error, pd.errors.ParserError) as exc:
         raise TableError(path, f"CSV 格式有误（{exc}）") from None
-    return frame.values.tolist()
+    return frame.values.tolist(), delimiter
 
 
-def _read_xlsx(path: Path) -> list[list[object]]:
+def _read_xlsx(path: Path, sheet: str | None = None) -> tuple[list[list[object]], str | None, tuple[str, ...]]:
     import pandas as pd
 
     head = _read_bytes(path)[:8]
@@ -133,12 +195,26 @@ def _read_xlsx(path: Path) -> list[list[object]]:
     if not head.startswith(_ZIP_MAGIC):
         raise TableError(path, "文件已损坏或不是 XLSX 文件，请用 Excel 或 WPS 重新另存为 .xlsx")
     try:
-        frame = pd.read_excel(path, sheet_name=0, header=None, dtype=object,
-                              engine="openpyxl", keep_default_na=False)
+        book = pd.ExcelFile(path, engine="openpyxl")
+        names = tuple(str(n) for n in book.sheet_names)
     except Exception as exc:  # openpyxl/zipfile raise many different types
         raise TableError(path, f"文件已损坏，无法作为 XLSX 打开（{type(exc).__name__}: {exc}），"
                                "请用 Excel 或 WPS 重新另存为 .xlsx") from None
-    return frame.values.tolist()
+    with book:
+        if sheet is None:
+            name = names[0] if names else None
+        elif sheet in names:
+            name = sheet
+        elif sheet.strip().isdigit() and 1 <= int(sheet) <= len(names):
+            name = names[int(sheet) - 1]
+        else:
+            raise TableError(path, f"没有工作表“{sheet}”（有：{'、'.join(names)}）")
+        try:
+            frame = pd.read_excel(book, sheet_name=name, header=None, dtype=object, keep_default_na=False)
+        except Exception as exc:
+            raise TableError(path, f"文件已损坏，无法读取工作表“{name}”（{type(exc).__name__}: {exc}），"
+                                   "请用 Excel 或 WPS 重新另存为 .xlsx") from None
+    return frame.values.tolist(), name, names
 
 
 def _cell(value: object) -> object:
@@ -154,10 +230,20 @@ def _cell(value: object) -> object:
     return value
 
 
-def _build_table(path: Path, grid: list[list[object]]) -> Table:
+def _build_table(path: Path, grid: list[list[object]], header_row: int | None = None,
+                 sheet: str | None = None, sheets: tuple[str, ...] = ()) -> Table:
     grid = [[_cell(v) for v in row] for row in grid]
-    header_index = next((i for i, row in enumerate(grid) if any(v is not None for v in row)), None)
+    if header_row is not None:
+        header_index = header_row - 1
+        if header_index >= len(grid) or not any(v is not None for v in grid[header_index]):
+            raise TableError(path, f"第 {header_row} 行是空行，不是表头（--header-row {header_row}）")
+    else:
+        header_index = next((i for i, row in enumerate(grid) if any(v is not None for v in row)), None)
     if header_index is None:
+        others = [n for n in sheets if n != sheet]
+        if others:
+            raise TableError(path, f"工作表“{sheet}”是空的；数据在其他工作表中时请加 --sheet 工作表名"
+                                   f"（有：{'、'.join(others)}）")
         raise TableError(path, "文件是空的（没有表头）")
     header = grid[header_index]
     body = grid[header_index + 1:]
@@ -173,7 +259,8 @@ def _build_table(path: Path, grid: list[list[object]]) -> Table:
             if used is not None:
                 raise TableError(path, f"第 {column_letter(index)} 列有数据"
                                        f"（第 {header_index + 2 + used} 行）但没有表头"
-                                       f"（表头在第 {header_index + 1} 行）")
+                                       f"（表头在第 {header_index + 1} 行）"
+                                       + (_title_hint(grid, header_index) or _sheets_hint(sheet, sheets)))
 
     seen: dict[str, list[tuple[int, str]]] = {}
     for index, name in columns:
@@ -190,4 +277,30 @@ def _build_table(path: Path, grid: list[list[object]]) -> Table:
         values = {name: cells[index] if index < len(cells) else None for index, name in columns}
         if any(v is not None for v in values.values()):
             rows.append(Row(number=header_index + 2 + offset, values=values))
-    return Table(path=path, columns=[name for _, name in columns], rows=rows)
+    return Table(path=path, columns=[name for _, name in columns], rows=rows, header_row=header_index + 1,
+                 sheet=sheet, sheets=sheets, head=grid[:HEAD_ROWS])
+
+
+def _sheets_hint(sheet: str | None, sheets: tuple[str, ...]) -> str:
+    others = [n for n in sheets if n != sheet]
+    if not others:
+        return ""
+    return (f"；读取的是工作表“{sheet}”，工作簿还有：{'、'.join(others)}；"
+            f"数据在其他工作表中时请加 --sheet {_quoted(others[0])}（工作表名或序号）")
+
+
+def _title_hint(grid: list[list[object]], header_index: int) -> str:
+    """Advice when the row taken as the header looks like a title above the real one:
+    a later row of text cells only, wider than it."""
+    width = sum(v is not None for v in grid[header_index])
+    for i in range(header_index + 1, min(len(grid), HEAD_ROWS)):
+        cells = [v for v in grid[i] if v is not None]
+        if len(cells) > width and all(isinstance(v, str) and not _looks_numeric(v) for v in cells):
+            title = next(str(v).strip() for v in grid[header_index] if v is not None)
+            return (f"；第 {header_index + 1} 行（“{_short(title)}”）像是标题，表头似乎在第 {i + 1} 行："
+                    f"请删去表头上方的行，或加 --header-row {i + 1}")
+    return ""
+
+
+def _looks_numeric(text: str) -> bool:
+    return bool(re.fullmatch(r"[\s0-9.,%+\-－—年月日万元()（）]*", text))
