@@ -198,3 +198,17 @@ def test_fill_writes_workbooks_from_a_partial_export(tmp_path, fw, monkeypatch):
     # without --year the year is one more column left blank, listed once
     res = run("fill", "t.csv", "-o", "out2")
     assert res.exit_code == 0 and res.stderr.count("没有“评价年度”列") == 1
+
+
+def test_the_readme_minimal_export_table_fills(tmp_path, monkeypatch):
+    """README shows the minimal table a budget-system export gives: it fills as documented."""
+    import re
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"预算系统导出的最小单位表（其余列可以没有）：\s+```\n(.*?)```", text, re.S).group(1)
+    monkeypatch.chdir(tmp_path)
+    lines = [line.strip() for line in block.strip().splitlines()]
+    Path("导出.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    res = run("fill", "导出.csv", "--year", "2024", "-o", "打分表")
+    assert res.exit_code == 0, res.output
+    assert res.stderr.count("没有“计划项目数”列") == 1 and "没有“评价年度”列" not in res.stderr
+    assert [p.name for p in Path("打分表").iterdir()] == ["某街道办事处.xlsx"]
