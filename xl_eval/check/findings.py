@@ -121,8 +121,9 @@ CODES: dict[str, Code] = {
                   "“{label}”应为以下之一：{options}（填的是“{raw}”）",
                   "“{label}” must be one of: {options} (it holds “{raw}”)"),
     "XE208": Code("error", "数据互相矛盾", "Impossible combination",
-                  "“{label}”（{value}）不能大于“{other_label}”（{other_value}）",
-                  "“{label}” ({value}) cannot exceed “{other_label}” ({other_value})"),
+                  "“{label}”（{value}）不能大于“{other_label}”（{other_value}）；打分表的公式照常计分，不提示这类矛盾",
+                  "“{label}” ({value}) cannot exceed “{other_label}” ({other_value}); "
+                  "the sheet's formulas score it anyway and do not flag it"),
     "XE209": Code("warning", "金额像是按元填写", "Amount looks like yuan",
                   "“{label}”为 {value} 万元，{why}，像是按元填写的；按万元应为 {suggestion}，请核实",
                   "“{label}” is {value} (10k yuan), {why}; it looks like it was entered in yuan: "

@@ -29,15 +29,19 @@ HEADER_ROW_OPTION = click.option(
 @click.option("--year", type=click.IntRange(1900, 2200), default=None,
               help="评价年度；表格没有“评价年度”列时用这个值（如 --year 2024）。")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="text：中文表格；json：每个单位一个对象（单位名称、total、grade、subtotals、scores、errors）。")
+              help="text：中文表格；json：每个单位一个对象（单位名称、total、grade、subtotals、scores、errors、warnings、"
+                   "issues，算不出总分时另有 message 说明原因）。")
 @click.pass_context
 def score(ctx, table, projects_path, sheet, header_row, framework_path, year, fmt):
     """按 TABLE（CSV 或 XLSX，每行一个单位）计算各三级指标得分、一级指标小计、总分和等级。
 
     \b
     列名可以是输入项的中文标签（如 年初预算数、“三公”经费预算数）或代码（如 budget_initial），
-    必须有“单位名称”列；全部输入项见 `xl-eval framework show`。金额单位为万元。
-    某行缺少必填值、不是数字或超出范围时，报告行号和列名，其余各行照常计算，退出码为 1。
+    必须有“单位名称”列；全部输入项见 `xl-eval framework show`。金额单位为万元。写错的列名会提示最接近的输入项；
+    CSV 的分隔符（逗号、分号、制表符、竖线）自动识别；表头上方有标题行用 --header-row，数据在其他工作表用 --sheet。
+    某行缺少计分需要的值、不是数字或超出范围、有不可能的组合（如完成数大于计划数）或值不在任何评分档内时，
+    报告行号和列名，其余各行照常计算，退出码为 1；金额像是按元填写等只是提示，不影响退出码。
+    一票否决或涉密单位等情况下不影响得分的空白不算缺项（与工作簿、check、collect 的结论相同）。
 
     \b
     示例：
