@@ -16,16 +16,41 @@ class UserError(click.ClickException):
 
 
 FRAMEWORK_OPTION = click.option(
-    "--framework", "-f", "framework_path", type=click.Path(dir_okay=False), default=None,
-    help="框架文件（YAML）；默认使用内置的附件1指标体系。")
+    "--framework", "-f", "framework_path", type=str, default=None, metavar="名称或文件",
+    help="指标体系：内置体系的名称（见 xl-eval framework list，如 annex1）或框架文件（YAML）路径；"
+         "默认使用内置的附件1指标体系。")
 
 
-def load_framework(path):
+def load_framework(path, *, lint: bool = True):
+    """Load --framework (a shipped name or a path).  With lint=True a framework
+    with lint errors is refused (exit 2): scoring it could divide by zero or
+    give scores that do not add up."""
     from xl_eval.framework.model import FrameworkError, load
+    from xl_eval.framework.registry import resolve, shipped
+    resolved = resolve(path)
     try:
-        return load(path)
+        fw = load(resolved)
     except FrameworkError as exc:
-        raise UserError(str(exc)) from None
+        msg = str(exc)
+        if path and resolved is not None and not resolved.exists() and "/" not in path:
+            msg += "\n内置体系：" + "、".join(s.name for s in shipped()) + "（xl-eval framework list）"
+        raise UserError(msg) from None
+    if lint:
+        from xl_eval.framework.lint import lint as run_lint
+        errors = [p for p in run_lint(fw) if p.severity == "error"]
+        if errors:
+            lines = "\n".join(f"  {p.key}: {p.code} {p.message}" for p in errors[:20])
+            raise UserError(f"框架 {path or fw.path} 有 {len(errors)} 个错误，不能用于计分"
+                            f"（请先用 xl-eval framework lint 检查并修改）：\n{lines}")
+    return fw
+
+
+def refuse_unsupported(fw, supported, form: str) -> None:
+    """Exit 2 with a Chinese message when `form` cannot render a feature fw uses."""
+    from xl_eval.framework.features import refusal
+    msg = refusal(fw, supported, form)
+    if msg:
+        raise UserError(msg)
 
 
 def width(text: str) -> int:

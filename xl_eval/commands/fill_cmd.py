@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from xl_eval.commands.common import FRAMEWORK_OPTION, UserError, load_framework
+from xl_eval.commands.common import FRAMEWORK_OPTION, UserError, load_framework, refuse_unsupported
 from xl_eval.commands.score_cmd import HEADER_ROW_OPTION, SHEET_OPTION
 
 LIST_LIMIT = 30
@@ -71,6 +71,8 @@ def fill(ctx, departments, projects_path, outdir, sheet, header_row, framework_p
     from xl_eval.sources.tables import TableError
 
     fw = load_framework(framework_path)
+    from xl_eval.forms.scoresheet.support import FORM_NAME, SUPPORTED
+    refuse_unsupported(fw, SUPPORTED, FORM_NAME)
     out = Path(outdir)
     if out.exists() and not out.is_dir():
         raise UserError(f"{outdir}：已存在同名文件，不是文件夹")

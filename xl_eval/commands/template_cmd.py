@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from xl_eval.commands.common import FRAMEWORK_OPTION, UserError, load_framework
+from xl_eval.commands.common import FRAMEWORK_OPTION, UserError, load_framework, refuse_unsupported
 
 DEFAULT_OUTPUT = "部门整体支出绩效评价打分表.xlsx"
 DEFAULT_OUTPUT_UDF = "部门整体支出绩效评价打分表（XE函数版）.xlsx"
@@ -65,7 +65,9 @@ def template(ctx, output, framework_path, udf, force):
     if out.exists() and not force:
         raise UserError(f"文件已存在：{out}（如要覆盖，请加 --force）")
 
-    fw = load_framework(framework_path)
+    fw = load_framework(framework_path, lint=False)
+    from xl_eval.forms.scoresheet.support import FORM_NAME, SUPPORTED
+    refuse_unsupported(fw, SUPPORTED, FORM_NAME)
     where = framework_path or "内置框架"
     problems = lint(fw)
     for p in problems:

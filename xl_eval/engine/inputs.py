@@ -17,7 +17,10 @@ from xl_eval.core.xlround import plain
 
 _YES_WORDS = {"是", "有", "y", "yes", "true", "1", "√", "✓", "对"}
 _NO_WORDS = {"否", "无", "n", "no", "false", "0", "×", "✗", "不是", "没有"}
-_NUMBER_KIND = {"amount": "amount", "count": "count", "score": "score", "year": "count"}
+_NUMBER_KIND = {"amount": "amount", "count": "count", "score": "score", "year": "count",
+                "percent": "rate", "weight": "score"}
+_EXCEL_EPOCH = __import__("datetime").date(1899, 12, 30)
+_DATE_RE = __import__("re").compile(r"^\s*(\d{4})\s*(?:[-/.年])\s*(\d{1,2})\s*(?:[-/.月])\s*(\d{1,2})\s*日?\s*$")
 
 
 @dataclass(frozen=True)
@@ -27,8 +30,11 @@ class InputProblem:
     reason: str
     suggestion: Any = None
     missing: bool = False      # a required input left blank (not a bad value)
+    together: tuple[str, ...] = ()   # inputs wrong only together (weights not adding up)
 
     def message(self, fw: Framework) -> str:
+        if self.together:
+            return self.reason
         return f"“{fw.inputs[self.code].label}”{self.detail()}"
 
     def detail(self) -> str:
@@ -110,8 +116,12 @@ def parse_value(inp: Input, raw: Any) -> Any:
         if inp.max is not None and value > inp.max:
             raise ValueProblem(f"不能大于 {plain(inp.max)}", raw)
         return value
+    if inp.kind == "decimal":
+        return _parse_decimal(inp, raw)
+    if inp.kind == "date":
+        return parse_date(raw)
     if inp.kind == "text":
-        return str(raw).strip()
+        return str(raw).strip()[:2000]
     text = unicodedata.normalize("NFKC", str(raw)).strip()
     if inp.kind == "yes_no":
         if isinstance(raw, bool):
@@ -129,6 +139,51 @@ def parse_value(inp: Input, raw: Any) -> Any:
     raise ValueProblem(f"应为以下选项之一：{'、'.join(inp.options)}", raw)
 
 
+def _parse_decimal(inp: Input, raw: Any) -> float:
+    """A plain number, optionally followed by the input's own unit ("120平方米")."""
+    if isinstance(raw, str):
+        text = unicodedata.normalize("NFKC", raw).strip()
+        unit = unicodedata.normalize("NFKC", inp.unit or "")
+        if unit and text.endswith(unit):
+            text = text[: -len(unit)].strip()
+        elif text.endswith("%") and not unit:
+            # Unit-less measures in a 自评 row: "95%" means 95 (the row's unit says %).
+            text = text[:-1].strip()
+        raw = text
+    value = parse_number(raw, kind="score")
+    if value is None:
+        raise ValueProblem("不是数字", raw)
+    if inp.min is not None and value < inp.min:
+        raise ValueProblem(f"不能小于 {plain(inp.min)}", raw)
+    if inp.max is not None and value > inp.max:
+        raise ValueProblem(f"不能大于 {plain(inp.max)}", raw)
+    return value
+
+
+def parse_date(raw: Any) -> float:
+    """A date as Excel's serial day number (1900 date system): 2024-12-31 -> 45657.
+
+    Accepted: date/datetime objects, "2024-12-31", "2024/12/31", "2024.12.31",
+    "2024年12月31日", and serial numbers 1..2958465 (what a date cell holds)."""
+    import datetime
+    if isinstance(raw, datetime.datetime):
+        raw = raw.date()
+    if isinstance(raw, datetime.date):
+        return float((raw - _EXCEL_EPOCH).days)
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        if raw == raw and 1 <= raw <= 2958465:
+            return float(int(raw))
+        raise ValueProblem("不是有效的日期", raw)
+    m = _DATE_RE.match(unicodedata.normalize("NFKC", str(raw)))
+    if m:
+        try:
+            d = datetime.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        except ValueError:
+            raise ValueProblem("不是有效的日期", raw) from None
+        return float((d - _EXCEL_EPOCH).days)
+    raise ValueProblem("应为日期，如 2024-12-31 或 2024年12月31日", raw)
+
+
 def parse_inputs(fw: Framework, raw: Mapping[str, Any]) -> tuple[dict[str, Any], list[InputProblem]]:
     """Typed values by input code and the problems found (blank required included)."""
     values: dict[str, Any] = {}
@@ -143,4 +198,12 @@ def parse_inputs(fw: Framework, raw: Mapping[str, Any]) -> tuple[dict[str, Any],
             continue
         if values[code] is None and inp.required and inp.default is None:
             problems.append(InputProblem(code, rv, "为必填项，不能为空", missing=True))
+    if any(p.rule.kind in ("either_or", "target") for leaf in fw.leaves for p in leaf.parts):
+        from xl_eval.engine.score import effective_values, unneeded_inputs
+        skip = unneeded_inputs(fw, effective_values(fw, values))
+        problems = [p for p in problems if not (p.missing and p.code in skip)]
+    if fw.open_weights or any(leaf.rows for leaf in fw.leaves):
+        from xl_eval.engine.score import effective_values, inputs_problems
+        for prob in inputs_problems(fw, effective_values(fw, values)):
+            problems.append(InputProblem(prob.codes[-1], None, prob.message, together=prob.codes))
     return values, problems

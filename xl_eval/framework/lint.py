@@ -25,6 +25,9 @@ LINT_CODES = {
     "L105": ("error", "等级划分有空档、重叠或顺序错乱"),
     "L106": ("warning", "声明了但没有任何比率或规则使用的输入（如有意不计分，请标记 reference: true）"),
     "L107": ("warning", "酌情给分输入的上限与子项分值不等"),
+    "L108": ("error", "计分指标名称重复（按名称输出的得分会互相覆盖）"),
+    "L109": ("info", "权重待定：由评价设定（输入 weight_<指标代码>），合计须等于上级权重和总权重"),
+    "L110": ("warning", "分档之间有空档，但已规定不在任何档内时的得分（else）"),
 }
 
 
@@ -44,25 +47,44 @@ def _near(a: float, b: float) -> bool:
 
 
 def check_weights(fw: Framework) -> Iterator[LintProblem]:
-    total = 0.0
-    for l1 in fw.level1:
-        s1 = sum(leaf.weight for leaf in l1.leaves)
-        total += s1
-        if l1.weight is not None and not _near(l1.weight, s1):
-            yield LintProblem("L101", l1.name, f"一级指标“{l1.name}”声明权重 {plain(l1.weight)}，下级权重之和为 {plain(s1)}")
-        for l2 in l1.children:
-            s2 = sum(leaf.weight for leaf in l2.leaves)
-            if l2.weight is not None and not _near(l2.weight, s2):
-                yield LintProblem("L101", l2.name, f"二级指标“{l2.name}”声明权重 {plain(l2.weight)}，下级权重之和为 {plain(s2)}")
-    if not _near(total, fw.total_weight):
+    """Declared weights against the leaves below (open weights: fixed part must not exceed)."""
+    for node in fw.all_nodes():
+        if node.leaf is not None or node.weight is None:
+            continue
+        leaves = node.leaves
+        fixed = sum(leaf.weight for leaf in leaves if leaf.weight is not None)
+        level = fw.level_names[node.depth - 1] if node.depth <= len(fw.level_names) else f"第{node.depth}级指标"
+        if any(leaf.open_weight for leaf in leaves):
+            if fixed > node.weight + 1e-9:
+                yield LintProblem("L101", node.name, f"{level}“{node.name}”声明权重 {plain(node.weight)}，"
+                                                     f"下级已定权重之和 {plain(fixed)} 已超过")
+        elif not _near(node.weight, fixed):
+            yield LintProblem("L101", node.name, f"{level}“{node.name}”声明权重 {plain(node.weight)}，下级权重之和为 {plain(fixed)}")
+    leaves = fw.leaves
+    total = sum(leaf.weight for leaf in leaves if leaf.weight is not None)
+    if not fw.open_weights and not _near(total, fw.total_weight):
         yield LintProblem("L101", "total_weight", f"全部叶子指标权重之和为 {plain(total)}，总权重应为 {plain(fw.total_weight)}")
+    for leaf in fw.open_weights:
+        yield LintProblem("L109", leaf.name, f"“{leaf.name}”的权重待定，由评价填写输入 {leaf.weight_input}")
+
+
+def check_unique_names(fw: Framework) -> Iterator[LintProblem]:
+    seen: dict[str, str] = {}
+    for leaf in fw.leaves:
+        if leaf.name in seen:
+            yield LintProblem("L108", leaf.name, f"指标“{leaf.name}”（{leaf.code}）与 {seen[leaf.name]} 同名")
+        seen.setdefault(leaf.name, leaf.code)
 
 
 def check_leaf_maxima(fw: Framework) -> Iterator[LintProblem]:
     for leaf in fw.leaves:
+        if leaf.weight is None:
+            continue   # open weight: single rules that scale with it
         scoring = [p for p in leaf.parts if not p.rule.is_modifier]
         s = sum(p.max for p in scoring)
-        if leaf.composite and not _near(s, leaf.weight):
+        if leaf.composite and leaf.overflow and s > leaf.weight:
+            pass   # declared: capped or scaled to the weight
+        elif leaf.composite and not _near(s, leaf.weight):
             more = "超过" if s > leaf.weight else "低于"
             yield LintProblem("L102", leaf.name, f"“{leaf.name}”各子项分值之和为 {plain(s)}，{more}权重 {plain(leaf.weight)}")
         for part in scoring:
@@ -103,13 +125,22 @@ def check_bands(fw: Framework) -> Iterator[LintProblem]:
             if part.rule.kind != "bands":
                 continue
             # Rates never go below 0; other values may.
-            lower = 0.0 if part.rule.value.single_name in fw.rates else -math.inf
+            name = part.rule.value.single_name
+            nonneg = name in fw.rates or (name in fw.inputs and fw.inputs[name].kind == "percent"
+                                          and fw.inputs[name].min is not None and fw.inputs[name].min >= 0)
+            lower = 0.0 if nonneg else -math.inf
             where = f"{leaf.name}/{part.name}" if leaf.composite else leaf.name
             for msg in interval_problems([b.range for b in part.rule.bands], lower):
-                yield LintProblem("L104", where, f"“{where}”分档：{msg}")
+                gap = "空档" in msg or "没有落在任何档内" in msg
+                if gap and part.rule.else_points is not None:
+                    yield LintProblem("L110", where, f"“{where}”分档：{msg}（按 else 得 {plain(part.rule.else_points)} 分）")
+                else:
+                    yield LintProblem("L104", where, f"“{where}”分档：{msg}")
 
 
 def check_grades(fw: Framework) -> Iterator[LintProblem]:
+    if not fw.grades:
+        return   # format 2: a sheet without grades
     ranges = sorted((g.range for g in fw.grades), key=lambda r: (r.lo, r.hi))
     declared = [g.range for g in fw.grades]
     if declared != ranges and list(reversed(declared)) != ranges:
@@ -125,12 +156,17 @@ def check_inputs_used(fw: Framework) -> Iterator[LintProblem]:
     for leaf in fw.leaves:
         for part in leaf.parts:
             used |= set(part.rule.input_names())
+    for leaf in fw.leaves:
+        if leaf.weight_input:
+            used.add(leaf.weight_input)
+        if leaf.rows:
+            used |= {c for c, i in fw.inputs.items() if i.generated == "rows"}
     for code, inp in fw.inputs.items():
         if code not in used and not inp.reference:
             yield LintProblem("L106", f"inputs.{code}", f"输入“{inp.label}”（{code}）没有被任何比率或规则使用")
 
 
-CHECKS = [check_weights, check_leaf_maxima, check_bands, check_grades, check_inputs_used]
+CHECKS = [check_weights, check_unique_names, check_leaf_maxima, check_bands, check_grades, check_inputs_used]
 
 
 def lint(fw: Framework) -> list[LintProblem]:
