@@ -381,6 +381,11 @@ class Framework:
     drafts: dict[str, str] = field(default_factory=dict)
 
     @property
+    def not_above(self) -> tuple[tuple[str, str], ...]:
+        """check_text.not_above: input pairs where the first never exceeds the second."""
+        return self.check_text.not_above
+
+    @property
     def nodes(self) -> tuple[Node, ...]:
         return self.level1
 
