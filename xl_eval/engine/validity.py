@@ -203,9 +203,16 @@ def table_issue(fw: Framework, problem) -> Issue:
 
 # ------------------------------------------------------------ the rules
 
-def used_inputs(fw: Framework) -> set[str]:
-    """Input codes some scoring rule reads (through rates too)."""
-    return {c for leaf in fw.leaves for part in leaf.parts for c in leaf_inputs(fw, part.rule)}
+_USED: dict[int, tuple[Framework, frozenset[str]]] = {}
+
+
+def used_inputs(fw: Framework) -> frozenset[str]:
+    """Input codes some scoring rule reads (through rates too); once per framework."""
+    hit = _USED.get(id(fw))
+    if hit is None or hit[0] is not fw:
+        hit = _USED[id(fw)] = (fw, frozenset(c for leaf in fw.leaves for part in leaf.parts
+                                             for c in leaf_inputs(fw, part.rule)))
+    return hit[1]
 
 
 def assess(fw: Framework, values: Mapping[str, Any], *, tainted: set[str] | frozenset = frozenset(),
@@ -296,13 +303,3 @@ def _unscorable(fw: Framework, leaf, res, ev: Evaluation) -> str:
         if pres.explanation and pres.explanation != "待填写":
             return pres.explanation
     return "无法计算"
-
-
-def needed_blank(fw: Framework, ev: Evaluation, code: str) -> bool:
-    """Whether a blank *code* stops a score (or is a required identity/reference input)."""
-    inp = fw.inputs[code]
-    if not inp.required or inp.default is not None:
-        return False
-    if code not in used_inputs(fw):
-        return True
-    return any(code in leaf.missing for leaf in ev.leaves.values())
