@@ -4,7 +4,8 @@ hypothesis generates department rows the way budget exports and finance staff
 write them — text numbers with 万元 and thousands separators, full-width
 digits, trailing spaces, blanks, out-of-range values, values in a band gap,
 zero denominators, impossible pairs, 元 typed for 万元, vetoes and the 涉密
-exemption with blank judgements — for the shipped framework and for one with a
+exemption with blank judgements, project counts typed or left to a project
+list — for the shipped framework and for one with a
 signed 预算调整率 (so that −8% falls in no band).  For every row:
 
 * score (the library behind `xl-eval score`) gives a total and issues;
@@ -103,7 +104,11 @@ def messy_row(draw):
     changes = draw(st.lists(cell_change(), max_size=3))
     for col, text in changes:
         base[col] = text
-    return draw(st.sampled_from(["shipped", "gap"])), scenario, base
+    # sometimes a project list (is each done: 是 / 否 / blank), counts left to it or typed as well
+    projects = draw(st.none() | st.lists(st.sampled_from(["是", "否", ""]), min_size=1, max_size=4))
+    if projects is not None and draw(st.booleans()):
+        base["计划项目数"] = base["完成项目数"] = ""
+    return draw(st.sampled_from(["shipped", "gap"])), scenario, base, projects
 
 
 # --- the paths ------------------------------------------------------------------
@@ -154,17 +159,27 @@ class Paths:
         for w in self.writers.values():
             w.publisher.close()
 
-    def run(self, fw_name: str, scenario: str, row: dict) -> None:
+    def run(self, fw_name: str, scenario: str, row: dict, projects: list[str] | None = None) -> None:
         from xl_eval.batch.collect import check_summary, read_department
         from xl_eval.check.workbook import check_file
-        from xl_eval.sources.departments import read_departments, score_rows
+        from xl_eval.sources.departments import apply_projects, read_departments, score_rows
+        from xl_eval.sources.projects import read_projects
         F, fw = self.F, self.fws[fw_name]
         row = {**row, "单位名称": f"单位{next(self.counter)}"}
-        where = f"{fw_name} / {scenario}: {row}"
+        where = f"{fw_name} / {scenario}: {row}, projects {projects}"
         table = write_table(self.folder / "row.csv", [row])
+        plist = None
+        if projects is not None:
+            plist = self.folder / "projects.csv"
+            lines = ["单位名称,项目名称,全年预算金额,决算金额,是否完成"]
+            # amounts 0: the list's own checks (决算 above 预算, list above 全年预算, XE6xx) stay out of it
+            lines += [f"{row['单位名称']},项目{i},0,0,{done}" for i, done in enumerate(projects, 1)]
+            plist.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
         # score
         dept = read_departments(fw, table)
+        if plist is not None:
+            apply_projects(fw, dept, read_projects(plist))
         score_rows(fw, dept)
         srow = dept.rows[0]
         errors = [i for i in srow.errors]
@@ -173,7 +188,7 @@ class Paths:
         issues = sorted(_issue_key(i) for i in srow.issues)
 
         # fill
-        p = F.plan(fw, table)
+        p = F.plan(fw, table, plist)
         ctx = F.Context(p.departments, p.columns, True, p.absent, p.year)
         result = F.fill_many(self.writers[fw_name], ctx, p.tasks, [])[0]
         assert (result.status == F.WRITTEN) == (not unreadable and not blank_figures), \
