@@ -212,3 +212,19 @@ def test_the_readme_minimal_export_table_fills(tmp_path, monkeypatch):
     assert res.exit_code == 0, res.output
     assert res.stderr.count("没有“计划项目数”列") == 1 and "没有“评价年度”列" not in res.stderr
     assert [p.name for p in Path("打分表").iterdir()] == ["某街道办事处.xlsx"]
+
+
+def test_project_list_warnings_in_score_fill_and_check(tmp_path, fw, monkeypatch):
+    """The list's warnings check gives on 项目明细 come from score and fill too."""
+    monkeypatch.chdir(tmp_path)
+    write_table(Path("t.csv"), [seed_row(单位名称="甲", 计划项目数="3", 完成项目数="2")])
+    Path("p.csv").write_text("单位名称,项目名称,全年预算金额,决算金额,是否完成\n"
+                             "甲,道路维修,10,12,是\n甲,绿化,5000,4000,是\n", encoding="utf-8")
+    res, rows = score_json("t.csv", "--projects", "p.csv")
+    # typed 3 / 2 against the list's 2 / 2; 12 above 10; 5010 above 4184.69
+    assert sorted(i["code"] for i in rows["甲"]["issues"]) == ["XE601", "XE602", "XE606"]
+    assert res.exit_code == 0                        # warnings only
+    res = run("fill", "t.csv", "--projects", "p.csv", "-o", "out")
+    assert res.exit_code == 0 and "（提示）项目“道路维修”决算金额 12.00 万元超过全年预算金额 10.00 万元" in res.stderr
+    assert sorted(f.code for f in check(Path("out/甲.xlsx"), fw) if f.code.startswith("XE6")) == \
+        ["XE601", "XE602", "XE606"]

@@ -274,7 +274,7 @@ def check_task(fw: Framework, ctx: Context, task: Task) -> Checked:
     look like 元, values in no band ...) are reported per row as check would
     report them on the workbook, and the workbook is written all the same.
     """
-    from xl_eval.engine.validity import assess
+    from xl_eval.engine.validity import assess, project_issues
     from xl_eval.sources.projects import with_project_counts
     raw = task.raw
     if ctx.year is not None and raw.get(YEAR_CODE) in (None, ""):
@@ -301,7 +301,7 @@ def check_task(fw: Framework, ctx: Context, task: Task) -> Checked:
         messages.append(Message(ctx.departments, task.row, ctx.columns.get(NAME_CODE), None, "没有单位名称"))
     if messages:
         return Checked(None, messages, pending)
-    for issue in verdict.issues:
+    for issue in verdict.issues + project_issues(fw, values, task.projects):
         if issue.code == "XE201":
             continue            # blanks: decided above
         column = ctx.columns.get(issue.input) or fw.inputs[issue.input].label if issue.input else None

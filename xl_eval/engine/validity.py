@@ -39,7 +39,7 @@ from xl_eval.core.values import NEGATIVE, NOT_INTEGER, ValueProblem, parse_numbe
 from xl_eval.core.xlround import fixed, plain
 from xl_eval.engine.inputs import parse_value
 from xl_eval.engine.score import Evaluation, evaluate, leaf_inputs
-from xl_eval.framework.model import Framework, Input
+from xl_eval.framework.model import YES, Framework, Input
 
 # Pairs of inputs where the first can never exceed the second (XE208).
 NOT_ABOVE = (
@@ -303,3 +303,32 @@ def _unscorable(fw: Framework, leaf, res, ev: Evaluation) -> str:
         if pres.explanation and pres.explanation != "待填写":
             return pres.explanation
     return "无法计算"
+
+
+def project_issues(fw: Framework, values: Mapping[str, Any], projects: list | None) -> list[Issue]:
+    """The project list's warnings check gives on 项目明细 (XE601 a typed count that
+    differs from the list, XE602 a project spent above its budget, XE606 the list's
+    budgets above the 全年预算数), for the paths that read the list from a table.
+    *projects*: sources.projects.Project records of one department."""
+    if not projects:
+        return []
+    issues: list[Issue] = []
+    listed = {}
+    if "planned" in fw.project_list:
+        listed[fw.project_list["planned"]] = len(projects)
+    if "completed" in fw.project_list:
+        listed[fw.project_list["completed"]] = sum(p.done == YES for p in projects)
+    for code, n in listed.items():
+        v = values.get(code)
+        if code in fw.inputs and isinstance(v, (int, float)) and v != n:
+            issues.append(Issue("XE601", code, dict(label=fw.inputs[code].label, value=plain(v), listed=n)))
+    for p in projects:
+        if p.budget is not None and p.final is not None and p.final > p.budget + 1e-9:
+            issues.append(Issue("XE602", None, dict(project=p.name, final=fixed(p.final, 2),
+                                                    budget=fixed(p.budget, 2))))
+    total = sum(p.budget or 0.0 for p in projects)
+    full = values.get("budget_full")
+    if "budget_full" in fw.inputs and isinstance(full, (int, float)) and total > full + 1e-9:
+        issues.append(Issue("XE606", None, dict(listed=fixed(total, 2), label=fw.inputs["budget_full"].label,
+                                                value=fixed(full, 2))))
+    return issues

@@ -43,6 +43,7 @@ class DepartmentRow:
     problems: list[InputProblem]          # cells that cannot be read (and blanks, until scored)
     evaluation: Evaluation | None = None
     issues: list = field(default_factory=list)   # validity.Issue: the rules' verdict (set by score_rows)
+    projects: list | None = None                 # its rows of the project list (apply_projects)
 
     @property
     def errors(self) -> list:
@@ -113,6 +114,7 @@ def apply_projects(fw: Framework, dept: DepartmentTable, projects: ProjectList) 
     by_unit = {normalise_label(unit): listed for unit, listed in projects.by_unit.items()}
     for row in dept.rows:
         listed = by_unit.get(normalise_label(row.name or ""))
+        row.projects = listed
         row.values = with_project_counts(fw, row.values, listed)
         row.problems = [p for p in row.problems if not (p.missing and row.values.get(p.code) is not None)]
 
@@ -127,10 +129,10 @@ def score_rows(fw: Framework, dept: DepartmentTable, absent: frozenset[str] = fr
     or a value in no band is an error and the scores it touches stay blank.
     *absent*: inputs with no column in the table (reported once by the caller).
     """
-    from xl_eval.engine.validity import assess, table_issue
+    from xl_eval.engine.validity import assess, project_issues, table_issue
     for row in dept.rows:
         bad = [p for p in row.problems if not p.missing]
         tainted = {p.code for p in bad}
         verdict = assess(fw, row.values, tainted=tainted, absent=absent)
-        row.issues = [table_issue(fw, p) for p in bad] + verdict.issues
+        row.issues = [table_issue(fw, p) for p in bad] + verdict.issues + project_issues(fw, row.values, row.projects)
         row.evaluation = None if bad else verdict.evaluation
