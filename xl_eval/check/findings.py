@@ -14,6 +14,8 @@ Every code lives in CODES below, grouped by hundreds:
     XE4xx  scores: shown values that differ from the engine's
     XE5xx  narrative: 完成情况 / 扣分原因 texts against the numbers
     XE6xx  the 项目明细 list against itself and the inputs
+    XE7xx  foreign tables: evaluators' own workbooks and Word reports,
+           read by their headers (xl_eval/check/foreign/)
 
 Severities: ``error`` (the table is wrong), ``warning`` (worth a look; a
 human decides) and ``fatal`` (the file could not be checked at all: exit
@@ -211,6 +213,100 @@ CODES: dict[str, Code] = {
     "XE606": Code("warning", "项目预算合计超过全年预算", "Project budgets exceed the full-year budget",
                   "项目明细全年预算金额合计 {listed} 万元，超过“{label}” {value} 万元",
                   "the project budgets add up to {listed} 万元, more than “{label}” {value} 万元"),
+    # ---- XE7xx: foreign tables (evaluators' own workbooks, Word reports)
+    "XE701": Code("fatal", "没有找到打分表", "No score table found",
+                  "没有找到打分表：{detail}；需要一个列标题含“三级指标/评价指标/名称”“得分”和“权重/分值”或“得分率”的表格",
+                  "no score table found: {detail_en}; a table with headers such as 三级指标/评价指标, 得分 and "
+                  "权重/分值 or 得分率 is needed"),
+    "XE702": Code("fatal", "Word 文档无法读取", "Word document unreadable",
+                  "无法读取 Word 文档：{detail}", "cannot read the Word document: {detail_en}"),
+    "XE703": Code("fatal", "缺少 python-docx", "python-docx missing",
+                  "检查 Word 文档需要 python-docx；请运行 pip install \"xl-eval[docx]\"",
+                  "checking Word documents needs python-docx: pip install \"xl-eval[docx]\""),
+    "XE710": Code("warning", "行对应不到指标", "Row matches no indicator",
+                  "“{node}”对应不到框架中的任何指标（按代码、名称、别名都找不到），未参与核对",
+                  "“{node}” matches no indicator of the framework (code, name or alias); not compared"),
+    "XE711": Code("warning", "表中缺少指标", "Indicator missing from the table",
+                  "框架中的“{node}”（{path}，{weight} 分）不在{table}中",
+                  "the framework's “{node}” ({path}, {weight} points) is not in {table}"),
+    "XE712": Code("warning", "指标重复", "Indicator listed twice",
+                  "“{node}”在本表中出现不止一次（另见 {other}），只核对第一次",
+                  "“{node}” appears more than once (also at {other}); only the first is compared"),
+    "XE713": Code("warning", "上级指标名称不符", "Parent indicator name differs",
+                  "“{node}”所属的{level}写作“{shown}”，框架中为“{expected}”",
+                  "the {level_en} of “{node}” reads “{shown}”, the framework has “{expected}”"),
+    "XE714": Code("warning", "评分标准栏为空", "Scoring criteria blank",
+                  "“{node}”的评分标准栏为空{hint}", "the scoring criteria of “{node}” are blank{hint_en}"),
+    "XE715": Code("warning", "数字错列", "Numbers in the wrong columns",
+                  "“{node}”这一行的数字不在各自的列中（{shown}），已按顺序读作{read}",
+                  "the numbers of row “{node}” are not in their columns ({shown}); read in order as {read}"),
+    "XE716": Code("warning", "数值无法读取", "Value unreadable",
+                  "“{node}”的{column}“{raw}”不是数字，未参与核对",
+                  "the {column_en} of “{node}”, “{raw}”, is not a number; not compared"),
+    "XE720": Code("error", "权重与框架不符", "Weight differs from the framework",
+                  "“{node}”的权重写 {shown}，框架中为 {expected}",
+                  "the weight of “{node}” reads {shown}, the framework has {expected}"),
+    "XE721": Code("error", "得分超出范围", "Score out of range",
+                  "“{node}”得分 {score} 超出 0 到权重 {weight} 的范围",
+                  "the score of “{node}”, {score}, is outside 0 to its weight {weight}"),
+    "XE722": Code("error", "得分率与得分不符", "Score rate differs from score / weight",
+                  "“{node}”的得分率写 {shown}，得分 {score} ÷ 权重 {weight} = {expected}",
+                  "the score rate of “{node}” reads {shown}; score {score} / weight {weight} = {expected}"),
+    "XE723": Code("error", "小计与各行之和不符", "Subtotal differs from its rows",
+                  "{what}写 {shown}，{rows}之和为 {expected}",
+                  "{what_en} reads {shown}; its rows ({rows}) add up to {expected}"),
+    "XE724": Code("error", "合计与各行之和不符", "Total differs from its rows",
+                  "合计的{column}写 {shown}，各三级指标之和为 {expected}",
+                  "the total {column_en} reads {shown}; the indicators add up to {expected}"),
+    "XE725": Code("error", "等级与总分不符", "Grade differs from the total",
+                  "等级写“{shown}”，总分 {total} 按等级划分应为“{expected}”",
+                  "the grade reads “{shown}”; a total of {total} is “{expected}”"),
+    "XE726": Code("error", "表格之间不一致", "Tables disagree",
+                  "{table}中“{node}”的{column}为 {shown}，{other}中为 {expected}",
+                  "{table}: the {column_en} of “{node}” is {shown}; {other} has {expected}"),
+    "XE727": Code("warning", "评分标准分值与权重不符", "Criteria points differ from the weight",
+                  "“{node}”的评分标准各项分值合计 {points} 分（{items}），权重为 {weight} 分",
+                  "the criteria of “{node}” give {points} points in all ({items}); the weight is {weight}"),
+    "XE728": Code("warning", "子项满分与所标分值不符", "Sub-item full marks differ from its points",
+                  "“{node}”评分标准第 {item} 项标为 {points} 分，但满分写作“{quoted}”",
+                  "item {item} of the criteria of “{node}” is worth {points} points but full marks read “{quoted}”"),
+    "XE729": Code("warning", "评分标准要点未给分值", "Criteria points without values",
+                  "“{node}”的评分标准列出 {n} 个要点，但没有给出各要点的分值或扣分办法",
+                  "the criteria of “{node}” list {n} points without saying what each is worth"),
+    "XE730": Code("warning", "文字中的扣分数不符", "Deduction in the text differs",
+                  "文字写“{quoted}”，实际扣 {expected} 分（“{node}”权重 {weight} − 得分 {score}）",
+                  "the text says “{quoted}”; the score deducts {expected} (“{node}”: weight {weight} − score {score})"),
+    "XE731": Code("warning", "文字中的得分不符", "Score in the text differs",
+                  "文字写“{quoted}”，“{node}”的{column}为 {expected}",
+                  "the text says “{quoted}”; the {column_en} of “{node}” is {expected}"),
+    "XE732": Code("warning", "文字中的年份不是评价年度", "Year in the text is not the evaluation year",
+                  "文字写“{quoted}”，评价年度为 {year} 年；是否沿用了其他年度的数据或文字？",
+                  "the text says “{quoted}” but the evaluation year is {year}; copied from another year?"),
+    "XE733": Code("warning", "同一数据前后不一致", "The same figure with different values",
+                  "“{quoted}”与{other_where}的“{other}”是同一数据，数值不同",
+                  "“{quoted}” and “{other}” ({other_where}) are the same figure with different values"),
+    "XE734": Code("error", "按所引数据重算的得分不符", "Score differs from the rule applied to the quoted figures",
+                  "按文字所引数据（{inputs}）{detail}，“{node}”{what}应为 {expected} 分，表中为 {shown}",
+                  "the figures quoted ({inputs}) give {detail}; “{node}” {what_en} should be {expected}, "
+                  "the table has {shown}"),
+    "XE735": Code("warning", "文字中的比率与所引数据不符", "Rate differs from the quoted figures",
+                  "文字写“{quoted}”，按所引数据（{inputs}）{rate_name}为 {expected}",
+                  "the text says “{quoted}”; the quoted figures ({inputs}) give {rate_name} = {expected}"),
+    "XE740": Code("error", "正文得分与表格不符", "Score in the body differs from the tables",
+                  "正文写“{quoted}”，{table}中“{node}”的{column}为 {expected}",
+                  "the body says “{quoted}”; {table} gives the {column_en} of “{node}” as {expected}"),
+    "XE741": Code("error", "正文所称指标与数字不符", "Body names the wrong indicator",
+                  "正文写“{quoted}”：{problem}", "the body says “{quoted}”: {problem_en}"),
+    "XE743": Code("warning", "表格合计与各行之和不符", "Table total differs from its rows",
+                  "{table}“{column}”列各行之和为 {expected}，合计行为 {shown}",
+                  "{table}, column “{column}”: the rows add up to {expected}, the total row reads {shown}"),
+    "XE744": Code("warning", "正文数字与表格不符", "Figure in the text differs from a table",
+                  "文字写“{quoted}”，{table}“{row}”一行为 {values}",
+                  "the text says “{quoted}”; {table}, row “{row}”, holds {values}"),
+    "XE745": Code("warning", "项目数与项目表不符", "Project count differs from the project table",
+                  "文字写“{quoted}”，{table}列出 {n} 个项目",
+                  "the text says “{quoted}”; {table} lists {n} projects"),
+
 }
 
 
@@ -231,7 +327,10 @@ class Finding:
     def where(self) -> str:
         """'基础数据!C5', a defined name, or '' for the file as a whole."""
         if self.sheet:
-            return f"{self.sheet}!{self.cell}" if self.cell else self.sheet
+            if not self.cell:
+                return self.sheet
+            # a Word table's cell reads "表格3（表4） 第2行第5列"; a sheet's "打分表!G5"
+            return f"{self.sheet} {self.cell}" if self.cell.startswith("第") else f"{self.sheet}!{self.cell}"
         return self.name or ""
 
     def as_dict(self) -> dict[str, Any]:

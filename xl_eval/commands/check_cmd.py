@@ -62,7 +62,8 @@ def check(ctx, files, framework_path, fmt, strict, annotate_dir, lang, list_code
     fw = load_framework(framework_path)
     targets = _annotation_targets(files, annotate_dir) if annotate_dir else {}
 
-    from xl_eval.check.workbook import annotate, check_file
+    from xl_eval.check.foreign.run import is_docx
+    from xl_eval.check.workbook import annotate
 
     totals = {"fatal": 0, "error": 0, "warning": 0}
     unchecked = 0
@@ -71,7 +72,7 @@ def check(ctx, files, framework_path, fmt, strict, annotate_dir, lang, list_code
         click.echo("[", nl=False)
     for path in files:
         try:
-            result = check_file(path, fw, lang)
+            result = _check_one(path, fw, lang)
         except Exception as exc:  # a bug, not a bad workbook: report it, check the other files
             click.echo(f"{path}: 内部错误，未能检查：{type(exc).__name__}: {exc}（请报告此问题）", err=True)
             unchecked += 1
@@ -88,6 +89,10 @@ def check(ctx, files, framework_path, fmt, strict, annotate_dir, lang, list_code
                 where = f":{f.where}" if f.where else ""
                 click.echo(f"{path}{where}: {f.code} [{f.severity}] {f.message}")
         if path in targets and result.checked:
+            if is_docx(path):
+                click.echo(f"{path}: --annotate 只能用于 .xlsx 工作簿；Word 文档的问题见上面的列表（表格、行、列或段落）",
+                           err=True)
+                continue
             try:
                 annotate(path, result.findings, targets[path])
             except Exception as exc:   # an annotated copy is a convenience: say so, keep going
@@ -102,6 +107,19 @@ def check(ctx, files, framework_path, fmt, strict, annotate_dir, lang, list_code
     if unchecked:
         ctx.exit(2)
     ctx.exit(1 if totals["error"] or (strict and totals["warning"]) else 0)
+
+
+def _check_one(path, fw, lang):
+    """An xl-eval workbook gets the workbook checks; any other .xlsx and every
+    .docx go to the foreign reader, which finds score tables by their headers."""
+    from xl_eval.check.foreign.run import check_foreign, is_docx
+    from xl_eval.check.workbook import check_file
+    if is_docx(path):
+        return check_foreign(path, fw, lang)
+    result = check_file(path, fw, lang)
+    if any(f.code == "XE111" for f in result.findings):
+        return check_foreign(path, fw, lang)
+    return result
 
 
 def _annotation_targets(files, annotate_dir) -> dict[str, Path]:

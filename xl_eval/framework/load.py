@@ -80,8 +80,26 @@ def content_hash(data: dict) -> str:
     canon = dict(data)
     if canon.get("format") == FORMAT_V2:
         canon["format"] = FORMAT
-    text = json.dumps(canon, sort_keys=True, ensure_ascii=False, default=str)
+    # aliases only help check read foreign tables: they change no score or template
+    text = json.dumps(_without_aliases(canon), sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _without_aliases(v: Any) -> Any:
+    if isinstance(v, dict):
+        return {k: _without_aliases(x) for k, x in v.items() if k != "aliases"}
+    if isinstance(v, list):
+        return [_without_aliases(x) for x in v]
+    return v
+
+
+def _aliases(d: dict, base: str, p) -> tuple[str, ...]:
+    """`aliases: [前期决策]`: other names of a node, for reading foreign tables."""
+    v = d.get("aliases", [])
+    if not isinstance(v, list) or not all(isinstance(a, str) and a.strip() for a in v):
+        p.add(_where(base, "aliases"), "应为名称列表，如 [前期决策]")
+        return ()
+    return tuple(v)
 
 
 def _from_dict(data: Any, path: str) -> Framework:
@@ -534,8 +552,8 @@ class _Tree:
             leaf = self.leaf(d, base, depth, path)
             if leaf is None:
                 return None
-            return Node(leaf.code, leaf.name, leaf.weight, (), leaf, depth)
-        _unknown_keys(d, {"code", "name", "weight", "children"}, base, p)
+            return Node(leaf.code, leaf.name, leaf.weight, (), leaf, depth, leaf.aliases)
+        _unknown_keys(d, {"code", "name", "weight", "children", "aliases"}, base, p)
         code = _code(d, p, base, self.codes)
         name = _str(d, "name", p, base)
         weight = _num(d, "weight", p, base, required=False)
@@ -549,13 +567,13 @@ class _Tree:
                 kids.append(kid)
         if v1 and depth == 2 and any(k.leaf is None for k in kids):
             pass  # reported above as a format-2 feature
-        return Node(code, name, weight, tuple(kids), None, depth)
+        return Node(code, name, weight, tuple(kids), None, depth, _aliases(d, base, p))
 
     # ---------------------------------------------------------- leaves
     def leaf(self, d: dict, base: str, depth: int, path: tuple[str, ...]) -> Leaf | None:
         p = self.p
         _unknown_keys(d, {"code", "name", "weight", "explanation", "criteria", "rule", "parts", "rows",
-                          "overflow"}, base, p)
+                          "overflow", "aliases"}, base, p)
         code = _code(d, p, base, self.codes)
         name = _str(d, "name", p, base)
         weight_input = None
@@ -627,7 +645,7 @@ class _Tree:
         level1 = path[0] if path else code
         level2 = path[1] if len(path) > 1 else ""
         return Leaf(code, name, weight, texts[0], texts[1], tuple(parts), "parts" in d, level1, level2,
-                    depth, path, weight_input, overflow, rows)
+                    depth, path, weight_input, overflow, rows, _aliases(d, base, p))
 
     # ---------------------------------------------------------- rows
     def rows(self, v: Any, base: str, code: str, name: str) -> RowBlock | None:

@@ -303,6 +303,7 @@ class Leaf:
     weight_input: str | None = None   # open weight: input code weight_<code>
     overflow: str | None = None       # sub-items above the weight: "cap" or "scale"
     rows: RowBlock | None = None
+    aliases: tuple[str, ...] = ()     # other names tables use for it (check reads foreign tables by them)
 
     @property
     def open_weight(self) -> bool:
@@ -318,6 +319,7 @@ class Node:
     children: tuple["Node", ...] = ()
     leaf: Leaf | None = None
     depth: int = 1
+    aliases: tuple[str, ...] = ()      # other names tables use for it, e.g. 前期决策 for 决策
 
     @property
     def leaves(self) -> tuple[Leaf, ...]:

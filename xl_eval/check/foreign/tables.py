@@ -1,0 +1,337 @@
+"""Find score tables in Grids by their headers and read their rows as records.
+
+A score table is any grid with a header naming an indicator column (一级/
+二级/三级指标, 评价指标, 名称) and a 得分 column, plus a 权重 or 得分率
+column.  Real tables vary, and each variant is handled here on purpose:
+
+* multi-row merged headers: a column's header is the text of all header
+  rows in that column ("评价指标 / 三级指标 / 权重（%）");
+* "权重（%）" or "分值" holding points: the column is the weight, in points;
+* merged or blank level cells: 一级/二级 are forward-filled from the row above;
+* continuation rows (one record split over two rows at a page break): a
+  row with no name, weight or score but with text is appended to the
+  record above;
+* a row whose numbers sit one column off (Table 4's 小计 "20 | 17.4" under
+  得分 | 得分率): the numbers are re-read in order and the row is marked
+  ``shifted`` (reported as a warning);
+* "-" and "—" placeholders are blanks; "100.00 %" is a percentage.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from xl_eval.check.foreign.grid import GCell, Grid, norm, number_of
+
+TEXT_FIELDS = ("explanation", "criteria", "findings", "reason")
+NUMBER_FIELDS = ("weight", "score", "rate")
+LEVEL_FIELDS = ("level1", "level2", "name")
+
+# (field, header words) in the order they are tried: 得分率 before 得分,
+# 权重 before 三级指标 (a "三级指标 / 权重" column is the weight).
+HEADER_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("rate", ("得分率", "得分比例")),
+    ("reason", ("扣分原因", "扣分说明", "扣分理由", "扣分依据", "扣分情况")),
+    ("findings", ("完成情况", "评价情况", "情况说明", "实际完成", "完成值", "评价说明", "佐证")),
+    ("criteria", ("评分标准", "评分细则", "评分方法", "评分依据", "评分规则", "计分方法")),
+    ("explanation", ("指标解释", "指标说明", "指标内涵", "指标释义", "解释")),
+    ("weight", ("权重", "分值", "标准分", "满分", "指标分值")),
+    ("level1", ("一级指标", "一级")),
+    ("level2", ("二级指标", "二级")),
+    ("name", ("三级指标", "三级")),
+    ("score", ("得分", "评分", "评价得分", "实际得分", "自评得分", "复核得分")),
+    ("name", ("评价指标", "指标名称", "名称", "指标")),
+)
+TOTAL_LABELS = {"合计", "总计", "总分", "合计得分", "总得分", "累计得分"}
+SUBTOTAL_LABELS = {"小计"}
+GRADE_LABELS = ("评价等级", "等级", "评价结果", "评定等级")
+
+
+@dataclass
+class Value:
+    value: float | None
+    digits: int | None
+    percent: bool
+    cell: GCell | None
+
+    @property
+    def present(self) -> bool:
+        return self.value is not None
+
+
+@dataclass
+class Record:
+    """One data row (or several, with continuation rows) of a score table."""
+    kind: str                         # leaf | group | subtotal | total | grade
+    row: int                          # 1-based row in the grid
+    level1: str = ""
+    level2: str = ""
+    name: str = ""
+    cells: dict[str, GCell] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)
+    values: dict[str, Value] = field(default_factory=dict)
+    shifted: bool = False
+    grade: str = ""
+    grade_cell: GCell | None = None
+    continued: list[int] = field(default_factory=list)   # rows appended to this record
+    node: object = None               # the framework node it maps to (mapping.py)
+
+    def value(self, name: str) -> Value:
+        return self.values.get(name) or Value(None, None, False, None)
+
+    def where(self, name: str = "") -> GCell | None:
+        """The cell of a field, or the first cell of the record."""
+        if name and name in self.cells:
+            return self.cells[name]
+        for f in ("name", "level2", "level1"):
+            if f in self.cells:
+                return self.cells[f]
+        return next(iter(self.cells.values()), None)
+
+    @property
+    def label(self) -> str:
+        return self.name or self.level2 or self.level1
+
+
+@dataclass
+class ScoreTable:
+    grid: Grid
+    columns: dict[str, int]           # field -> 0-based column
+    header_rows: int                  # rows before the data (1-based last header row)
+    records: list[Record]
+
+    @property
+    def label(self) -> str:
+        return self.grid.label
+
+    @property
+    def full(self) -> bool:
+        """The complete scoring table (has rule texts), not a summary extract."""
+        return any(f in self.columns for f in ("criteria", "explanation"))
+
+    def rows(self, *kinds: str) -> list[Record]:
+        return [r for r in self.records if r.kind in kinds]
+
+
+def classify_header(text: str) -> str | None:
+    t = norm(text)
+    if not t:
+        return None
+    for name, words in HEADER_WORDS:
+        if any(w in t for w in words):
+            return name
+    return None
+
+
+def _header_cells(row: list[GCell]) -> int:
+    seen, n = set(), 0
+    for c in row:
+        if c.blank or c.text in seen or number_of(c)[0] is not None:
+            continue
+        seen.add(c.text)
+        if len(c.text) <= 16 and classify_header(c.text):
+            n += 1
+    return n
+
+
+def _has_number(row: list[GCell]) -> bool:
+    return any(number_of(c)[0] is not None for c in row if not c.merged)
+
+
+def find_header(grid: Grid, scan: int = 25) -> tuple[int, int, dict[str, int]] | None:
+    """(first header row, last header row, field -> column), 0-based, or None."""
+    rows = grid.rows
+    for start in range(min(scan, len(rows))):
+        if _header_cells(rows[start]) < 2:
+            continue
+        end = start
+        while end + 1 < len(rows) and not _has_number(rows[end + 1]) and _header_cells(rows[end + 1]) >= 1 \
+                and not _looks_like_data(rows[end + 1]):
+            end += 1
+        columns = _columns(rows[start:end + 1])
+        if "score" in columns and ({"name", "level1", "level2"} & set(columns)) \
+                and ({"weight", "rate"} & set(columns)):
+            return start, end, columns
+    return None
+
+
+def _looks_like_data(row: list[GCell]) -> bool:
+    return any(len(c.text) > 30 for c in row)
+
+
+def _columns(header: list[list[GCell]]) -> dict[str, int]:
+    width = max(len(r) for r in header)
+    columns: dict[str, int] = {}
+    for c in range(width):
+        parts: list[str] = []
+        for r in header:
+            if c < len(r) and not r[c].blank and r[c].text not in parts:
+                parts.append(r[c].text)
+        # the most specific word wins: try the lowest header row first
+        field_name = None
+        for text in reversed(parts):
+            field_name = classify_header(text)
+            if field_name:
+                break
+        if field_name and field_name not in columns:
+            columns[field_name] = c
+    return columns
+
+
+def _numeric_share(grid: Grid, col: int, first: int) -> float:
+    cells = [r[col] for r in grid.rows[first:first + 40] if col < len(r) and not r[col].blank and not r[col].merged]
+    if not cells:
+        return 0.0
+    return sum(number_of(c)[0] is not None for c in cells) / len(cells)
+
+
+def _repair_columns(grid: Grid, start: int, end: int, columns: dict[str, int]) -> dict[str, int]:
+    """A header row typed one column off ("名称 | | 权重（%）" over 一级 | 二级 |
+    三级 | 权重): the weight column holds names and its neighbour the numbers.
+    Move the weight to the numeric column and the name to the weight's old
+    column; a name column left over whose header says 一级 becomes level 1."""
+    w = columns.get("weight")
+    if w is None or _numeric_share(grid, w, end + 1) >= 0.5:
+        return columns
+    taken = {c for f, c in columns.items() if f != "weight" and f not in ("name",)}
+    for c in (w + 1, w - 1):
+        if c < 0 or c in taken or _numeric_share(grid, c, end + 1) < 0.6:
+            continue
+        fixed = dict(columns)
+        fixed["weight"] = c
+        old_name = columns.get("name")
+        fixed["name"] = w
+        if old_name is not None and old_name != w and "level1" not in fixed:
+            header = "".join(r[old_name].text for r in grid.rows[start:end + 1] if old_name < len(r))
+            if "一级" in header:
+                fixed["level1"] = old_name
+        return fixed
+    return columns
+
+
+def read_table(grid: Grid) -> ScoreTable | None:
+    found = find_header(grid)
+    if found is None:
+        return None
+    start, end, columns = found
+    columns = _repair_columns(grid, start, end, columns)
+    records: list[Record] = []
+    last_leaf: Record | None = None
+    level1 = level2 = ""
+    header_texts = {norm(c.text) for r in grid.rows[: end + 1] for c in r if not c.blank}
+    for i in range(end + 1, len(grid.rows)):
+        row = grid.rows[i]
+        if all(c.blank for c in row):
+            continue
+        if _header_cells(row) >= 2 and {norm(c.text) for c in row if not c.blank} <= header_texts:
+            continue                                    # a header repeated on a new page
+        get = lambda f: row[columns[f]] if f in columns and columns[f] < len(row) else None  # noqa: E731
+        rec = Record("leaf", i + 1)
+        for f, col in columns.items():
+            if col < len(row):
+                rec.cells[f] = row[col]
+        label_cells = [c for c in row if not c.blank]
+        label = norm(label_cells[0].text) if label_cells else ""
+        grade_at = next((j for j, c in enumerate(row) if any(norm(c.text) == g for g in GRADE_LABELS)), None)
+        if grade_at is not None:
+            rec.kind = "grade"
+            rec.name = row[grade_at].text
+            rest = [c for c in row[grade_at + 1:] if not c.blank and c.text != row[grade_at].text]
+            if rest:
+                rec.grade, rec.grade_cell = rest[0].text, rest[0]
+            records.append(rec)
+            continue
+        if label.startswith("备注"):
+            continue
+        if label in TOTAL_LABELS or any(norm(c.text) in TOTAL_LABELS for c in row[:3]):
+            rec.kind = "total"
+        elif label in SUBTOTAL_LABELS or label.endswith("小计"):
+            rec.kind = "subtotal"
+        _read_values(rec, row, columns)
+        if rec.kind in ("total", "subtotal"):
+            rec.name = label_cells[0].text if label_cells else ""
+            rec.level1, rec.level2 = level1, level2
+            records.append(rec)
+            continue
+        c1, c2, cn = get("level1"), get("level2"), get("name")
+        name = "" if cn is None or cn.blank else cn.text
+        continuation = (not any(rec.values[f].present for f in NUMBER_FIELDS if f in rec.values)
+                        and (not name or (cn is not None and cn.merged and last_leaf is not None
+                                          and name == last_leaf.name))
+                        and (c1 is None or c1.blank or c1.merged)
+                        and (c2 is None or c2.blank or c2.merged))
+        if continuation and last_leaf is not None:
+            for f in TEXT_FIELDS:
+                cell = get(f)
+                if cell is not None and not cell.blank and not cell.merged:
+                    before = last_leaf.texts.get(f, "")
+                    last_leaf.texts[f] = before + cell.text
+                    last_leaf.cells.setdefault(f, cell)
+            last_leaf.continued.append(i + 1)
+            continue
+        if c1 is not None and not c1.blank:
+            if c1.text != level1:
+                level2 = ""
+            level1 = c1.text
+        if c2 is not None and not c2.blank:
+            level2 = c2.text
+        rec.level1, rec.level2, rec.name = level1, level2, name
+        for f in TEXT_FIELDS:
+            cell = get(f)
+            if cell is not None and not cell.blank and not cell.merged:
+                rec.texts[f] = cell.text
+        if not name:
+            rec.kind = "group"
+            rec.name = ""
+        records.append(rec)
+        if rec.kind == "leaf":
+            last_leaf = rec
+    return ScoreTable(grid, columns, end + 1, records)
+
+
+def _read_values(rec: Record, row: list[GCell], columns: dict[str, int]) -> None:
+    """weight / score / rate of a row, re-read in order when they sit one column off."""
+    for f in NUMBER_FIELDS:
+        if f in columns and columns[f] < len(row) and not row[columns[f]].merged:
+            v, d, pct = number_of(row[columns[f]])
+            rec.values[f] = Value(v, d, pct, row[columns[f]])
+        else:
+            rec.values[f] = Value(None, None, False, None)
+    numeric_cols = {columns[f] for f in NUMBER_FIELDS if f in columns}
+    text_cols = {columns[f] for f in ("level1", "level2", "name") if f in columns}
+    rate = rec.values["rate"]
+    stray = [(j, c) for j, c in enumerate(row)
+             if j not in numeric_cols and j not in text_cols and not c.merged and number_of(c)[0] is not None]
+    odd_rate = rate.present and not rate.percent and rate.value > 1.0
+    if not stray and not odd_rate:
+        return
+    nums = [(j, c) for j, c in enumerate(row)
+            if j not in text_cols and not c.merged and number_of(c)[0] is not None]
+    pct = [(j, c) for j, c in nums if number_of(c)[2]]
+    plain_nums = [(j, c) for j, c in nums if not number_of(c)[2]]
+    order = [f for f in ("weight", "score") if f in columns]
+    if len(plain_nums) > len(order):
+        return                                        # cannot tell: leave as read
+    new = {f: Value(None, None, False, None) for f in NUMBER_FIELDS}
+    for f, (j, c) in zip(order, plain_nums):
+        v, d, p = number_of(c)
+        new[f] = Value(v, d, p, c)
+    if pct and "rate" in columns:
+        v, d, p = number_of(pct[0][1])
+        new["rate"] = Value(v, d, p, pct[0][1])
+    if any((new[f].cell is not rec.values[f].cell) for f in NUMBER_FIELDS):
+        rec.values = new
+        rec.shifted = True
+
+
+def score_tables(grids: list[Grid]) -> list[ScoreTable]:
+    out = []
+    for g in grids:
+        t = read_table(g)
+        if t is not None and t.rows("leaf", "group", "total", "subtotal"):
+            out.append(t)
+    return out
+
+
+_TEXTNUM_RE = re.compile(r"[0-9]")
