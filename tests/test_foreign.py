@@ -197,3 +197,44 @@ def test_every_foreign_code_is_documented_in_both_languages():
     for code, entry in CODES.items():
         if code.startswith("XE7"):
             assert entry.zh and entry.en and entry.title_zh and entry.title_en
+
+
+# ------------------------------------------------ the report's texts and sentences
+
+def test_the_seed_reports_texts_and_sentences(files, fw):
+    found = codes_at(check_foreign(files["docx"], fw))
+    codes = [c for c, _ in found]
+    # 综上 sentences that name the wrong node, read by hand from chapter 四:
+    # "程序合理性" closing 预算编制 (10/2/8), "目标设定" (预算执行 12/10), "预算配置"
+    # (预算管理 12/12), "预算执行" closing 职责履行 (24/24), "经济效益" closing 民生福祉 (7/7)
+    assert codes.count("XE741") == 5
+    # years: 2023年“三公”经费 and 截至2023年12月31日 in Annex 1, "在2023年各项履职工作" in the body
+    assert codes.count("XE732") == 3
+    assert ("XE732", "表格9 第12行第9列") in found and ("XE732", "表格9 第17行第9列") in found
+    # 资产总额 1277.59 (Annex 1) vs 固定资产总额 2452.53 (body)
+    assert "XE733" in codes
+    # Table 2's 年初预算数 rows add up to 3592.05, its 合计 says 3592.06
+    assert ("XE743", "表格2（表2） 第10行第2列") in found
+    # 一般公共预算拨款3579.54 / 政府性基金预算拨款5 vs Table 1; 项目支出 684.25 and 921.73 vs Table 7's 921.77
+    assert codes.count("XE744") == 4
+
+
+def test_a_rule_recomputed_from_the_quoted_figures(files, fw, tmp_path):
+    """预算调整率: the texts quote 3592.06 and 4184.69 → 16.50% → band (10%, 40%] → 2 points
+    (hand-computed); typing 4 in its 得分 cell is reported against the engine's 2."""
+    from openpyxl import load_workbook
+    wb = load_workbook(files["xlsx_fixed"])
+    ws = wb["打分表"]
+    row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 3).value == "预算调整率")
+    ws.cell(row, 7).value = 4
+    ws.cell(row, 8).value = "100.00%"
+    bad = tmp_path / "调整率改分.xlsx"
+    wb.save(bad)
+    found = codes_at(check_foreign(bad, fw))
+    assert ("XE734", f"打分表!G{row}") in found
+    # and a quoted rate that does not follow from the quoted amounts
+    ws.cell(row, 7).value = 2
+    ws.cell(row, 8).value = "50.00%"
+    ws.cell(row, 10).value = ws.cell(row, 10).value.replace("调整率为16.5%", "调整率为12.5%")
+    wb.save(bad)
+    assert ("XE735", f"打分表!J{row}") in codes_at(check_foreign(bad, fw))
