@@ -32,6 +32,11 @@ ANNOTATED = {"zh": "已写出带批注的副本：{path}", "en": "annotated copy
 def check(ctx, files, framework_path, fmt, strict, annotate_dir, lang, list_codes):
     """检查 FILES（由 `xl-eval template` 生成、填好的 .xlsx 打分表），逐条报告问题。
 
+    不是 xl-eval 模板的 .xlsx（评价机构自己做的打分表）和 Word 报告（.docx）也可以检查：
+    按列标题（一级/二级/三级指标、权重、得分、得分率……）找到打分表，按指标代码、名称或框架中的别名
+    对应到指标，核对权重、得分范围、得分率、小计合计、等级、各表之间、正文的得分句子、年份、
+    前后引用的金额，并按文字所引数据用计分引擎重算（XE7xx）。Word 问题位置写作“表格N 第r行第c列”或“正文第N段”。
+
     \b
     检查内容：
       XE1xx 文件与结构：能否打开（.xls、加密、损坏、压缩炸弹等）、是否 xl-eval 模板、框架和版本、工作表和名称
@@ -40,6 +45,8 @@ def check(ctx, files, framework_path, fmt, strict, annotate_dir, lang, list_code
       XE4xx 得分：按本表输入重新计算，逐项核对得分、子项、得分率、小计、总分和等级（有缓存值时）
       XE5xx 文字：扣分未写原因、文字中的比率/金额与数据不符、年份不是评价年度
       XE6xx 项目明细：项目数、名称、金额、决算超预算
+      XE7xx 其他打分表和 Word 报告：找不到打分表、对应不到指标、权重、得分、小计合计、等级、表格之间、
+            评分标准分值、扣分/得分文字、年份、同一数据前后不一、按所引数据重算、正文句子、金额表合计
 
     \b
     退出码：0 没有错误（警告不影响，除非 --strict）；1 有错误；2 有文件无法检查或参数有误。
@@ -47,6 +54,7 @@ def check(ctx, files, framework_path, fmt, strict, annotate_dir, lang, list_code
     \b
     示例：
       xl-eval check samples/seed_filled.xlsx
+      xl-eval check 评价机构打分表.xlsx 评价报告.docx
       xl-eval check 回收/*.xlsx --format json > 检查结果.json
       xl-eval check 回收/*.xlsx --annotate 批注/
       xl-eval check --list-codes
