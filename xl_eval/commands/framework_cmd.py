@@ -1,4 +1,4 @@
-"""`xl-eval framework show|lint`: look at and check framework files."""
+"""`xl-eval framework show|lint|import`: look at, check and draft framework files."""
 
 from __future__ import annotations
 
@@ -212,3 +212,44 @@ def lint(ctx, files):
             summary += f"（另有 {n_info} 条提示）"
         click.echo(f"{path}: {summary}")
     ctx.exit(1 if errors else 0)
+
+
+@framework.command("import", short_help="从评价机构的打分表（.xlsx 或 Word 报告）生成框架文件草稿。")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), default=None,
+              help="写出的框架文件（YAML）；默认为与 FILE 同名的 .yaml。")
+@click.option("--id", "fid", default=None, help="框架代码（小写字母、数字、下划线），默认 imported。")
+@click.option("--force", is_flag=True, help="覆盖已存在的输出文件。")
+def import_cmd(file, output, fid, force):
+    """读取 FILE（评价机构自己做的 .xlsx 打分表或 Word 报告 .docx）中的打分表，写出框架文件草稿：
+    指标树（一级、二级、三级指标和权重）、指标解释和评分标准原文；每个三级指标的规则先写成
+    discretionary（酌情给分，0～权重），由使用者改写为可计算的规则。评分标准中各项分值与权重不符等
+    需要核对之处写入 notes。写出后运行 `xl-eval framework lint` 检查。
+
+    \b
+    示例：
+      xl-eval framework import 评价机构打分表.xlsx -o 我的指标体系.yaml
+      xl-eval framework lint 我的指标体系.yaml
+    """
+    from pathlib import Path
+
+    from xl_eval.check.foreign.importer import ImportProblem, draft, to_yaml
+    from xl_eval.commands.common import UserError
+    from xl_eval.core.outfiles import FileExists, atomic_write
+    from xl_eval.framework.model import CODE_RE
+
+    if fid is not None and not CODE_RE.match(fid):
+        raise UserError(f"--id {fid!r}：框架代码只能用小写字母、数字和下划线，且以字母开头")
+    out = Path(output) if output else Path(file).with_suffix(".yaml")
+    if out.exists() and out.resolve() == Path(file).resolve():
+        raise UserError(f"{out} 是输入文件本身；请用 -o 指定另一个文件")
+    try:
+        d = draft(file, fid)
+    except ImportProblem as exc:
+        raise UserError(f"{file}: {exc}") from None
+    try:
+        atomic_write(out, to_yaml(d).encode("utf-8"), overwrite=force)
+    except FileExists:
+        raise UserError(f"{out} 已存在；加 --force 覆盖") from None
+    click.echo(f"已写出框架草稿：{out}（{d.leaves} 个三级指标；需要核对的地方 {len(d.notes) - 1} 处，见文件中的 notes）")
+    click.echo(f"下一步：把各指标的 rule 改写为可计算的规则，然后运行 xl-eval framework lint {out}")

@@ -202,6 +202,10 @@ def _text_against_tables(ctx: Ctx) -> Iterator[Finding]:
             if not hits:
                 continue
             value = float(m.group(2))
+            # "…拨款/收入" is read against income rows, "…支出" against spending rows
+            words = [w for w in ("拨款", "收入", "支出") if w in m.group(1)]
+            preferred = [h for h in hits if any(w in h[2] for w in words)]
+            hits = preferred or hits
             core_row, g, label, vals = hits[0]
             if all(xl_round(v, 2) != xl_round(value, 2) for h in hits for v in h[3]):
                 yield ctx.in_paragraph("XE744", p, quoted=excerpt(text, m.start(), m.end()), table=g.label,

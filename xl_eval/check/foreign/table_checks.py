@@ -287,6 +287,7 @@ def check_criteria(ctx: Ctx) -> Iterator[Finding]:
             crit = expl if hint else ""
             if not crit:
                 continue
+        yield from _band_gaps(ctx, cell, name, crit)
         items = criteria_items(crit)
         cap = None
         if items:
@@ -329,3 +330,18 @@ def check_criteria(ctx: Ctx) -> Iterator[Finding]:
         s = rec.value("score")
         if cap is not None and s.present and s.value > cap + 1e-9 and cap < weight:
             yield ctx.at("XE721", s.cell, node=name, score=plain(s.value), weight=f"{plain(cap)}（评分标准）")
+
+
+_BAND_RE = re.compile(r"(?<![0-9.])([0-9]+(?:\.[0-9]+)?)\s*%?\s*[-－–~～]\s*([0-9]+(?:\.[0-9]+)?)\s*%")
+
+
+def _band_gaps(ctx: Ctx, cell, name: str, crit: str) -> Iterator[Finding]:
+    """"0-10%（含）…10-40%（含）…41-60%（含）": the bands leave (40%, 41%) unscored."""
+    bands = [(float(a), float(b), m.group(0)) for m in _BAND_RE.finditer(crit) for a, b in [m.groups()]
+             if float(a) < float(b)]
+    if len(bands) < 2:
+        return
+    bands.sort()
+    for (lo1, hi1, t1), (lo2, hi2, t2) in zip(bands, bands[1:]):
+        if lo2 > hi1:
+            yield ctx.at("XE718", cell, node=name, left=t1, right=t2, gap=f"{plain(hi1)}%～{plain(lo2)}%")

@@ -1,0 +1,183 @@
+"""`xl-eval framework import FILE`: a draft framework from a score table.
+
+The scoring table of a hand-made workbook or a Word report (found by its
+headers, as check finds it) becomes a framework file: the tree with its
+names and weights, the 指标解释 and 评分标准 texts kept verbatim, and every
+leaf's rule ``discretionary`` (the evaluator's points, 0 to the weight) for
+the user to replace with a computable rule.  Grades come from the table's
+备注 ("优（得分≥90）…") when it states them, else the usual 90/80/60 scale.
+Places where the criteria's own points disagree with the weight go to
+``notes`` so that they are resolved, not copied.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from xl_eval.check.foreign.grid import norm, number_of
+from xl_eval.check.foreign.tables import ScoreTable, score_tables
+from xl_eval.core.xlround import plain
+
+GRADE_RE = re.compile(r"([优良中差合格不合格较好一般较差]{1,3})\s*[（(]\s*([^）)]*得分[^）)]*)[）)]")
+
+
+class ImportProblem(Exception):
+    """The file holds no usable score table; the message says why (Chinese)."""
+
+
+@dataclass
+class Draft:
+    data: dict
+    notes: list[str]
+    leaves: int
+
+
+def _num(x: float):
+    return int(x) if float(x).is_integer() else x
+
+
+def _table(path: str) -> tuple[ScoreTable, list]:
+    from xl_eval.check.foreign.docx_source import DocxError
+    from xl_eval.check.foreign.run import read_document
+    from xl_eval.xlsx.reader import WorkbookError
+    from xl_eval.check.findings import render
+    try:
+        doc = read_document(path)
+    except WorkbookError as exc:
+        raise ImportProblem(render(exc.code, **exc.fields)) from None
+    except DocxError as exc:
+        raise ImportProblem(render(exc.code, **exc.fields)) from None
+    except ImportError:
+        raise ImportProblem(render("XE703")) from None
+    tables = score_tables(doc.grids)
+    if not tables:
+        raise ImportProblem("没有找到打分表：需要一个列标题含“三级指标/评价指标/名称”“得分”和“权重/分值”的表格")
+    best = max(tables, key=lambda t: (t.full, len(t.rows("leaf"))))
+    return best, doc.grids
+
+
+def draft(path: str, fid: str | None = None) -> Draft:
+    table, grids = _table(path)
+    leaves = [r for r in table.records if r.kind == "leaf"]
+    problems = []
+    for r in leaves:
+        w = r.value("weight")
+        if not w.present or w.value <= 0:
+            cell = r.where("weight")
+            problems.append(f"{cell.where if cell else table.label}：“{r.name}”没有可读的权重")
+    if problems:
+        raise ImportProblem("；".join(problems))
+    if not leaves:
+        raise ImportProblem(f"{table.label} 中没有三级指标行")
+    notes: list[str] = ["本框架由 xl-eval framework import 从“" + Path(path).name + "”生成：各指标均为酌情给分，"
+                        "请把评分标准改写为可计算的规则（分档、按比例、每项扣分……）后再使用。"]
+    level1: list[dict] = []
+    index: dict[str, dict] = {}
+    inputs = [
+        {"code": "unit_name", "label": "单位名称", "kind": "text", "group": "identity", "required": True,
+         "reference": True, "help": "被评价单位全称"},
+        {"code": "eval_year", "label": "评价年度", "kind": "year", "group": "identity", "required": True,
+         "reference": True, "min": 2000, "max": 2100, "help": "被评价的预算年度"},
+    ]
+    for r in leaves:
+        l1_name = r.level1 or "指标"
+        l2_name = r.level2 or l1_name
+        n1 = index.get(norm(l1_name))
+        if n1 is None:
+            n1 = {"code": f"d{len(level1) + 1}", "name": l1_name, "weight": 0, "children": []}
+            level1.append(n1)
+            index[norm(l1_name)] = n1
+        key2 = norm(l1_name) + "/" + norm(l2_name)
+        n2 = index.get(key2)
+        if n2 is None:
+            n2 = {"code": f"{n1['code']}_{len(n1['children']) + 1}", "name": l2_name, "children": []}
+            n1["children"].append(n2)
+            index[key2] = n2
+        weight = r.value("weight").value
+        code = f"{n2['code']}_{len(n2['children']) + 1}"
+        expl = r.texts.get("explanation", "")
+        crit = r.texts.get("criteria", "")
+        if not crit:
+            notes.append(f"{r.name}：表中评分标准栏为空" + ("，指标解释栏似含评分标准，请核对" if "分" in expl else ""))
+        leaf = {"code": code, "name": r.name, "weight": _num(weight), "explanation": expl or r.name,
+                "criteria": crit or expl or "（表中未写评分标准）",
+                "rule": {"kind": "discretionary", "input": f"score_{code}"}}
+        n2["children"].append(leaf)
+        n1["weight"] = _num(n1["weight"] + weight)
+        inputs.append({"code": f"score_{code}", "label": f"{r.name}得分", "kind": "score", "max": _num(weight),
+                       "group": "judgement", "help": f"按评分标准酌情给分（0～{plain(weight)}分）"})
+        notes += _criteria_notes(r.name, weight, crit)
+    for n1 in level1:
+        n1["weight"] = _num(round(n1["weight"], 6))
+    total = _num(round(sum(r.value("weight").value for r in leaves), 6))
+    title = _title(table) or Path(path).stem
+    data = {
+        "format": "xl-eval-framework/1",
+        "id": fid or "imported",
+        "version": "0.1.0",
+        "title": title,
+        "source": f"{Path(path).name}（{table.label}），由 xl-eval framework import 生成的草稿",
+        "total_weight": total,
+        "notes": notes,
+        "inputs": inputs,
+        "indicators": level1,
+        "grades": _grades(grids, table),
+    }
+    return Draft(data, notes, len(leaves))
+
+
+def _title(table: ScoreTable) -> str:
+    for row in table.grid.rows[:3]:
+        texts = {c.text for c in row if not c.blank}
+        if len(texts) == 1:
+            return next(iter(texts))
+    return table.grid.caption
+
+
+def _grades(grids, table: ScoreTable) -> list[dict]:
+    text = " ".join(c.text for r in table.grid.rows for c in r if "得分" in c.text and ("≥" in c.text or "<" in c.text))
+    found = []
+    for name, cond in GRADE_RE.findall(text):
+        cond = cond.replace(" ", "")
+        lo = re.search(r"得分≥([0-9.]+)", cond)
+        hi = re.search(r"([0-9.]+)>得分", cond)
+        below = re.search(r"得分<([0-9.]+)", cond)
+        if lo:
+            rng = f"[{lo.group(1)}, {hi.group(1) if hi else 'inf'}{')' if hi else ')'}"
+        elif below:
+            rng = f"(-inf, {below.group(1)})"
+        else:
+            continue
+        found.append({"range": rng, "name": name})
+    if len(found) >= 2:
+        return found
+    return [{"range": "[90, inf)", "name": "优"}, {"range": "[80, 90)", "name": "良"},
+            {"range": "[60, 80)", "name": "中"}, {"range": "(-inf, 60)", "name": "差"}]
+
+
+def _criteria_notes(name: str, weight: float, crit: str) -> list[str]:
+    from xl_eval.check.foreign.table_checks import _GETS, _POINTS_MARK, _num as word_num, criteria_items
+    out = []
+    items = criteria_items(crit)
+    marks = [float(m) for it in items for m in _POINTS_MARK.findall(it)[:1]]
+    if items and len(marks) == len(items) and abs(sum(marks) - weight) > 1e-9:
+        out.append(f"待核对：{name}评分标准各项分值合计{plain(sum(marks))}分，权重{plain(weight)}分")
+    elif items and all("扣" in it for it in items):
+        pts = [max([g for g in (word_num(x) for x in _GETS.findall(it)) if g] or [0]) for it in items]
+        if all(pts) and abs(sum(pts) - weight) > 1e-9:
+            out.append(f"待核对：{name}评分标准各项“得N分”合计{plain(sum(pts))}分，权重{plain(weight)}分")
+    elif not items:
+        gets = [g for g in (word_num(x) for x in _GETS.findall(crit)) if g]
+        if len(gets) == 1 and not _POINTS_MARK.search(crit) and "满分" not in crit and abs(gets[0] - weight) > 1e-9:
+            out.append(f"待核对：{name}评分标准写“得{plain(gets[0])}分”，权重{plain(weight)}分")
+    return out
+
+
+def to_yaml(d: Draft) -> str:
+    import yaml
+    head = ("# 指标体系框架草稿（xl-eval framework import 生成）。\n"
+            "# 各三级指标的规则均为 discretionary（酌情给分）：请按评分标准改写为可计算的规则，\n"
+            "# 然后运行 xl-eval framework lint 检查。notes 中列出了表中需要核对的地方。\n")
+    return head + yaml.safe_dump(d.data, allow_unicode=True, sort_keys=False, width=120)
