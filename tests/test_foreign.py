@@ -80,7 +80,7 @@ def test_the_seed_tables_own_inconsistencies(files, fw, kind, where):
         ("XE729", where["safety"]),     # 资产管理安全性: five points, no points given
         ("XE727", where["gp"]),         # 政府采购工作完成率: 得5分 + 得5分 = 10 > 6
         ("XE727", where["perf"]),       # 政府绩效落实: "如有，得4分", weight 6
-        ("XE721", where["perf_score"]),  # ... and scored 6
+        ("XE719", where["perf_score"]),  # ... and scored 6
         ("XE718", where["adj"]),        # 预算调整率: "10-40%（含）…41-60%（含）" leaves 40%-41% unscored
     ]
     for item in expected:
@@ -291,3 +291,21 @@ def test_a_word_report_without_python_docx_is_one_fatal_line(files, tmp_path):
     assert [ln for ln in out.stdout.splitlines() if "[fatal]" in ln] == [
         f"{files['docx']}: XE703 [fatal] 检查 Word 文档需要 python-docx；请运行 pip install \"xl-eval[docx]\""]
     assert "Traceback" not in out.stderr
+
+
+def test_a_deduction_without_a_reason_and_a_rate_off_by_its_digits(files, fw, tmp_path):
+    """Hand-made variants of the fixed table: 预算编制规范性 (3 of 5) with its 扣分原因
+    cleared; 民生和社会事业发展 scored 6 of 7 with 得分率 "85.70%" (6 / 7 = 85.71%)."""
+    from openpyxl import load_workbook
+    wb = load_workbook(files["xlsx_fixed"])
+    ws = wb["打分表"]
+    rows = {ws.cell(r, 3).value: r for r in range(1, ws.max_row + 1)}
+    ws.cell(rows["预算编制规范性"], 10).value = "-"
+    r = rows["民生和社会事业发展"]
+    ws.cell(r, 7).value, ws.cell(r, 8).value, ws.cell(r, 10).value = 6, "85.70%", "扣1分"
+    bad = tmp_path / "变体.xlsx"
+    wb.save(bad)
+    found = codes_at(check_foreign(bad, fw))
+    assert ("XE717", f"打分表!J{rows['预算编制规范性']}") in found
+    assert ("XE722", f"打分表!H{r}") in found
+    assert not [c for c, w in found if c == "XE730"]      # "扣1分" = 7 − 6

@@ -47,9 +47,6 @@ class Ctx:
             return None
         return xl_round(sum(scores), self.fw.precision.score)
 
-    def node_weight(self, node: Node) -> float:
-        return node.weight
-
     @property
     def total(self) -> float | None:
         scores = [self.leaf_score(n.code) for n in self.index.leaves]

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from xl_eval.check.foreign.grid import norm, number_of
+from xl_eval.check.foreign.grid import norm
 from xl_eval.check.foreign.tables import ScoreTable, score_tables
 from xl_eval.core.xlround import plain
 
@@ -38,7 +38,7 @@ def _num(x: float):
     return int(x) if float(x).is_integer() else x
 
 
-def _table(path: str) -> tuple[ScoreTable, list]:
+def _table(path: str) -> ScoreTable:
     from xl_eval.check.foreign.docx_source import DocxError
     from xl_eval.check.foreign.run import read_document
     from xl_eval.xlsx.reader import WorkbookError
@@ -55,11 +55,11 @@ def _table(path: str) -> tuple[ScoreTable, list]:
     if not tables:
         raise ImportProblem("没有找到打分表：需要一个列标题含“三级指标/评价指标/名称”“得分”和“权重/分值”的表格")
     best = max(tables, key=lambda t: (t.full, len(t.rows("leaf"))))
-    return best, doc.grids
+    return best
 
 
 def draft(path: str, fid: str | None = None) -> Draft:
-    table, grids = _table(path)
+    table = _table(path)
     leaves = [r for r in table.records if r.kind == "leaf"]
     problems = []
     for r in leaves:
@@ -123,7 +123,7 @@ def draft(path: str, fid: str | None = None) -> Draft:
         "notes": notes,
         "inputs": inputs,
         "indicators": level1,
-        "grades": _grades(grids, table),
+        "grades": _grades(table),
     }
     return Draft(data, notes, len(leaves))
 
@@ -136,7 +136,7 @@ def _title(table: ScoreTable) -> str:
     return table.grid.caption
 
 
-def _grades(grids, table: ScoreTable) -> list[dict]:
+def _grades(table: ScoreTable) -> list[dict]:
     text = " ".join(c.text for r in table.grid.rows for c in r if "得分" in c.text and ("≥" in c.text or "<" in c.text))
     found = []
     for name, cond in GRADE_RE.findall(text):

@@ -49,7 +49,7 @@ def load(path: str | Path, fw: Framework, lang: str = "zh") -> tuple[Ctx | None,
     except WorkbookError as exc:
         return None, [make(exc.code, lang=lang, **exc.fields)]
     except DocxError as exc:
-        return None, [make(exc.code if exc.code != "XE702" else "XE702", lang=lang, **exc.fields)]
+        return None, [make(exc.code, lang=lang, **exc.fields)]
     except ImportError:
         return None, [make("XE703", lang=lang)]
     tables = score_tables(doc.grids)

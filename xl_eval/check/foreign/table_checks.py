@@ -84,6 +84,10 @@ def check_rows(ctx: Ctx) -> Iterator[Finding]:
             weight = w.value if w.present and not w.percent else node.weight
             if s.present and (s.value < 0 or s.value > weight + 1e-9):
                 yield ctx.at("XE721", s.cell, node=rec.label, score=plain(s.value), weight=plain(weight))
+            if (rec.kind == "leaf" and s.present and s.value < weight - 1e-9 and "reason" in t.columns
+                    and t.full and not rec.texts.get("reason")):
+                yield ctx.at("XE717", rec.cells.get("reason"), node=rec.label, score=plain(s.value),
+                             weight=plain(weight))
             if s.present and r.present and weight > 0:
                 expected = xl_round(s.value / weight, 4)
                 if not rate_matches(expected, r.value, r.digits, r.percent):
@@ -111,17 +115,13 @@ def _unreadable(ctx: Ctx, rec: Record) -> Iterator[Finding]:
 
 def _parents(ctx: Ctx, rec: Record, node: Node) -> Iterator[Finding]:
     for level, shown, parent in ((1, rec.level1, node.parent.parent), (2, rec.level2, node.parent)):
-        if not shown or "level%d" % level not in ctx_columns(rec):
+        if not shown or f"level{level}" not in rec.cells:
             continue
         if norm(shown) in {norm(n) for n in (*parent.names, parent.code)}:
             continue
         zh, en = LEVEL_WORDS[level]
         cell = rec.cells.get(f"level{level}")
         yield ctx.at("XE713", cell, node=rec.name, level=zh, level_en=en, shown=shown, expected=parent.name)
-
-
-def ctx_columns(rec: Record) -> set[str]:
-    return set(rec.cells)
 
 
 # ------------------------------------------------------------------ sums
@@ -214,8 +214,7 @@ def check_cross_tables(ctx: Ctx) -> Iterator[Finding]:
         for rec in t.records:
             node = rec.node
             if rec.kind == "total" and t.rows("leaf", "group") and _spans_all(t):
-                yield from _against(ctx, t, rec, "合计", ctx.index.weight_total() if hasattr(ctx.index, "weight_total")
-                                    else sum(n.weight for n in ctx.index.leaves), ctx.total)
+                yield from _against(ctx, t, rec, "合计", sum(n.weight for n in ctx.index.leaves), ctx.total)
                 continue
             if node is None or rec.kind not in ("leaf", "group"):
                 continue
@@ -329,7 +328,7 @@ def check_criteria(ctx: Ctx) -> Iterator[Finding]:
                                  weight=plain(weight))
         s = rec.value("score")
         if cap is not None and s.present and s.value > cap + 1e-9 and cap < weight:
-            yield ctx.at("XE721", s.cell, node=name, score=plain(s.value), weight=f"{plain(cap)}（评分标准）")
+            yield ctx.at("XE719", s.cell, node=name, score=plain(s.value), points=plain(cap))
 
 
 _BAND_RE = re.compile(r"(?<![0-9.])([0-9]+(?:\.[0-9]+)?)\s*%?\s*[-－–~～]\s*([0-9]+(?:\.[0-9]+)?)\s*%")

@@ -19,7 +19,6 @@ column.  Real tables vary, and each variant is handled here on purpose:
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from xl_eval.check.foreign.grid import GCell, Grid, norm, number_of
@@ -333,5 +332,3 @@ def score_tables(grids: list[Grid]) -> list[ScoreTable]:
             out.append(t)
     return out
 
-
-_TEXTNUM_RE = re.compile(r"[0-9]")
