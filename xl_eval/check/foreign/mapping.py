@@ -43,13 +43,13 @@ class NodeIndex:
         self.nodes: list[Node] = []
         self.by_key: dict[str, list[Node]] = {}
         for l1 in fw.level1:
-            n1 = self._add(Node(1, l1.code, l1.name, sum(x.weight for x in l1.leaves), _aliases(l1)))
+            n1 = self._add(Node(1, l1.code, l1.name, _weight(l1.leaves), _aliases(l1)))
             for l2 in l1.children:
-                n2 = self._add(Node(2, l2.code, l2.name, sum(x.weight for x in l2.leaves), _aliases(l2),
+                n2 = self._add(Node(2, l2.code, l2.name, _weight(l2.leaves), _aliases(l2),
                                     parent=n1))
                 n1.children.append(n2)
                 for leaf in l2.leaves:
-                    n3 = self._add(Node(3, leaf.code, leaf.name, leaf.weight, _aliases(leaf), leaf, n2))
+                    n3 = self._add(Node(3, leaf.code, leaf.name, _weight([leaf]), _aliases(leaf), leaf, n2))
                     n2.children.append(n3)
 
     def _add(self, node: Node) -> Node:
@@ -97,6 +97,12 @@ class NodeIndex:
 
     def node(self, code: str, level: int) -> Node | None:
         return next((n for n in self.nodes if n.code == code and n.level == level), None)
+
+
+def _weight(leaves) -> float:
+    """Sum of the leaves' weights; an open weight (set by each evaluation) counts
+    as 0 here and the table's own weight is used instead (see table_checks)."""
+    return float(sum(x.weight or 0.0 for x in leaves))
 
 
 def _aliases(obj) -> tuple[str, ...]:

@@ -79,7 +79,7 @@ def check_rows(ctx: Ctx) -> Iterator[Finding]:
             if rec.kind == "leaf":
                 yield from _parents(ctx, rec, node)
             w, s, r = rec.value("weight"), rec.value("score"), rec.value("rate")
-            if w.present and not same_shown(node.weight, w.value, w.digits) and not w.percent:
+            if w.present and node.weight and not same_shown(node.weight, w.value, w.digits) and not w.percent:
                 yield ctx.at("XE720", w.cell, node=rec.label, shown=plain(w.value), expected=plain(node.weight))
             weight = w.value if w.present and not w.percent else node.weight
             if s.present and (s.value < 0 or s.value > weight + 1e-9):
