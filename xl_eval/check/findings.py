@@ -249,7 +249,7 @@ CODES: dict[str, Code] = {
     "XE718": Code("warning", "评分标准分档有空档", "Gap between the criteria's bands",
                   "“{node}”的评分标准分档“{left}”与“{right}”之间有空档（{gap}），落在其中的值无法计分",
                   "the criteria of “{node}” leave a gap between “{left}” and “{right}” ({gap}); values there cannot be scored"),
-    "XE719": Code("warning", "得分超过评分标准的最高分", "Score above what the criteria can give",
+    "XE719": Code("error", "得分超过评分标准的最高分", "Score above what the criteria can give",
                   "“{node}”得 {score} 分，但评分标准最多给 {points} 分",
                   "“{node}” scores {score} but its criteria give at most {points}"),
     "XE720": Code("error", "权重与框架不符", "Weight differs from the framework",

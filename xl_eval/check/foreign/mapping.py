@@ -9,6 +9,7 @@ Nothing framework-specific lives here.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from xl_eval.check.foreign.grid import norm
@@ -68,7 +69,7 @@ class NodeIndex:
         return [n for n in self.nodes if n.level == 3]
 
     def find(self, text: str, levels: tuple[int, ...] = (1, 2, 3), loose: bool = True) -> Node | None:
-        key = norm(text)
+        key = bare(text)
         if not key:
             return None
         hits = [n for n in self.by_key.get(key, []) if n.level in levels]
@@ -97,6 +98,13 @@ class NodeIndex:
 
     def node(self, code: str, level: int) -> Node | None:
         return next((n for n in self.nodes if n.code == code and n.level == level), None)
+
+
+def bare(text: str) -> str:
+    """Matching key without a trailing "（20分）" / "(20)" weight note or numbering."""
+    key = norm(text)
+    key = re.sub(r"[(（][0-9.]+\s*分?[)）]$", "", key)
+    return re.sub(r"^(?:[0-9]{1,2}[.、]|[(（][0-9]{1,2}[)）])", "", key) or key
 
 
 def _weight(leaves) -> float:

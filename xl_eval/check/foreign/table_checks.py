@@ -12,7 +12,7 @@ from typing import Iterator
 from xl_eval.check.findings import Finding
 from xl_eval.check.foreign.context import Ctx, pct, rate_matches, same_shown, shown_rate
 from xl_eval.check.foreign.grid import norm
-from xl_eval.check.foreign.mapping import Node
+from xl_eval.check.foreign.mapping import Node, bare
 from xl_eval.check.foreign.tables import Record, ScoreTable
 from xl_eval.core.values import chinese_numeral
 from xl_eval.core.xlround import plain, xl_round
@@ -117,7 +117,7 @@ def _parents(ctx: Ctx, rec: Record, node: Node) -> Iterator[Finding]:
     for level, shown, parent in ((1, rec.level1, node.parent.parent), (2, rec.level2, node.parent)):
         if not shown or f"level{level}" not in rec.cells:
             continue
-        if norm(shown) in {norm(n) for n in (*parent.names, parent.code)}:
+        if bare(shown) in {norm(n) for n in (*parent.names, parent.code)}:
             continue
         zh, en = LEVEL_WORDS[level]
         cell = rec.cells.get(f"level{level}")
