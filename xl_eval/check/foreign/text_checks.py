@@ -20,7 +20,7 @@ from xl_eval.core.values import chinese_numeral
 from xl_eval.core.xlround import plain, xl_round
 from xl_eval.engine.score import compute_rate, effective_values, leaf_inputs, score_part
 
-_FULLWIDTH = str.maketrans("０１２３４５６７８９％．，", "0123456789%.,")
+_FULLWIDTH = str.maketrans("０１２３４５６７８９％．", "0123456789%.")
 _NUMWORD = r"([0-9]+(?:\.[0-9]+)?|[零〇一二两三四五六七八九十]+)"
 DEDUCT_RE = re.compile(r"扣(?:除|减)?\s*" + _NUMWORD + r"\s*分")
 ACTUAL_RE = re.compile(r"实际得分?\s*" + _NUMWORD + r"\s*分")
