@@ -236,7 +236,7 @@ def import_cmd(file, output, fid, force):
     from xl_eval.check.foreign.importer import ImportProblem, draft, to_yaml
     from xl_eval.commands.common import UserError
     from xl_eval.core.outfiles import FileExists, atomic_write
-    from xl_eval.framework.model import CODE_RE
+    from xl_eval.framework.load import CODE_RE
 
     if fid is not None and not CODE_RE.match(fid):
         raise UserError(f"--id {fid!r}：框架代码只能用小写字母、数字和下划线，且以字母开头")
