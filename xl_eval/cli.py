@@ -20,6 +20,7 @@ HELP = """xl-eval：部门整体支出绩效评价打分表工具。
   fill       按单位表（和项目表）批量生成各单位已填好数据的打分表
   check      检查回收的打分表：输入、公式、得分、文字是否前后一致
   collect    汇总多个打分表的得分和等级
+  report     根据打分表生成评价报告（Word）或多个单位的汇总报告
   score      按表格（CSV/XLSX，每行一个单位）直接计算各单位得分和等级
   framework  查看或检查框架文件（指标、权重、输入项、评分规则）
 
@@ -29,6 +30,7 @@ HELP = """xl-eval：部门整体支出绩效评价打分表工具。
   xl-eval template -o 打分表.xlsx
   xl-eval fill samples/departments.csv --projects samples/projects.csv -o out
   xl-eval check out/*.xlsx
+  xl-eval report samples/seed_filled.xlsx -o 评价报告.docx
   xl-eval score samples/departments.csv
   xl-eval framework show
   xl-eval framework lint my_framework.yaml
@@ -46,9 +48,10 @@ def _register() -> None:
     from xl_eval.commands.collect_cmd import collect
     from xl_eval.commands.fill_cmd import fill
     from xl_eval.commands.framework_cmd import framework
+    from xl_eval.commands.report_cmd import report
     from xl_eval.commands.score_cmd import score
     from xl_eval.commands.template_cmd import template
-    for command in (template, fill, check, collect, score, framework):
+    for command in (template, fill, check, collect, report, score, framework):
         cli.add_command(command)
 
 
