@@ -1,4 +1,4 @@
-"""`--help`, `check` and `template` stay light: no pandas, numpy, xlwings or formulas.
+"""`--help`, `check` and `template` stay light: no pandas, numpy, xlwings, formulas or python-docx.
 
 Each command runs in a fresh interpreter; afterwards sys.modules is inspected.
 `template` writes with openpyxl, which imports numpy by itself when it is
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-HEAVY = ("pandas", "numpy", "xlwings", "formulas")
+HEAVY = ("pandas", "numpy", "xlwings", "formulas", "docx", "lxml")
 
 PROBE = """
 import json, sys
@@ -30,6 +30,7 @@ def run(*args, cwd):
 
 @pytest.mark.parametrize("args, allowed", [
     (["--help"], []),
+    (["report", "--help"], []),
     (["check", str(ROOT / "samples" / "seed_filled.xlsx")], []),
     (["template", "-o", "t.xlsx"], ["numpy"]),
 ])
@@ -43,3 +44,10 @@ def test_the_probe_can_see_a_heavy_import(tmp_path):
     # score reads tables through pandas: the probe must notice it
     result = run("score", ROOT / "samples" / "departments.csv", "--format", "json", cwd=tmp_path)
     assert "pandas" in result["heavy"]
+
+
+def test_the_probe_can_see_python_docx(tmp_path):
+    # report writes with python-docx (the optional extra xl-eval[report]): imported only there
+    pytest.importorskip("docx")
+    result = run("report", ROOT / "samples" / "seed_filled.xlsx", "-o", "r.docx", cwd=tmp_path)
+    assert result["code"] == 0 and "docx" in result["heavy"]

@@ -29,10 +29,7 @@ from xl_eval.report import styles as S
 from xl_eval.report.numbers import Figures, shown
 from xl_eval.report.source import Grid, Source
 
-try:
-    from xl_eval.drafting import draft_analysis, draft_reason
-except ImportError:                      # until the drafting module lands
-    from xl_eval.report._drafting_fallback import draft_analysis, draft_reason
+from xl_eval.drafting import draft_analysis, draft_reason
 
 PLACEHOLDER_MARK = "【待填写："
 CHINESE_NUMBERS = "一二三四五六七八九十"
@@ -53,6 +50,20 @@ def subject(fw: Framework) -> str:
     return text if "评价" in text else text + "绩效评价"
 
 
+_CLOSING = re.compile(r"应得分[^，。]*分，实际得分[^，。]*分。$")
+
+
+def leaf_paragraph(fw: Framework, ev, leaf, fig: Figures) -> str:
+    """The drafted analysis of a leaf, its closing "应得分N分，实际得分M分。" stated
+    with the digits the workbook shows (4.40, as in the tables beside it)."""
+    text = draft_analysis(fw, ev, leaf.code).strip()
+    got = fig.leaf(leaf.code)
+    closing = f"应得分{Figures.points(leaf.weight)}分，" + (f"实际得分{got}分。" if got else "实际得分待定。")
+    if _CLOSING.search(text):
+        return _CLOSING.sub(closing, text)
+    return text + ("" if text.endswith("。") else "。") + "此项" + closing
+
+
 def summary_sentence(node_name: str, weight: str, score: str) -> str:
     """The closing sentence of a level-2 or level-1 node's analysis."""
     return f"综上，{node_name}指标应得分{weight}分，实际得分{score}分。"
@@ -69,7 +80,7 @@ class ReportBuilder:
 
     # -- small writers
     def para(self, text: str = "", style: str = S.BODY, *, align=None, bold: bool = False):
-        p = self.doc.add_paragraph(style=style)
+        p = S.paragraph(self.doc, style)
         if text:
             r = p.add_run(text)
             if bold:
@@ -82,7 +93,7 @@ class ReportBuilder:
         return self.para(text, {1: S.H1, 2: S.H2, 3: S.H3, 4: S.H4}[level])
 
     def placeholder(self, what: str):
-        p = self.doc.add_paragraph(style=S.PLACEHOLDER)
+        p = S.paragraph(self.doc, S.PLACEHOLDER)
         S.mark_placeholder(p.add_run(f"{PLACEHOLDER_MARK}{what}】"))
         return p
 
@@ -94,7 +105,7 @@ class ReportBuilder:
 
     def spacer(self) -> None:
         """A small gap after a table (the next paragraph would touch its border)."""
-        p = self.doc.add_paragraph(style=S.BODY)
+        p = S.paragraph(self.doc, S.BODY)
         p.paragraph_format.line_spacing = 1.0
         p.add_run().font.size = Pt(6)
 
@@ -136,17 +147,17 @@ class ReportBuilder:
         """A red paragraph at the very top: the report was forced past check errors."""
         body = self.doc.element.body
         items = [f"{f.where or self.src.shown}：{f.code} {f.message}" for f in self.forced]
-        p = self.doc.add_paragraph(style=S.WARNING)
+        p = S.paragraph(self.doc, S.WARNING)
         p.add_run(f"警告：打分表“{self.src.shown}”经 xl-eval check 校验有 {len(self.forced)} 个错误，"
                   "本报告是用 --force 强行生成的，错误改正前不得作为正式报告使用。"
                   "报告中的得分由计分引擎按表中输入重新计算，可能与打分表中显示的得分不一致。")
         extra = []
         for text in items[:20]:
-            q = self.doc.add_paragraph(style=S.WARNING)
+            q = S.paragraph(self.doc, S.WARNING)
             q.add_run("· " + text).bold = False
             extra.append(q)
         if len(items) > 20:
-            q = self.doc.add_paragraph(style=S.WARNING)
+            q = S.paragraph(self.doc, S.WARNING)
             q.add_run(f"……另有 {len(items) - 20} 个错误，见 xl-eval check 的输出。")
             extra.append(q)
         for i, el in enumerate([p, *extra]):
@@ -237,7 +248,7 @@ class ReportBuilder:
                     reason = self.src.reason_text.get(leaf.code)
                     if r.score is not None and r.score < r.weight and reason:
                         self.para(f"扣分原因：{reason}")
-                    self.para(draft_analysis(fw, ev, leaf.code))
+                    self.para(leaf_paragraph(fw, ev, leaf, fig))
                 self.para(summary_sentence(l2.name, Figures.points(sum(x.weight for x in l2.leaves)),
                                            fig.level2(l2.code) or "—"))
             self.para(summary_sentence(l1.name, weight1, score1))
@@ -393,23 +404,25 @@ def annex_table(builder: ReportBuilder, grid: Grid) -> None:
     default = 10.0
     shares = [grid.widths.get(c, default) for c in range(1, grid.cols + 1)]
     table = S.new_table(builder.doc, nrows, grid.cols, builder.widths(shares))
+    # table.cell() rebuilds the whole cell grid on every call: take it once before
+    # merging (the merges are disjoint, so each corner cell stays valid) and once after
+    cols = grid.cols
+    before = table._cells
     covered: set[tuple[int, int]] = set()
-    tops = {}
     for r1, c1, r2, c2 in grid.merges:
-        merged = table.cell(r1 - grid.first_row, c1 - 1).merge(table.cell(r2 - grid.first_row, c2 - 1))
-        tops[(r1, c1)] = merged
+        before[(r1 - grid.first_row) * cols + c1 - 1].merge(before[(r2 - grid.first_row) * cols + c2 - 1])
         covered |= {(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)} - {(r1, c1)}
+    after = table._cells
     wide = sum(shares) / len(shares) * 1.5
     for r in range(grid.first_row, grid.last_row + 1):
-        row = table.rows[r - grid.first_row]
         header = r in grid.header_rows
         if header:
-            S.repeat_header(row)
-        for c in range(1, grid.cols + 1):
+            S.repeat_header(table.rows[r - grid.first_row])
+        for c in range(1, cols + 1):
             if (r, c) in covered:
                 continue
             text = computed.get((r, c), grid.texts.get((r, c), ""))
-            cell = tops.get((r, c)) or table.cell(r - grid.first_row, c - 1)
+            cell = after[(r - grid.first_row) * cols + c - 1]
             left = not header and shares[c - 1] >= wide and len(text) > 12
             S.cell_text(cell, text, bold=header, size=S.ANNEX_SIZE,
                         align=WD_ALIGN_PARAGRAPH.LEFT if left else WD_ALIGN_PARAGRAPH.CENTER)

@@ -102,6 +102,27 @@ def ensure_styles(doc, own: bool) -> None:
                 doc.styles[name].font.color.rgb = color
 
 
+def apply_style(p, name: str) -> None:
+    """Set a paragraph's style by name.  python-docx's own setter resolves the
+    name by scanning every style each time (seconds for a long table), so
+    the ids are looked up once per document."""
+    part = p.part
+    ids = getattr(part, "_xl_eval_style_ids", None)
+    if ids is None:
+        ids = {s.name: s.style_id for s in part.styles}
+        part._xl_eval_style_ids = ids
+    p._p.get_or_add_pPr().style = ids[name]
+
+
+def paragraph(container, name: str, text: str = ""):
+    """A new paragraph of style *name* at the end of a document or cell."""
+    p = container.add_paragraph()
+    apply_style(p, name)
+    if text:
+        p.add_run(text)
+    return p
+
+
 def _outline_level(style, level: int) -> None:
     ppr = style.element.get_or_add_pPr()
     el = ppr.find(qn("w:outlineLvl"))
@@ -246,7 +267,7 @@ def cell_text(cell, text: str, *, bold: bool = False, align=WD_ALIGN_PARAGRAPH.C
     for i, line in enumerate(lines):
         if i:
             p = cell.add_paragraph()
-        p.style = style
+        apply_style(p, style)
         p.alignment = align
         r = p.add_run(line)
         if bold:

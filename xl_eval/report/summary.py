@@ -67,7 +67,7 @@ class SummaryBuilder:
         self.table_no = 0
 
     def para(self, text: str = "", style: str = S.BODY, align=None):
-        p = self.doc.add_paragraph(style=style)
+        p = S.paragraph(self.doc, style)
         if text:
             p.add_run(text)
         if align is not None:

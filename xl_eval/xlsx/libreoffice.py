@@ -31,6 +31,7 @@ __all__ = [
     "find_soffice",
     "recalculate",
     "to_pdf",
+    "to_pdfs",
     "read_named_values",
 ]
 
@@ -99,6 +100,20 @@ def to_pdf(
     """Recalculate *path* and export it as PDF (as printed) into *outdir*."""
     result = _convert([path], Path(outdir), "pdf", timeout=timeout, soffice=soffice, workers=1)
     return result[Path(path)]
+
+
+def to_pdfs(
+    paths: list[Path],
+    outdir: Path,
+    *,
+    timeout: float = 600,
+    soffice: str | None = None,
+    workers: int | None = None,
+) -> dict[Path, Path]:
+    """Export many documents (workbooks or Word files) as PDF in batched soffice
+    calls, as :func:`recalculate` does; returns ``{input: pdf}``."""
+    return _convert(paths, Path(outdir), "pdf", timeout=timeout, soffice=soffice,
+                    workers=workers or os.cpu_count() or 1)
 
 
 def read_named_values(path: Path) -> dict[str, object]:
