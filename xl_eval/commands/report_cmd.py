@@ -53,10 +53,12 @@ def report(ctx, inputs, output, framework_path, template_path, summary, force):
     报告照样生成）；2 无法运行（文件不存在或无法读取、模板无效、报告文件已存在而未加 --force）。
 
     \b
+    本机构的报告模板：--template 模板.docx（使用其样式，保留其文字，生成的章节从新的一页开始）。
+
+    \b
     示例：
       xl-eval report samples/seed_filled.xlsx -o 评价报告.docx
-      xl-eval report samples/seed_filled.xlsx -o 评价报告.docx --template 本单位模板.docx
-      xl-eval report out --summary -o 汇总报告.docx
+      xl-eval report samples --summary -o 汇总报告.docx
     """
     try:
         import docx  # noqa: F401

@@ -28,6 +28,7 @@ from xl_eval.forms.scoresheet import layout as L
 from xl_eval.report import styles as S
 from xl_eval.report.numbers import Figures, shown
 from xl_eval.report.source import Grid, Source
+from xl_eval.report.tree import RNode, leaf_weight, level_names, node_score, node_weight, tree
 
 from xl_eval.drafting import draft_analysis, draft_reason
 
@@ -58,10 +59,27 @@ def leaf_paragraph(fw: Framework, ev, leaf, fig: Figures) -> str:
     with the digits the workbook shows (4.40, as in the tables beside it)."""
     text = draft_analysis(fw, ev, leaf.code).strip()
     got = fig.leaf(leaf.code)
-    closing = f"应得分{Figures.points(leaf.weight)}分，" + (f"实际得分{got}分。" if got else "实际得分待定。")
+    w = leaf_weight(ev, leaf)
+    closing = f"应得分{'—' if w is None else Figures.points(w)}分，" + (f"实际得分{got}分。" if got else "实际得分待定。")
     if _CLOSING.search(text):
         return _CLOSING.sub(closing, text)
     return text + ("" if text.endswith("。") else "。") + "此项" + closing
+
+
+def marker(depth: int, n: int) -> str:
+    """Outline number of a node below the top level: 1. / （1） / ①."""
+    if depth == 2:
+        return f"{n}. "
+    if depth == 3:
+        return f"（{n}）"
+    return chr(0x2460 + n - 1) if n <= 20 else f"{n}）"
+
+
+def _paths(top: RNode) -> list[list[RNode]]:
+    """Root-to-scored-node paths under *top*, in order."""
+    if top.leaf is not None:
+        return [[top]]
+    return [[top, *rest] for c in top.children for rest in _paths(c)]
 
 
 def summary_sentence(node_name: str, weight: str, score: str) -> str:
@@ -188,11 +206,14 @@ class ReportBuilder:
         self.heading("（一）评价目的、对象和范围", 2)
         self.placeholder("评价目的、评价对象、评价范围。")
         self.heading("（二）评价指标体系", 2)
-        n2 = sum(len(l1.children) for l1 in fw.level1)
-        names = "、".join(l1.name for l1 in fw.level1)
+        tops = tree(fw)
+        levels = level_names(fw)
+        counts = [sum(1 for t in tops for n in t.walk() if n.depth == d) for d in range(1, len(levels) + 1)]
+        names = "、".join(t.name for t in tops)
         src = f"（{fw.source}）" if fw.source else ""
-        self.para(f"本次评价采用《{fw.title}》{src}，设一级指标{len(fw.level1)}个（{names}），"
-                  f"二级指标{n2}个，三级指标{len(fw.leaves)}个，满分{Figures.points(fw.total_weight)}分。"
+        more = "".join(f"，{name}{n}个" for name, n in zip(levels[1:], counts[1:]))
+        self.para(f"本次评价采用《{fw.title}》{src}，设{levels[0]}{counts[0]}个（{names}）{more}，"
+                  f"满分{Figures.points(fw.total_weight)}分。"
                   f"{L.grade_text(fw)}。各指标的指标解释、评分标准和得分见附件1。")
         self.heading("（三）评价方法和工作过程", 2)
         self.placeholder("评价方法、评价标准、工作组织和实施过程（前期准备、现场评价、报告撰写等阶段）。")
@@ -208,8 +229,8 @@ class ReportBuilder:
             self.para(f"经评价，{self.unit}{self.year_text}{subject(fw)}得分为{fig.total()}分，"
                       f"评价等级为“{ev.grade or '—'}”。各一级指标得分情况如下：")
         label = self.caption("绩效评价指标得分情况汇总表")
-        rows = [(l1.name, Figures.points(sum(x.weight for x in l1.leaves)), fig.level1(l1.code),
-                 fig.level1_rate(l1.code)) for l1 in fw.level1]
+        rows = [(top.name, self.node_weight(top), fig.level1(top.code), fig.level1_rate(top.code))
+                for top in tree(fw)]
         rows.append(("合计", Figures.points(fw.total_weight), fig.total(), fig.total_rate()))
         table = self.simple_table(["一级指标", "权重", "得分", "得分率"], rows, [4, 2, 2, 2], label)
         row = table.add_row()
@@ -217,7 +238,7 @@ class ReportBuilder:
         S.cell_text(a, "评价等级", bold=True)
         merged = row.cells[1].merge(row.cells[3])
         S.cell_text(merged, ev.grade or "—", bold=True)
-        S.keep_row_together(row)
+        S.keep_table_together(table)
         for cell in table.rows[-2].cells:
             for p in cell.paragraphs:
                 for r in p.runs:
@@ -226,59 +247,93 @@ class ReportBuilder:
 
     # 四、绩效评价指标分析
     def analysis(self) -> None:
-        fw, ev, fig = self.fw, self.ev, self.fig
-        self.heading("四、绩效评价指标分析", 1)
-        for i, l1 in enumerate(fw.level1, 1):
-            weight1 = Figures.points(sum(x.weight for x in l1.leaves))
-            self.heading(f"（{chinese_number(i)}）{l1.name}", 2)
-            names2 = "、".join(l2.name for l2 in l1.children)
-            score1 = fig.level1(l1.code) or "—"
-            rate1 = fig.level1_rate(l1.code) or "—"
-            self.para(f"{l1.name}指标主要从{names2}{'等' if len(l1.children) > 1 else ''}方面进行评价，"
-                      f"指标分值权重为{weight1}分，评价得分{score1}分，得分率为{rate1}。")
-            self.level1_table(l1)
-            for j, l2 in enumerate(l1.children, 1):
-                self.heading(f"{j}. {l2.name}", 3)
-                for k, leaf in enumerate(l2.leaves, 1):
-                    self.heading(f"（{k}）{leaf.name}", 4)
-                    found = self.src.findings_text.get(leaf.code)
-                    if found:
-                        self.para(found)
-                    r = ev.leaves[leaf.code]
-                    reason = self.src.reason_text.get(leaf.code)
-                    if r.score is not None and r.score < r.weight and reason:
-                        self.para(f"扣分原因：{reason}")
-                    self.para(leaf_paragraph(fw, ev, leaf, fig))
-                self.para(summary_sentence(l2.name, Figures.points(sum(x.weight for x in l2.leaves)),
-                                           fig.level2(l2.code) or "—"))
-            self.para(summary_sentence(l1.name, weight1, score1))
-
-    def level1_table(self, l1) -> None:
         fw, fig = self.fw, self.fig
-        label = self.caption(f"{l1.name}指标得分情况")
-        header = ["一级指标", "二级指标", "三级指标", "权重", "得分", "得分率"]
-        leaves = list(l1.leaves)
-        table = S.new_table(self.doc, 1 + len(leaves) + 1, len(header), self.widths([2, 2.6, 3.4, 1.4, 1.4, 1.6]))
+        self.heading("四、绩效评价指标分析", 1)
+        for i, top in enumerate(tree(fw), 1):
+            self.heading(f"（{chinese_number(i)}）{top.name}", 2)
+            weight, score, rate = self.node_weight(top), fig.level1(top.code) or "—", fig.level1_rate(top.code) or "—"
+            if top.children:
+                names = "、".join(c.name for c in top.children)
+                self.para(f"{top.name}指标主要从{names}{'等' if len(top.children) > 1 else ''}方面进行评价，"
+                          f"指标分值权重为{weight}分，评价得分{score}分，得分率为{rate}。")
+            else:
+                self.para(f"{top.name}指标分值权重为{weight}分，评价得分{score}分，得分率为{rate}。")
+            self.leaf_table(top)
+            if top.leaf is not None:
+                self.leaf_text(top.leaf)
+                continue
+            self.branch(top)
+            self.para(summary_sentence(top.name, weight, score))
+
+    def branch(self, node: RNode) -> None:
+        """The children of *node*: a heading each; a scored child gets its texts,
+        a branch child its own children and then its summary sentence."""
+        for j, child in enumerate(node.children, 1):
+            self.heading(f"{marker(child.depth, j)}{child.name}", 3 if child.depth == 2 else 4)
+            if child.leaf is not None:
+                self.leaf_text(child.leaf)
+                continue
+            self.branch(child)
+            self.para(summary_sentence(child.name, self.node_weight(child),
+                                       self.fig.node(child, node_score(self.fw, self.ev, child)) or "—"))
+
+    def node_weight(self, node: RNode) -> str:
+        w = node_weight(self.ev, node)
+        return "—" if w is None else Figures.points(w)
+
+    def leaf_text(self, leaf) -> None:
+        """The evaluator's 完成情况 (and 扣分原因 when points were lost), then the drafted analysis."""
+        found = self.src.findings_text.get(leaf.code)
+        if found:
+            self.para(found)
+        r = self.ev.leaves[leaf.code]
+        reason = self.src.reason_text.get(leaf.code)
+        if r.score is not None and r.weight is not None and r.score < r.weight and reason:
+            self.para(f"扣分原因：{reason}")
+        self.para(leaf_paragraph(self.fw, self.ev, leaf, self.fig))
+
+    def leaf_table(self, top: RNode) -> None:
+        """The leaves under a top-level node with their ancestors in merged cells."""
+        fig = self.fig
+        label = self.caption(f"{top.name}指标得分情况")
+        paths = _paths(top)
+        depth = max(len(p) for p in paths)
+        names = list(level_names(self.fw))[:depth]
+        names += [f"{k + 1}级指标" for k in range(len(names), depth)]
+        header = names + ["权重", "得分", "得分率"]
+        shares = [2.2] * (depth - 1) + [3.6, 1.4, 1.4, 1.6]
+        table = S.new_table(self.doc, 1 + len(paths) + 1, len(header), self.widths(shares))
         self._header(table, header)
-        for i, leaf in enumerate(leaves, 1):
-            cells = table.rows[i].cells
-            for c, text in zip(cells[2:], (leaf.name, Figures.points(leaf.weight), fig.leaf(leaf.code),
-                                           fig.leaf_rate(leaf.code))):
-                S.cell_text(c, text)
-        top = table.cell(1, 0).merge(table.cell(len(leaves), 0))
-        S.cell_text(top, l1.name)
-        row = 1
-        for l2 in l1.children:
-            n = len(l2.leaves)
-            S.cell_text(table.cell(row, 1).merge(table.cell(row + n - 1, 1)), l2.name)
-            row += n
-        last = table.rows[-1].cells
-        S.cell_text(table.cell(len(leaves) + 1, 0).merge(table.cell(len(leaves) + 1, 2)), "小计", bold=True)
-        for c, text in zip(last[3:], (Figures.points(sum(x.weight for x in leaves)), fig.level1(l1.code),
-                                      fig.level1_rate(l1.code))):
-            S.cell_text(c, text, bold=True)
-        for row in table.rows:
-            S.keep_row_together(row)
+        cols = len(header)
+        cells = table._cells            # one snapshot: table.cell() rebuilds the grid per call
+        spans = []                      # (row1, col1, row2, col2, text)
+        for k in range(depth - 1):      # ancestors: vertical runs of the same node
+            start = None
+            for i, path in enumerate(paths + [None]):
+                node = path[k] if path is not None and k < len(path) - 1 else None
+                if start is not None and node is not paths[start][k]:
+                    spans.append((1 + start, k, i, k, paths[start][k].name))
+                    start = None
+                if start is None and node is not None:
+                    start = i
+        for i, path in enumerate(paths):    # a leaf above the deepest level spans to the leaf column
+            spans.append((1 + i, len(path) - 1, 1 + i, depth - 1, path[-1].name))
+            leaf = path[-1].leaf
+            w = leaf_weight(self.ev, leaf)
+            for c, text in zip(range(depth, cols), ("—" if w is None else Figures.points(w), fig.leaf(leaf.code),
+                                                    fig.leaf_rate(leaf.code))):
+                S.cell_text(cells[(1 + i) * cols + c], text)
+        last = 1 + len(paths)
+        spans.append((last, 0, last, depth - 1, "小计"))
+        for r1, c1, r2, c2, _ in spans:
+            if (r1, c1) != (r2, c2):
+                cells[r1 * cols + c1].merge(cells[r2 * cols + c2])
+        after = table._cells
+        for r1, c1, _, _, text in spans:
+            S.cell_text(after[r1 * cols + c1], text, bold=text == "小计" and r1 == last)
+        for c, text in zip(range(depth, cols), (self.node_weight(top), fig.level1(top.code), fig.level1_rate(top.code))):
+            S.cell_text(after[last * cols + c], text, bold=True)
+        S.keep_table_together(table)
         self.spacer()
 
     def _header(self, table, header: list[str]) -> None:
@@ -293,8 +348,7 @@ class ReportBuilder:
         for i, values in enumerate(rows, 1):
             for c, text in zip(table.rows[i].cells, values):
                 S.cell_text(c, text)
-        for row in table.rows:
-            S.keep_row_together(row)
+        S.keep_table_together(table)
         self.spacer()
         return table
 
@@ -305,26 +359,27 @@ class ReportBuilder:
         self.heading("（一）主要经验及做法", 2)
         self.placeholder("主要经验及做法。")
         self.heading("（二）存在的问题及原因分析", 2)
-        lost = [leaf for leaf in fw.leaves
-                if ev.leaves[leaf.code].score is not None and ev.leaves[leaf.code].score < leaf.weight]
+        lost = [leaf for leaf in fw.leaves if ev.leaves[leaf.code].score is not None
+                and ev.leaves[leaf.code].weight is not None and ev.leaves[leaf.code].score < ev.leaves[leaf.code].weight]
         if lost:
             self.para(f"评价中得分低于权重的三级指标共{len(lost)}个：")
             for n, leaf in enumerate(lost, 1):
                 r = ev.leaves[leaf.code]
                 cut = shown(r.weight - r.score, L.FMT_SCORE)
                 why = self.src.reason_text.get(leaf.code) or draft_reason(fw, ev, leaf.code)
-                self.para(f"{n}. {leaf.name}（{self._parent_name(leaf)}）："
-                          f"权重{Figures.points(leaf.weight)}分，得分{fig.leaf(leaf.code)}分，扣{cut}分。"
+                parent = self._parent_name(leaf)
+                self.para(f"{n}. {leaf.name}" + (f"（{parent}）" if parent else "") + "："
+                          f"权重{Figures.points(r.weight)}分，得分{fig.leaf(leaf.code)}分，扣{cut}分。"
                           + (f"扣分原因：{why}" if why else ""))
         else:
             self.para("评价中没有得分低于权重的三级指标。")
         self.placeholder("存在的问题及其原因分析。")
 
     def _parent_name(self, leaf) -> str:
-        for l1 in self.fw.level1:
-            for l2 in l1.children:
-                if leaf in l2.leaves:
-                    return f"{l1.name}—{l2.name}"
+        for top in tree(self.fw):
+            for path in _paths(top):
+                if path[-1].leaf is leaf:
+                    return "—".join(n.name for n in path[:-1])
         return ""
 
     # 六、七
@@ -413,7 +468,7 @@ def annex_table(builder: ReportBuilder, grid: Grid) -> None:
         before[(r1 - grid.first_row) * cols + c1 - 1].merge(before[(r2 - grid.first_row) * cols + c2 - 1])
         covered |= {(r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)} - {(r1, c1)}
     after = table._cells
-    wide = sum(shares) / len(shares) * 1.5
+    wide = sum(shares) / len(shares)
     for r in range(grid.first_row, grid.last_row + 1):
         header = r in grid.header_rows
         if header:

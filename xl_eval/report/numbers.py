@@ -62,6 +62,10 @@ class Figures:
     def level2(self, code: str) -> str:
         return self._fmt(L.sub2_name(code), self.ev.level2[code])
 
+    def node(self, node, value) -> str:
+        """A branch node's score below the top level (level 2: the 汇总 sheet's format)."""
+        return self._fmt(L.sub2_name(node.code), value)
+
     def level1(self, code: str) -> str:
         return self._fmt(L.subtotal_name(code), self.ev.level1[code])
 

@@ -185,7 +185,7 @@ def mark_placeholder(run) -> None:
 
 # ------------------------------------------------------------------ tables
 
-MIN_COLUMN = Cm(1.5)     # three CJK characters at 9 pt, or "100.00%", plus the cell padding
+MIN_COLUMN = Cm(1.7)     # three CJK characters at 9 pt, or "100.00%", plus the cell padding
 
 
 def column_widths(total: int, shares: list[float], minimum: int = MIN_COLUMN) -> list[Emu]:
@@ -242,14 +242,28 @@ def new_table(doc, rows: int, cols: int, widths: list[Emu]):
 def repeat_header(row) -> None:
     """Repeat this row at the top of every page the table runs onto."""
     trpr = row._tr.get_or_add_trPr()
+    if trpr.find(qn("w:tblHeader")) is not None:
+        return
     el = OxmlElement("w:tblHeader")
     el.set(qn("w:val"), "true")
     trpr.append(el)
 
 
+def keep_table_together(table) -> None:
+    """Keep a short table on one page: every row's rows may not split, and each
+    row keeps with the next (Word's and LibreOffice's way to move a table whole)."""
+    for row in table.rows:
+        keep_row_together(row)
+    for row in table.rows[:-1]:
+        for cell in row.cells:
+            for p in cell.paragraphs:
+                p.paragraph_format.keep_with_next = True
+
+
 def keep_row_together(row) -> None:
     trpr = row._tr.get_or_add_trPr()
-    trpr.append(OxmlElement("w:cantSplit"))
+    if trpr.find(qn("w:cantSplit")) is None:
+        trpr.append(OxmlElement("w:cantSplit"))
 
 
 def cell_text(cell, text: str, *, bold: bool = False, align=WD_ALIGN_PARAGRAPH.CENTER, size=None,

@@ -89,8 +89,11 @@ class SummaryBuilder:
         for i, values in enumerate(rows, 1):
             for c, text in zip(t.rows[i].cells, values):
                 S.cell_text(c, "" if text is None else str(text))
-        for row in t.rows:
-            S.keep_row_together(row)
+        if len(t.rows) <= 25:
+            S.keep_table_together(t)
+        else:
+            for row in t.rows:
+                S.keep_row_together(row)
         p = self.para()
         p.paragraph_format.line_spacing = 1.0
         return t
