@@ -21,7 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-PAGES = {"评价报告_评价结论.png": "三、综合评价情况及评价结论", "评价报告_附件1.png": "附件1："}
+# picture -> a text on the page (white space removed: pdftotext spaces out digits among CJK)
+PAGES = {"评价报告_评价结论.png": "绩效评价指标得分情况汇总表", "评价报告_附件1.png": "附件1："}
 
 
 def main(argv=None) -> int:
@@ -41,7 +42,7 @@ def main(argv=None) -> int:
         text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
         pages = text.split("\f")
         for name, marker in PAGES.items():
-            n = 1 + next(i for i, p in enumerate(pages) if marker in p)
+            n = 1 + next(i for i, p in enumerate(pages) if marker in "".join(p.split()))
             stem = Path(tmp) / "page"
             subprocess.run(["pdftoppm", "-png", "-r", str(args.dpi), "-f", str(n), "-l", str(n), "-singlefile",
                             str(pdf), str(stem)], check=True)
