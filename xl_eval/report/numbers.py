@@ -38,12 +38,21 @@ def shown(value, number_format: str = L.FMT_GENERAL) -> str:
     return fixed(x, digits)
 
 
+def formats(fw) -> dict[str, str]:
+    """Defined name -> number format of its cell in the workbook of *fw* (empty
+    when the scoresheet form cannot lay this framework out: defaults apply)."""
+    try:
+        return {name: cell.number_format for name, cell in L.layout(fw).computed.items()}
+    except Exception:       # a framework the scoresheet cannot lay out still gets a report
+        return {}
+
+
 class Figures:
     """Shown text of each figure of one evaluation, with the workbook's formats."""
 
     def __init__(self, fw, ev):
         self.fw, self.ev = fw, ev
-        self._formats = {name: cell.number_format for name, cell in L.layout(fw).computed.items()}
+        self._formats = formats(fw)
 
     def _fmt(self, name: str, value) -> str:
         return shown(value, self._formats.get(name, L.FMT_SCORE))
