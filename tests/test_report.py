@@ -302,3 +302,81 @@ def test_summary_report(tmp_path, typed_over):
 def test_summary_needs_an_output(tmp_path):
     res = run("report", SAMPLES, "--summary")
     assert res.exit_code == 2 and "-o" in res.output
+
+
+@pytest.mark.parametrize("fixture", ["v2_open.yaml", "v2_targets.yaml"])
+def test_deeper_trees_close_every_branch_with_its_own_name(fixture):
+    """Format-2 trees (4 levels, nodes scored directly, names ending in 指标): every
+    branch node of the framework gets exactly one closing sentence, after its own
+    leaves and before any other node's, with its weight."""
+    import io
+    from xl_eval.engine.score import evaluate
+    from xl_eval.framework.model import load
+    from xl_eval.report.document import build_report
+    from xl_eval.report.source import Source
+    fw = load(Path(__file__).parent / "fixtures" / fixture)
+    values = {}
+    for code, inp in fw.inputs.items():
+        values[code] = {"amount": 100.0, "count": 1, "yes_no": "是", "score": 0.5, "percent": 0.9,
+                        "decimal": 5, "weight": 10}.get(inp.kind, inp.options[0] if inp.options else None)
+    ev = evaluate(fw, values)
+    src = Source(Path("x.xlsx"), "x.xlsx", fw, "测试单位", None, ev, [], [], {}, {})
+    doc = docx.Document(io.BytesIO(build_report(src)))
+    branches = [n for n in fw.all_nodes() if n.leaf is None]
+    by_sentence = {}
+    for n in branches:
+        name = n.name if n.name.endswith("指标") else n.name + "指标"
+        by_sentence[name] = n
+    leaf_names = {leaf.name for leaf in fw.leaves}
+    seen_leaves, closed = [], []
+    for p in doc.paragraphs:
+        if p.style.name.startswith("Heading") and re.sub(r"^(（\d+）|\d+\. |[①-⑳])", "", p.text) in leaf_names:
+            seen_leaves.append(re.sub(r"^(（\d+）|\d+\. |[①-⑳])", "", p.text))
+        m = re.match(r"^综上，(.+?)应得分(\S+?)分，实际得分", p.text)
+        if m:
+            node = by_sentence[m.group(1)]
+            mine = [leaf.name for leaf in node.leaves]
+            assert seen_leaves[-len(mine):] == mine, (node.name, seen_leaves)
+            weights = [ev.leaves[leaf.code].weight for leaf in node.leaves]
+            assert float(m.group(2)) == sum(weights)
+            closed.append(node.code)
+    assert sorted(closed) == sorted(n.code for n in branches)
+
+
+# Element order of the property lists python-docx and the builder write (ECMA-376 Part 1,
+# sequences of CT_TblPr, CT_TcPr, CT_PPr, CT_RPr): Word refuses a file whose properties are
+# out of order or repeated, while LibreOffice opens it, so the PDF tests would not notice.
+ORDER = {
+    "tblPr": "tblStyle tblpPr tblOverlap bidiVisual tblStyleRowBandSize tblStyleColBandSize tblW jc tblCellSpacing "
+             "tblInd tblBorders shd tblLayout tblCellMar tblLook tblCaption tblDescription",
+    "tcPr": "cnfStyle tcW gridSpan hMerge vMerge tcBorders shd noWrap tcMar textDirection tcFitText vAlign hideMark",
+    "pPr": "pStyle keepNext keepLines pageBreakBefore framePr widowControl numPr suppressLineNumbers pBdr shd tabs "
+           "suppressAutoHyphens kinsoku wordWrap overflowPunct topLinePunct autoSpaceDE autoSpaceDN bidi "
+           "adjustRightInd snapToGrid spacing ind contextualSpacing mirrorIndents suppressOverlap jc textDirection "
+           "textAlignment textboxTightWrap outlineLvl divId cnfStyle rPr sectPr pPrChange",
+    "rPr": "rStyle rFonts b bCs i iCs caps smallCaps strike dstrike outline shadow emboss imprint noProof snapToGrid "
+           "vanish webHidden color spacing w kern position sz szCs highlight u effect bdr shd fitText vertAlign rtl "
+           "cs em lang eastAsianLayout specVanish oMath",
+}
+
+
+def test_properties_are_in_schema_order(seed_docx, tmp_path):
+    import zipfile
+    from lxml import etree
+    summary = tmp_path / "s.docx"
+    assert run("report", SAMPLES, "--summary", "-o", summary).exit_code == 0
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+    for path in (seed_docx, summary):
+        with zipfile.ZipFile(path) as z:
+            for part in ("word/document.xml", "word/styles.xml", "word/footer1.xml"):
+                if part not in z.namelist():
+                    continue
+                root = etree.fromstring(z.read(part))
+                for tag, seq in ORDER.items():
+                    order = seq.split()
+                    for el in root.iter(w + tag):
+                        names = [etree.QName(c).localname for c in el]
+                        assert all(n in order for n in names), (path.name, part, tag, names)
+                        assert [order.index(n) for n in names] == sorted(order.index(n) for n in names), \
+                            (path.name, part, tag, names)
+                        assert len(set(names)) == len(names), (path.name, part, tag, names)

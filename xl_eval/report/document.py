@@ -57,13 +57,23 @@ _CLOSING = re.compile(r"应得分[^，。]*分，实际得分[^，。]*分。$")
 def leaf_paragraph(fw: Framework, ev, leaf, fig: Figures) -> str:
     """The drafted analysis of a leaf, its closing "应得分N分，实际得分M分。" stated
     with the digits the workbook shows (4.40, as in the tables beside it)."""
-    text = draft_analysis(fw, ev, leaf.code).strip()
+    try:
+        text = draft_analysis(fw, ev, leaf.code).strip()
+    except Exception:       # a rule kind the drafting module cannot word yet: the engine's own explanation
+        text = ev.leaves[leaf.code].explanation.strip()
     got = fig.leaf(leaf.code)
     w = leaf_weight(ev, leaf)
     closing = f"应得分{'—' if w is None else Figures.points(w)}分，" + (f"实际得分{got}分。" if got else "实际得分待定。")
     if _CLOSING.search(text):
         return _CLOSING.sub(closing, text)
     return text + ("" if text.endswith("。") else "。") + "此项" + closing
+
+
+def _safe(draft, fw, ev, code: str) -> str:
+    try:
+        return draft(fw, ev, code)
+    except Exception:       # see leaf_paragraph
+        return ev.leaves[code].explanation
 
 
 def marker(depth: int, n: int) -> str:
@@ -82,9 +92,16 @@ def _paths(top: RNode) -> list[list[RNode]]:
     return [[top, *rest] for c in top.children for rest in _paths(c)]
 
 
+def indicator(name: str) -> str:
+    """'决策' -> '决策指标'; a name that already ends in 指标 ('数量指标') stays as it is."""
+    return name if name.endswith("指标") else name + "指标"
+
+
 def summary_sentence(node_name: str, weight: str, score: str) -> str:
-    """The closing sentence of a level-2 or level-1 node's analysis."""
-    return f"综上，{node_name}指标应得分{weight}分，实际得分{score}分。"
+    """The closing sentence of a branch node's analysis."""
+    if not score or score == "—":
+        return f"综上，{indicator(node_name)}应得分{weight}分，实际得分尚无法计算（有未填写的计分输入）。"
+    return f"综上，{indicator(node_name)}应得分{weight}分，实际得分{score}分。"
 
 
 class ReportBuilder:
@@ -227,12 +244,12 @@ class ReportBuilder:
                       "总分和评价等级暂无法计算。")
         else:
             self.para(f"经评价，{self.unit}{self.year_text}{subject(fw)}得分为{fig.total()}分，"
-                      f"评价等级为“{ev.grade or '—'}”。各一级指标得分情况如下：")
+                      f"评价等级为“{ev.grade or '—'}”。各{level_names(fw)[0]}得分情况如下：")
         label = self.caption("绩效评价指标得分情况汇总表")
         rows = [(top.name, self.node_weight(top), fig.level1(top.code), fig.level1_rate(top.code))
                 for top in tree(fw)]
         rows.append(("合计", Figures.points(fw.total_weight), fig.total(), fig.total_rate()))
-        table = self.simple_table(["一级指标", "权重", "得分", "得分率"], rows, [4, 2, 2, 2], label)
+        table = self.simple_table([level_names(fw)[0], "权重", "得分", "得分率"], rows, [4, 2, 2, 2], label)
         row = table.add_row()
         a = row.cells[0]
         S.cell_text(a, "评价等级", bold=True)
@@ -254,10 +271,10 @@ class ReportBuilder:
             weight, score, rate = self.node_weight(top), fig.level1(top.code) or "—", fig.level1_rate(top.code) or "—"
             if top.children:
                 names = "、".join(c.name for c in top.children)
-                self.para(f"{top.name}指标主要从{names}{'等' if len(top.children) > 1 else ''}方面进行评价，"
+                self.para(f"{indicator(top.name)}主要从{names}{'等' if len(top.children) > 1 else ''}方面进行评价，"
                           f"指标分值权重为{weight}分，评价得分{score}分，得分率为{rate}。")
             else:
-                self.para(f"{top.name}指标分值权重为{weight}分，评价得分{score}分，得分率为{rate}。")
+                self.para(f"{indicator(top.name)}分值权重为{weight}分，评价得分{score}分，得分率为{rate}。")
             self.leaf_table(top)
             if top.leaf is not None:
                 self.leaf_text(top.leaf)
@@ -295,7 +312,7 @@ class ReportBuilder:
     def leaf_table(self, top: RNode) -> None:
         """The leaves under a top-level node with their ancestors in merged cells."""
         fig = self.fig
-        label = self.caption(f"{top.name}指标得分情况")
+        label = self.caption(f"{indicator(top.name)}得分情况")
         paths = _paths(top)
         depth = max(len(p) for p in paths)
         names = list(level_names(self.fw))[:depth]
@@ -362,17 +379,17 @@ class ReportBuilder:
         lost = [leaf for leaf in fw.leaves if ev.leaves[leaf.code].score is not None
                 and ev.leaves[leaf.code].weight is not None and ev.leaves[leaf.code].score < ev.leaves[leaf.code].weight]
         if lost:
-            self.para(f"评价中得分低于权重的三级指标共{len(lost)}个：")
+            self.para(f"评价中得分低于权重的指标共{len(lost)}个：")
             for n, leaf in enumerate(lost, 1):
                 r = ev.leaves[leaf.code]
                 cut = shown(r.weight - r.score, L.FMT_SCORE)
-                why = self.src.reason_text.get(leaf.code) or draft_reason(fw, ev, leaf.code)
+                why = self.src.reason_text.get(leaf.code) or _safe(draft_reason, fw, ev, leaf.code)
                 parent = self._parent_name(leaf)
                 self.para(f"{n}. {leaf.name}" + (f"（{parent}）" if parent else "") + "："
                           f"权重{Figures.points(r.weight)}分，得分{fig.leaf(leaf.code)}分，扣{cut}分。"
                           + (f"扣分原因：{why}" if why else ""))
         else:
-            self.para("评价中没有得分低于权重的三级指标。")
+            self.para("评价中没有得分低于权重的指标。")
         self.placeholder("存在的问题及其原因分析。")
 
     def _parent_name(self, leaf) -> str:

@@ -55,7 +55,8 @@ class Figures:
         self._formats = formats(fw)
 
     def _fmt(self, name: str, value) -> str:
-        return shown(value, self._formats.get(name, L.FMT_SCORE))
+        default = L.FMT_PCT if name.startswith(("scorerate_", "subtotalrate_", L.TOTAL_RATE)) else L.FMT_SCORE
+        return shown(value, self._formats.get(name, default))
 
     @staticmethod
     def points(x) -> str:

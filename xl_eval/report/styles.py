@@ -52,10 +52,7 @@ WARNING_COLOR = RGBColor(0xC0, 0x00, 0x00)
 def set_fonts(rpr_owner, east_asian: str, latin: str = LATIN_FONT) -> None:
     """Latin and east-Asian font of a style or run; theme fonts removed."""
     rpr = rpr_owner.element.get_or_add_rPr()
-    fonts = rpr.find(qn("w:rFonts"))
-    if fonts is None:
-        fonts = OxmlElement("w:rFonts")
-        rpr.insert(0, fonts)
+    fonts = rpr.get_or_add_rFonts()
     for attr in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
         fonts.attrib.pop(qn(attr), None)
     fonts.set(qn("w:ascii"), latin)
@@ -209,12 +206,9 @@ def new_table(doc, rows: int, cols: int, widths: list[Emu]):
     """A bordered, fixed-layout table whose columns have *widths*."""
     table = doc.add_table(rows=rows, cols=cols)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    table.autofit = False
+    table.autofit = False           # python-docx writes <w:tblLayout w:type="fixed"/>
     tbl = table._tbl
     tblpr = tbl.tblPr
-    layout = OxmlElement("w:tblLayout")
-    layout.set(qn("w:type"), "fixed")
-    tblpr.append(layout)
     tblw = tblpr.find(qn("w:tblW"))
     if tblw is None:
         tblw = OxmlElement("w:tblW")
@@ -229,7 +223,7 @@ def new_table(doc, rows: int, cols: int, widths: list[Emu]):
         b.set(qn("w:space"), "0")
         b.set(qn("w:color"), "000000")
         borders.append(b)
-    tblpr.append(borders)
+    insert_in_order(tblpr, borders, ("w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption"))
     grid = tbl.tblGrid
     for col, w in zip(grid.findall(qn("w:gridCol")), widths):
         col.set(qn("w:w"), str(Emu(w).twips))
@@ -237,6 +231,17 @@ def new_table(doc, rows: int, cols: int, widths: list[Emu]):
         for cell, w in zip(row.cells, widths):
             cell.width = w
     return table
+
+
+def insert_in_order(parent, child, successors: tuple[str, ...]) -> None:
+    """Insert *child* before the first of *successors* present (the schema's
+    element order: Word refuses a file whose properties are out of order)."""
+    for tag in successors:
+        found = parent.find(qn(tag))
+        if found is not None:
+            found.addprevious(child)
+            return
+    parent.append(child)
 
 
 def repeat_header(row) -> None:

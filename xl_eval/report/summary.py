@@ -51,7 +51,7 @@ def _shade(cell, color: str) -> None:
     shd.set(qn("w:val"), "clear")
     shd.set(qn("w:color"), "auto")
     shd.set(qn("w:fill"), color)
-    tcpr.append(shd)
+    S.insert_in_order(tcpr, shd, ("w:noWrap", "w:tcMar", "w:textDirection", "w:tcFitText", "w:vAlign", "w:hideMark"))
 
 
 def _no_inner_borders(table) -> None:
