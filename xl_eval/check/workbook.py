@@ -41,22 +41,8 @@ from xl_eval.core.values import ValueProblem, chinese_numeral, parse_number
 from xl_eval.xlsx.reader import Area, Cell, Workbook, WorkbookError, open_workbook, parse_area
 from xl_eval.core.xlround import fixed, percent, plain, xl_round
 
-# How 完成情况 / 扣分原因 texts name amounts besides the input label (XE503).
-# Framework-specific data; codes absent from a framework are ignored.
-AMOUNT_ALIASES = {
-    "budget_initial": ("年初支出预算数", "年初预算支出数", "年初预算数"),
-    "budget_full": ("调整预算数", "调整后预算数", "全年预算金额", "全年支出预算数", "全年预算数"),
-    "final_accounts": ("支出决算数", "决算数"),
-    "carryover": ("结转结余总额", "结转结余金额", "结转结余资金"),
-    "three_public_budget": ("“三公”经费预算安排", "“三公”经费预算数", "“三公”经费预算"),
-    "three_public_actual": ("“三公”经费实际支出数", "“三公”经费实际支出", "“三公”经费支出"),
-    "assets_total": ("账面固定资产总额", "固定资产总额"),
-    "assets_in_use": ("在用固定资产总额", "自用固定资产金额", "正在使用的固定资产金额"),
-}
-# Other names a text uses for a rate (XE502), besides its name and unambiguous suffix.
-RATE_ALIASES = {
-    "asset_use_rate": ("使用率",),
-}
+# Other names texts use for amounts (XE503) and rates (XE502) come from the
+# framework (check_text.amount_aliases / rate_aliases).
 BLANK_NOTES = {"", "-", "--", "—", "——", "－", "/", "／", "无", "暂无"}
 YEAR_COMPARED = re.compile(r"(?:度)?(?:相比|比较|同比|同期|以来|起|至今|至|到|-|—|~)")
 YEAR_TERMS = re.compile(r"^(?:度|末|底|12月31日)|年初|全年|预算|决算|经费|支出|资产|结转|结余|收入")
@@ -233,7 +219,7 @@ def _rate_patterns(fw: Framework) -> list[tuple[str, re.Pattern]]:
     rate_names = {code: _strip_quotes(r.name) for code, r in fw.rates.items()}
     out = []
     for code, name in rate_names.items():
-        keys = [name, *RATE_ALIASES.get(code, ())]
+        keys = [name, *fw.check_text.rate_aliases.get(code, ())]
         suffix = name[-3:]
         clash = [n for n in leaf_names + list(rate_names.values()) if suffix in n and n != name]
         if len(name) > 3 and not clash:
@@ -248,7 +234,7 @@ def _amount_pattern(fw: Framework) -> tuple[re.Pattern | None, dict[str, str]]:
     for code, inp in fw.inputs.items():
         if inp.kind != "amount":
             continue
-        for key in (inp.label, *AMOUNT_ALIASES.get(code, ())):
+        for key in (inp.label, *fw.check_text.amount_aliases.get(code, ())):
             codes.setdefault(_strip_quotes(key), code)
     if not codes:
         return None, {}

@@ -153,13 +153,19 @@ def _as_text(fw, row) -> str:
     total = fixed(ev.total, fw.precision.total)
     lines = [f"{name}  总分 {total}  等级 {ev.grade or '—'}"]
     body = []
+    names = {n.code: n.name for n in fw.all_nodes()}
+    levels = list(fw.level_names)
+    pad = [""] * (len(levels) - 1)
     for l1 in fw.level1:
-        for l2 in l1.children:
-            for leaf in l2.leaves:
-                r = ev.leaves[leaf.code]
-                body.append([l1.name, l2.name, leaf.name, fixed(leaf.weight, d), fixed(r.score, d), percent(r.score_rate)])
-        w = sum(x.weight for x in l1.leaves)
-        body.append([f"{l1.name}小计", "", "", fixed(w, d), fixed(ev.level1[l1.code], d), percent(ev.level1_rates[l1.code])])
-    body.append(["合计", "", "", fixed(fw.total_weight, d), fixed(ev.total, fw.precision.total), percent(ev.total_rate)])
-    lines.append(render_table(["一级指标", "二级指标", "三级指标", "权重", "得分", "得分率"], body, right={3, 4, 5}))
+        for leaf in l1.leaves:
+            r = ev.leaves[leaf.code]
+            cells = ([names[c] for c in leaf.path] + [leaf.name] + [""] * len(levels))[:len(levels)]
+            body.append(cells + [fixed(ev.weights.get(leaf.code), d), fixed(r.score, d), percent(r.score_rate)])
+        ws = [ev.weights.get(x.code) for x in l1.leaves]
+        w = None if any(x is None for x in ws) else sum(ws)
+        if l1.leaf is None:
+            body.append([f"{l1.name}小计", *pad, fixed(w, d), fixed(ev.level1[l1.code], d), percent(ev.level1_rates[l1.code])])
+    body.append(["合计", *pad, fixed(fw.total_weight, d), fixed(ev.total, fw.precision.total), percent(ev.total_rate)])
+    n = len(levels)
+    lines.append(render_table([*levels, "权重", "得分", "得分率"], body, right={n, n + 1, n + 2}))
     return "\n".join(lines)

@@ -280,7 +280,7 @@ def _target_rule(fw: Framework, rule: Rule, part_max: float, named: Mapping[str,
         return score_target(fw, nature, None, None, part_max, tier=named.get(rule.tier_input),
                             share=named.get(rule.share))
     name = rule.actual.single_name
-    kind = fw.inputs[name].kind if name in fw.inputs else ""
+    kind = fw.inputs[name].kind if name in fw.inputs else "percent" if name in fw.rates else ""
     return score_target(fw, nature, rule.target.evaluate(named), rule.actual.evaluate(named), part_max,
                         rule.pass_threshold, rule.over_target, is_date=kind == "date",
                         is_percent=kind == "percent")

@@ -76,10 +76,14 @@ def content_hash(data: dict) -> str:
     """Fingerprint of the file's content (comments and layout ignored).
 
     The format marker is hashed as format 1 so that a v1 file and its
-    upgraded v2 form have the same fingerprint (and the same templates)."""
+    upgraded v2 form have the same fingerprint (and the same templates);
+    check_text (words the checker reads narrative texts with) changes no
+    cell of a workbook and is left out, so adding aliases does not make
+    every filled workbook "from another framework"."""
     canon = dict(data)
     if canon.get("format") == FORMAT_V2:
         canon["format"] = FORMAT
+    canon.pop("check_text", None)
     # aliases only help check read foreign tables: they change no score or template
     text = json.dumps(_without_aliases(canon), sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
