@@ -110,9 +110,10 @@ def _from_dict(data: Any, path: str) -> Framework:
     if not isinstance(data, dict):
         raise FrameworkError(path, [("", "顶层应为映射（键: 值）")])
     fmt = data.get("format")
-    p = _Problems(fmt if fmt in FORMATS else FORMAT)
+    # An unknown marker: read on (as format 2, without optional grades) so that
+    # every other problem is reported too.
+    p = _Problems(fmt if fmt in FORMATS else "?")
     if fmt not in FORMATS:
-        # Read on as format 1 so that every other problem is reported too.
         p.add("format", f"应为 {FORMAT!r} 或 {FORMAT_V2!r}，实为 {_show(fmt)}")
         fmt = FORMAT
     fid = _str(data, "id", p, "")
@@ -138,8 +139,8 @@ def _from_dict(data: Any, path: str) -> Framework:
     ctx = _Tree(p, inputs, known, level_names, total or 100.0)
     level1 = ctx.tree(data.get("indicators"))
     inputs.update(ctx.generated)
-    if "grades" in data or fmt == FORMAT:
-        grades = _grades(data.get("grades"), p, required=fmt == FORMAT)
+    if "grades" in data or fmt != FORMAT_V2:
+        grades = _grades(data.get("grades"), p, required=fmt != FORMAT_V2)
     else:
         grades = ()
     notes = data.get("notes", [])
