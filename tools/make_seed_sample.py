@@ -31,7 +31,8 @@ def build(out: Path) -> Path:
     from xl_eval.sources.departments import read_departments
     from xl_eval.framework.model import load
     from xl_eval.core.outfiles import atomic_write
-    from xl_eval.forms.scoresheet.template import build_workbook, workbook_bytes
+    from xl_eval.forms.common import set_text
+    from xl_eval.forms.scoresheet.template import build_workbook, fit_rows, workbook_bytes
 
     fw = load()
     lay = L.layout(fw)
@@ -55,7 +56,7 @@ def build(out: Path) -> Path:
         for name, text in ((L.findings_name(code), r["完成情况"]), (L.reason_name(code), r["扣分原因"])):
             if text:
                 ref = lay.notes[name].ref
-                wb[ref.sheet][ref.coord] = text
+                set_text(wb[ref.sheet][ref.coord], text)
 
     projects = [r for r in _read_csv(SAMPLES / "projects.csv") if r["单位名称"] == SEED_UNIT]
     first = {name: a for name, (a, _) in lay.project_inputs.items()}
@@ -66,6 +67,7 @@ def build(out: Path) -> Path:
             ref = first[name]
             wb[ref.sheet].cell(row=ref.row + i, column=ref.col, value=kind(p[column]))
 
+    fit_rows(wb, fw)                 # rows as tall as their texts, print only the used project rows
     out.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(out, workbook_bytes(wb), overwrite=True)
     return out

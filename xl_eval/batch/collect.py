@@ -313,63 +313,80 @@ def distribution(fw: Framework, depts: list[Department]):
 
 def build_summary(fw: Framework, depts: list[Department], failed: list[tuple[str, str]],
                   with_findings: bool) -> bytes:
+    """The summary workbook, print-ready: A4, borders, headers on one line, rows as tall
+    as their texts, each chart whole on one page."""
     from openpyxl import Workbook
     from openpyxl.chart import BarChart, Reference
-    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
+
+    from xl_eval.forms.common import row_height, text_width
+
+    thin = Side(style="thin", color="808080")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="D9E1F2")
+    centre = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    wrap = Alignment(vertical="center", wrap_text=True)
+
+    def table(ws, header: list[str], body: list[list[Any]], widths: list[float], first_row: int = 1) -> None:
+        """Header and body with borders; column widths at least the header's, rows fit their text."""
+        widths = [max(w, text_width(h) + 2) for h, w in zip(header, widths)]
+        for j, (h, w) in enumerate(zip(header, widths), 1):
+            c = ws.cell(first_row, j)
+            _set(c, h)
+            c.font, c.fill, c.alignment, c.border = bold, fill, centre, border
+            letter = get_column_letter(j)
+            ws.column_dimensions[letter].width = max(ws.column_dimensions[letter].width or 0, w)
+        ws.row_dimensions[first_row].height = 24
+        for i, r in enumerate(body, first_row + 1):
+            for j, v in enumerate(r, 1):
+                c = ws.cell(i, j)
+                _set(c, v)
+                c.border = border
+                c.alignment = wrap if isinstance(v, str) else centre
+            ws.row_dimensions[i].height = row_height(
+                [(v, widths[j]) for j, v in enumerate(r) if isinstance(v, str)])
+
+    def a4(ws, landscape: bool, one_page: bool = False) -> None:
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.orientation = "landscape" if landscape else "portrait"
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, (1 if one_page else 0)
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.page_margins.left = ws.page_margins.right = 0.4
+        ws.page_margins.top = ws.page_margins.bottom = 0.5
+        ws.print_options.horizontalCentered = True
+        ws.oddFooter.center.text = "第 &P 页，共 &N 页"
 
     wb = Workbook()
     ws = wb.active
     ws.title = SUMMARY_SHEET
     header = columns(fw, with_findings)
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="D9E1F2")
-    ws.append(header)
-    for c in ws[1]:
-        c.font, c.fill = bold, fill
-        c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    body = rows(fw, depts, with_findings)
+    widths = [6, 30] + [9] * (len(fw.level1) + 1) + [6] + ([8] if with_findings else []) + [8, 36, 36]
+    table(ws, header, body, widths)
     score_cols = range(3, 3 + len(fw.level1) + 1)
-    for r in rows(fw, depts, with_findings):
-        ws.append([None] * len(r))
-        i = ws.max_row
-        for j, v in enumerate(r, 1):
-            _set(ws.cell(i, j), v)
-            if j in score_cols and v is not None:
+    for i, r in enumerate(body, 2):
+        for j in score_cols:
+            if r[j - 1] is not None:
                 ws.cell(i, j).number_format = "0.00"
     last_col = get_column_letter(len(header))
     ws.auto_filter.ref = f"A1:{last_col}{max(ws.max_row, 2)}"
     ws.freeze_panes = "C2"
-    widths = [6, 30] + [11] * (len(fw.level1) + 1) + [6] + ([10] if with_findings else []) + [9, 40, 40]
-    for j, w in enumerate(widths, 1):
-        ws.column_dimensions[get_column_letter(j)].width = w
-    ws.row_dimensions[1].height = 30
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    a4(ws, landscape=True)
     ws.print_title_rows = "1:1"
 
     ds = wb.create_sheet(DIST_SHEET)
     grades, unfinished, bins, done = distribution(fw, depts)
-    ds.append(["等级", "总分范围", "单位数", "占比"])
-    for name, text, n in grades:
-        ds.append([name, text, n, n / done if done else None])
-    grade_end = ds.max_row
-    ds.append([UNFINISHED, "有待填写的输入项", unfinished, None])
-    ds.append(["合计", "", len(depts), None])
-    for r in range(2, ds.max_row + 1):
+    grade_rows = [[name, text, n, n / done if done else None] for name, text, n in grades]
+    grade_rows += [[UNFINISHED, "有待填写的输入项", unfinished, None], ["合计", "", len(depts), None]]
+    table(ds, ["等级", "总分范围", "单位数", "占比"], grade_rows, [10, 20, 8, 9])
+    grade_end = 1 + len(grades)
+    for r in range(2, 2 + len(grade_rows)):
         ds.cell(r, 4).number_format = "0.00%"
-    for c in ds[1]:
-        c.font, c.fill = bold, fill
-    bins_header = ds.max_row + 2          # one blank row between the two tables
-    for j, v in enumerate(["分数段", "单位数"], 1):
-        c = ds.cell(bins_header, j, v)
-        c.font, c.fill = bold, fill
-    for i, (label, n) in enumerate(bins, 1):
-        ds.cell(bins_header + i, 1, label)
-        ds.cell(bins_header + i, 2, n)
+    bins_header = 2 + len(grade_rows) + 1          # one blank row between the two tables
+    table(ds, ["分数段", "单位数"], [[label, n] for label, n in bins], [10, 20], first_row=bins_header)
     bins_end = bins_header + len(bins)
-    ds.column_dimensions["A"].width = 14
-    ds.column_dimensions["B"].width = 20
 
     chart = BarChart()
     chart.type = "col"
@@ -379,7 +396,7 @@ def build_summary(fw: Framework, depts: list[Department], failed: list[tuple[str
     chart.add_data(Reference(ds, min_col=2, min_row=bins_header, max_row=bins_end), titles_from_data=True)
     chart.set_categories(Reference(ds, min_col=1, min_row=bins_header + 1, max_row=bins_end))
     _axes(chart)
-    ds.add_chart(chart, f"A{bins_end + 3}")          # below the tables: prints on one page
+    ds.add_chart(chart, f"A{bins_end + 3}")          # below the tables
 
     gchart = BarChart()
     gchart.type = "col"
@@ -389,18 +406,14 @@ def build_summary(fw: Framework, depts: list[Department], failed: list[tuple[str
     gchart.set_categories(Reference(ds, min_col=1, min_row=2, max_row=grade_end))
     _axes(gchart)
     ds.add_chart(gchart, f"A{bins_end + 21}")
+    a4(ds, landscape=False, one_page=True)        # tables and both charts on one page
+    ds.print_area = f"A1:F{bins_end + 38}"
 
     if failed:
         fs = wb.create_sheet(FAILED_SHEET)
-        fs.append(["文件", "原因"])
-        for c in fs[1]:
-            c.font, c.fill = bold, fill
-        for shown, why in failed:
-            fs.append([None, None])
-            _set(fs.cell(fs.max_row, 1), shown)
-            _set(fs.cell(fs.max_row, 2), why)
-        fs.column_dimensions["A"].width = 50
-        fs.column_dimensions["B"].width = 80
+        table(fs, ["文件", "原因"], [[shown, why] for shown, why in failed], [40, 70])
+        a4(fs, landscape=False)
+        fs.print_title_rows = "1:1"
 
     buf = io.BytesIO()
     wb.save(buf)
@@ -427,7 +440,7 @@ def _set(cell, value: Any) -> None:
 def build_csv(fw: Framework, depts: list[Department], with_findings: bool) -> bytes:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(columns(fw, with_findings))
+    w.writerow([neutralise(c) for c in columns(fw, with_findings)])   # level names are framework text
     digits = fw.precision.total
     for r in rows(fw, depts, with_findings):
         w.writerow([_csv_value(v, digits) for v in r])

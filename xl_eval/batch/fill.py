@@ -413,7 +413,8 @@ def make_writer(fw: Framework, template: bytes, outdir: Path, *, overwrite: bool
         if area is not None and area.is_cell:
             reasons[leaf.code] = (area.sheet, area.first)
     targets = list(inputs.values()) + [t for v in projects.values() for t in v] + list(reasons.values())
-    patcher = WorkbookPatcher(template, targets)
+    from xl_eval.forms.scoresheet.template import print_fit
+    patcher = WorkbookPatcher(template, targets, **print_fit(fw))   # rows fit the texts; print only used rows
     return Writer(fw, patcher, inputs, projects, reasons, Path(outdir), overwrite, run_id, fsync)
 
 

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 from xml.etree import ElementTree as ET
 
+from xl_eval.forms.common import row_height
 from xl_eval.forms.scoresheet.layout import col_letter
 
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -225,6 +226,7 @@ _ROW_RE = re.compile(r"<row\b([^>]*?)(?:/>|>(.*?)</row>)", re.S)
 _C_RE = re.compile(r"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
 _ATTR_RE = re.compile(r'([\w:]+)\s*=\s*"([^"]*)"')
 _SPANS_RE = re.compile(r'\s+spans="[^"]*"')
+_HT_RE = re.compile(r'\s+ht="([^"]*)"')
 
 
 class _RowSlot:
@@ -237,8 +239,9 @@ class _RowSlot:
         self.items: list[tuple[int, str | None, str | None]] = []   # (col, original xml, style)
         self.targets: set[int] = set()
 
-    def render(self, values: Mapping[int, Any]) -> str:
-        """The row with the given {column: value} (None keeps the template's cell)."""
+    def render(self, values: Mapping[int, Any], height: float | None = None) -> str:
+        """The row with the given {column: value} (None keeps the template's cell); with
+        `height`, the row is at least that tall (points)."""
         cells = []
         for col, original, style in self.items:
             if col in self.targets:
@@ -249,8 +252,20 @@ class _RowSlot:
             if original is not None:
                 cells.append(original)
         if self.open is None:
-            return f'<row r="{self.row}">' + "".join(cells) + "</row>" if cells else ""
-        return self.open + "".join(cells) + "</row>"
+            ht = f' ht="{height:g}"' if height else ""
+            return f'<row r="{self.row}"{ht}>' + "".join(cells) + "</row>" if cells else ""
+        return self.taller(height) + "".join(cells) + "</row>"
+
+    def taller(self, height: float | None) -> str:
+        """The row's opening tag, its height raised to `height` if that is more."""
+        if not height:
+            return self.open
+        m = _HT_RE.search(self.open)
+        if m is None:
+            return self.open[:-1] + f' ht="{height:g}">'
+        if float(m.group(1)) >= height:
+            return self.open
+        return self.open[:m.start()] + f' ht="{height:g}"' + self.open[m.end():]
 
 
 class SheetPatcher:
@@ -324,7 +339,9 @@ class SheetPatcher:
                 p.items.sort(key=lambda t: t[0])
                 p.targets = set(wanted[p.row])
 
-    def render(self, values: Mapping[Coord, Any]) -> str:
+    def render(self, values: Mapping[Coord, Any], widths: Mapping[int, float] | None = None) -> str:
+        """The sheet with `values` written; with `widths` ({column: width in Excel units}),
+        rows where text is written in those columns grow to show it wrapped in full."""
         by_row: dict[int, dict[int, Any]] = {}
         for (r, c), v in values.items():
             if v is not None:
@@ -335,7 +352,14 @@ class SheetPatcher:
                 out.append(p)
             else:
                 row_values = by_row.get(p.row)
-                out.append(p.render(row_values) if row_values else p.original)
+                if not row_values:
+                    out.append(p.original)
+                    continue
+                height = None
+                if widths:
+                    texts = [(v, widths[c]) for c, v in row_values.items() if isinstance(v, str) and c in widths]
+                    height = row_height(texts) if texts else None
+                out.append(p.render(row_values, height))
         return "".join(out)
 
 
@@ -392,8 +416,17 @@ class WorkbookPatcher:
 
     def __init__(self, template: bytes, targets: Iterable[tuple[str, Coord]], *,
                  date_time: tuple[int, int, int, int, int, int] | None = None,
-                 level: int = 6, patch_level: int = 1):
+                 level: int = 6, patch_level: int = 1,
+                 fit_widths: Mapping[str, Mapping[int, float]] | None = None,
+                 print_rows: Mapping[str, tuple[int, int, int]] | None = None):
+        """`fit_widths`: {sheet: {column: width}}: rows that get text in these columns are
+        made tall enough to print it (the template's height is kept when it is more).
+        `print_rows`: {sheet: (column, first row, last row when none is written)}: the
+        sheet's print area ends at the last row with a value written in `column`."""
         self.patch_level = patch_level   # re-rendered parts: fast compression
+        self.fit_widths = dict(fit_widths or {})
+        self.print_rows = dict(print_rows or {})
+        self._print_areas: dict[str, tuple[str, int, int]] = {}   # sheet -> (workbook xml, start, end of row)
         with zipfile.ZipFile(io.BytesIO(template)) as zf:
             # the template's own entry times: the same template gives the same bytes
             self.date_time = date_time or max((i.date_time for i in zf.infolist()), default=(1980, 1, 1, 0, 0, 0))
@@ -415,17 +448,51 @@ class WorkbookPatcher:
                         where = "、".join(cell_ref(c) for c in patcher.formula_targets[:5])
                         raise XlsxError(f"模板“{sheet}”表中要写入的单元格含有公式：{where}")
                 self._members.append((_Member(info.filename, raw, level), sheet))
+                if info.filename == self.package.workbook_part and self.print_rows:
+                    self._find_print_areas(raw.decode("utf-8"))
+
+    def _find_print_areas(self, xml: str) -> None:
+        """Where the last row of each print area to narrow is written in workbook.xml."""
+        order = [m.group(1) for m in re.finditer(r'<sheet\b[^>]*?\bname="([^"]*)"', xml)]
+        for sheet in self.print_rows:
+            if sheet not in order:
+                continue
+            local = order.index(sheet)
+            m = re.search(r'<definedName\b(?=[^>]*\bname="_xlnm\.Print_Area")(?=[^>]*\blocalSheetId="'
+                          + str(local) + r'")[^>]*>[^<]*?\$(\d+)</definedName>', xml)
+            if m is not None:
+                self._print_areas[sheet] = (xml, m.start(1), m.end(1))
+
+    def _workbook_xml(self, per_sheet: Mapping[str, Mapping[Coord, Any]]) -> str | None:
+        """workbook.xml with the print areas narrowed to the rows written (None: unchanged)."""
+        if not self._print_areas:
+            return None
+        xml = None
+        for sheet, (text, start, end) in sorted(self._print_areas.items(), key=lambda t: -t[1][1]):
+            col, first, fallback = self.print_rows[sheet]
+            used = [r for (r, c) in per_sheet.get(sheet, {}) if c == col and r >= first]
+            last = max(used) if used else fallback
+            xml = (xml if xml is not None else text)
+            xml = xml[:start] + str(last) + xml[end:]
+        return xml
 
     def render(self, values: Mapping[tuple[str, Coord], Any]) -> bytes:
         per_sheet: dict[str, dict[Coord, Any]] = {}
         for (sheet, coord), v in values.items():
             if v is not None:
                 per_sheet.setdefault(sheet, {})[coord] = v
+        workbook = self._workbook_xml(per_sheet)
         members = []
         for member, sheet in self._members:
             if sheet is not None and sheet in per_sheet:
-                xml = self._sheets[sheet].render(per_sheet[sheet])
+                xml = self._sheets[sheet].render(per_sheet[sheet], self._widths(sheet))
                 members.append(_Member(member.name, xml.encode("utf-8"), self.patch_level))
+            elif workbook is not None and member.name == self.package.workbook_part:
+                members.append(_Member(member.name, workbook.encode("utf-8"), self.patch_level))
             else:
                 members.append(member)      # unchanged: copied in compressed form
         return build_zip(members, self.date_time)
+
+    def _widths(self, sheet: str) -> dict[int, float] | None:
+        widths = self.fit_widths.get(sheet)
+        return dict(widths) if widths else None

@@ -88,6 +88,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from xl_eval.forms.common import formula_string
 from xl_eval.framework.model import INPUT_GROUPS, YES, Framework, Input, Leaf, Part, Rule
 
 GUIDE, BASE, PROJECTS, SCORE, SUMMARY, PARAMS, META = (
@@ -629,8 +630,8 @@ class _Builder:
         self.subtotal_formulas(score, summary)
         self.total_formulas(score, summary, params)
         self.add(TITLE, Ref(SCORE, score.title, ScoreCol.L1),
-                 f'IF(LEN(TRIM({input_name("unit_name")}))=0,"（单位名称）",TRIM({input_name("unit_name")}))&"{fw.title}"'
-                 if "unit_name" in fw.inputs else f'"{fw.title}"', "title")
+                 f'IF(LEN(TRIM({input_name("unit_name")}))=0,"（单位名称）",TRIM({input_name("unit_name")}))&{formula_string(fw.title)}'
+                 if "unit_name" in fw.inputs else formula_string(fw.title), "title")
         rows = tuple(
             FormulaCell(None, Ref(PROJECTS, r, ProjCol.RATE), self.project_row_rate(r), "project_rate", FMT_PCT)
             for r in range(projects.first, projects.last + 1))
@@ -836,7 +837,7 @@ class _Builder:
             fallback = None
             if inp.default is not None:
                 d = inp.default
-                fallback = f'"{d}"' if isinstance(d, str) else _num_text(d)
+                fallback = formula_string(d) if isinstance(d, str) else _num_text(d)
             if code in derived:
                 fallback = derived[code] if fallback is None else f'IF({derived[code]}="",{fallback},{derived[code]})'
             fmt = {"amount": FMT_AMOUNT, "count": FMT_INT, "year": FMT_INT}.get(inp.kind, FMT_GENERAL)

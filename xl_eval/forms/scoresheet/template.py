@@ -28,7 +28,9 @@ import unicodedata
 import zipfile
 from pathlib import Path
 
+from xl_eval.forms.common import line_count, list_validation, row_height, set_text, text_width  # noqa: F401
 from xl_eval.forms.scoresheet import layout as L
+from xl_eval.forms.scoresheet.criteria import printed_criteria, source_note
 from xl_eval.framework.model import INPUT_GROUPS, NO, YES, Framework, Input
 
 DEFAULT_FILENAME = "部门整体支出绩效评价打分表.xlsx"
@@ -37,6 +39,11 @@ _ZIP_TIME = (2025, 1, 1, 0, 0, 0)
 
 FONT_NAME = "等线"
 BODY_SIZE = 10
+# Column widths (Excel units) of the sheets whose rows fit their texts; fill sizes
+# the rows it writes from the same numbers (print_fit).
+BASE_WIDTHS = {"A": 30, "B": 18, "C": 7, "D": 22, "E": 52, "F": 24, "G": 12, "H": 22}
+PROJECT_WIDTHS = {"A": 7, "B": 44, "C": 16, "D": 16, "E": 11, "F": 11}
+SCORE_WIDTHS = {"A": 7, "B": 9, "C": 12, "D": 8.5, "E": 30, "F": 48, "G": 8, "H": 9, "I": 34, "J": 26}
 INPUT_FILL = "FFF2CC"      # light yellow: cells to fill
 HEADER_FILL = "D9E1F2"
 GROUP_FILL = "EDEDED"
@@ -78,6 +85,44 @@ def template_bytes(fw: Framework, *, formulas: str = "native") -> bytes:
     return workbook_bytes(build_workbook(fw, formulas=formulas))
 
 
+def print_fit(fw: Framework) -> dict:
+    """WorkbookPatcher options that keep a filled workbook's print whole: the column widths
+    by which rows written with long text are made taller, and the 项目明细 print area
+    narrowed to the projects written (`WorkbookPatcher(template, targets, **print_fit(fw))`)."""
+    lay = L.layout(fw)
+    p = lay.projects
+
+    def numbered(widths: dict[str, float]) -> dict[int, float]:
+        from xl_eval.xlsx.package import col_number
+        return {col_number(k): v for k, v in widths.items()}
+    return {"fit_widths": {L.SCORE: numbered(SCORE_WIDTHS), L.BASE: numbered(BASE_WIDTHS),
+                           L.PROJECTS: numbered(PROJECT_WIDTHS)},
+            "print_rows": {L.PROJECTS: (L.ProjCol.NAME, p.first, p.total)}}
+
+
+def fit_rows(wb, fw: Framework) -> None:
+    """Grow the rows of an openpyxl workbook made from the template to the texts now in
+    them (what print_fit does for fill), and narrow its 项目明细 print area."""
+    fit = print_fit(fw)
+    for sheet, widths in fit["fit_widths"].items():
+        ws = wb[sheet]
+        for row in ws.iter_rows():
+            texts = [(c.value, widths[c.column]) for c in row
+                     if isinstance(c.value, str) and c.column in widths and c.data_type == "s"
+                     and c.coordinate not in ws.merged_cells]
+            if texts:
+                r = row[0].row
+                need = row_height(texts)
+                if (ws.row_dimensions[r].height or 0) < need:
+                    ws.row_dimensions[r].height = need
+    for sheet, (col, first, fallback) in fit["print_rows"].items():
+        ws = wb[sheet]
+        used = [r for r in range(first, ws.max_row + 1) if ws.cell(r, col).value not in (None, "")]
+        area = ws.print_area[0] if isinstance(ws.print_area, (list, tuple)) else ws.print_area
+        if area:
+            ws.print_area = area.rsplit("$", 1)[0].split("!")[-1].replace("$", "") + str(max(used) if used else fallback)
+
+
 def write_template(fw: Framework, path: str | Path, *, overwrite: bool = False,
                    formulas: str = "native") -> Path:
     """Write the template to `path` atomically (temp file + os.replace)."""
@@ -109,6 +154,9 @@ def workbook_bytes(wb) -> bytes:
     wb.save(raw)              # openpyxl stamps "modified" with the current time here
     wb.properties.modified = FIXED_TIME
     core = tostring(wb.properties.to_tree())
+    autofit = {f"xl/worksheets/sheet{i}.xml": rows
+               for i, ws in enumerate(wb.worksheets, 1)
+               if (rows := getattr(wb, "_xe_autofit_rows", {}).get(ws.title))}
     out = io.BytesIO()
     with zipfile.ZipFile(raw) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
         for item in zin.infolist():
@@ -116,37 +164,24 @@ def workbook_bytes(wb) -> bytes:
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             data = core if item.filename == "docProps/core.xml" else zin.read(item.filename)
+            if item.filename in autofit:
+                data = _drop_custom_height(data, autofit[item.filename])
             zout.writestr(info, data)
     return out.getvalue()
 
 
+def _drop_custom_height(xml: bytes, rows: set[int]) -> bytes:
+    """The sheet XML with customHeight removed from the given rows (heights kept)."""
+    import re
+
+    def fix(m: re.Match) -> str:
+        tag = m.group(0)
+        return tag.replace(' customHeight="1"', "") if int(m.group(1)) in rows else tag
+    return re.sub(r'<row r="(\d+)"[^>]*>', fix, xml.decode("utf-8")).encode("utf-8")
+
+
 # ------------------------------------------------------------------ text helpers
-
-def text_width(text: str) -> float:
-    """Width in Excel column units at the 10-point body font.
-
-    Calibrated on Excel (等线/宋体 10pt: a CJK character is about 13.3 px, a
-    column unit 7 px); LibreOffice draws narrower, so there it looks roomier.
-    """
-    w = 0.0
-    for ch in text:
-        w += 1.9 if unicodedata.east_asian_width(ch) in "WFA" else 1.0
-    return w
-
-
-def line_count(text: str, col_width: float) -> int:
-    usable = max(col_width - 0.5, 1.0)
-    lines = 0
-    for para in str(text).split("\n"):
-        lines += max(1, math.ceil(text_width(para) / usable))
-    return lines
-
-
-def row_height(texts_widths, size: float = BODY_SIZE, minimum: float = 18.0) -> float:
-    """Row height (points) that shows every wrapped text in full."""
-    lines = max((line_count(t, w) for t, w in texts_widths if t), default=1)
-    return max(minimum, round(lines * size * 1.35 + 5, 1))
-
+# (shared with the other forms: xl_eval/forms/common.py)
 
 def _limit(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
@@ -181,6 +216,7 @@ class _Writer:
         from openpyxl import Workbook
         wb = Workbook()
         wb.remove(wb.active)
+        wb._xe_autofit_rows = {}
         self.wb = wb
         self.sheets = {name: wb.create_sheet(name) for name in self.lay.sheets}
         self.guide()
@@ -220,7 +256,7 @@ class _Writer:
             fmt: str | None = None):
         cell = ws.cell(row=row, column=col)
         if value is not None:
-            cell.value = value
+            set_text(cell, value)       # framework text is never a formula
         cell.font = font or self.font
         if fill is not None:
             cell.fill = fill
@@ -238,6 +274,18 @@ class _Writer:
                 for c in range(c1, c2 + 1):
                     ws.cell(row=r, column=c).border = self.border
             ws.merge_cells(start_row=r1, start_column=c1, end_row=r2, end_column=c2)
+
+    def note(self, text: str):
+        """A cell note (comment) sized to show all of `text`."""
+        from openpyxl.comments import Comment
+        width = 60.0                                  # column units of the note box
+        lines = line_count(text, width)
+        return Comment(text, "xl-eval", height=int(lines * 15 + 20), width=int(width * 7))
+
+    def autofit(self, ws, row: int) -> None:
+        """Leave customHeight off `row` (workbook_bytes drops it): Excel and WPS then fit the
+        row again when an evaluator types into it; the stored height holds until then."""
+        self.wb._xe_autofit_rows.setdefault(ws.title, set()).add(row)
 
     def input_cell(self, ws, ref: L.Ref, fmt: str | None = None, align=None):
         cell = self.put(ws, ref.row, ref.col, fill=self.input_fill, fmt=fmt, align=align or self.left_mid)
@@ -371,7 +419,7 @@ class _Writer:
         ws = self.sheets[L.BASE]
         b = lay.base
         C = L.BaseCol
-        widths = {"A": 30, "B": 18, "C": 7, "D": 22, "E": 52, "F": 24, "G": 12, "H": 22}
+        widths = BASE_WIDTHS
         self.widths(ws, widths)
         self.put(ws, b.title, 1, "基础数据", font=self.title, border=False)
         self.put(ws, b.note, 1, "黄色单元格为填写项；金额单位为万元。选中单元格可看到填写说明。“计分采用值”为空白时按默认值或"
@@ -439,8 +487,7 @@ class _Writer:
                 self.validation(ws, ref.coord, type=vtype, operator="greaterThanOrEqual", formula1=plain(lo),
                                 title=title, prompt=prompt, error=f"“{inp.label}”应为不小于 {plain(lo)} 的{what}{unit}。")
         elif k in ("choice", "yes_no"):
-            options = ",".join(inp.options)
-            self.validation(ws, ref.coord, type="list", formula1=f'"{options}"', title=title, prompt=prompt,
+            self.validation(ws, ref.coord, type="list", formula1=list_validation(inp.options), title=title, prompt=prompt,
                             error=f"“{inp.label}”请从下拉列表中选择：{'、'.join(inp.options)}。")
         else:  # text
             self.validation(ws, ref.coord, type="textLength", operator="lessThanOrEqual", formula1="255",
@@ -451,7 +498,7 @@ class _Writer:
         ws = self.sheets[L.PROJECTS]
         p = lay.projects
         C = L.ProjCol
-        self.widths(ws, {"A": 7, "B": 44, "C": 16, "D": 16, "E": 11, "F": 11})
+        self.widths(ws, PROJECT_WIDTHS)
         self.put(ws, p.title, 1, "项目明细", font=self.title, border=False)
         note = ("逐行填写项目（对应报告表7）。“基础数据”中的计划项目数、完成项目数留空时，按本表计数："
                 "计划项目数 = 已填项目名称的行数，完成项目数 = “是否完成”为“是”的行数；已在“基础数据”中填写的数字优先。")
@@ -484,13 +531,15 @@ class _Writer:
                         error="“是否完成”请从下拉列表中选择：是、否。")
         ws.freeze_panes = f"A{p.first}"
         self.print_setup(ws, landscape=False, title_rows=f"{p.header}:{p.total}")
+        # fill narrows this to the rows it writes (print_fit); the blank template prints them all
+        ws.print_area = f"A1:{L.col_letter(C.DONE)}{p.last}"
 
     def scoresheet(self) -> None:
         fw, lay = self.fw, self.lay
         ws = self.sheets[L.SCORE]
         s = lay.score
         C = L.ScoreCol
-        widths = {"A": 7, "B": 9, "C": 12, "D": 8.5, "E": 30, "F": 48, "G": 8, "H": 9, "I": 34, "J": 26}
+        widths = SCORE_WIDTHS
         self.widths(ws, widths)
         # title (a formula: 单位名称 + title), written by formulas()
         self.put(ws, s.title, 1, font=self.title, border=False, align=self.center)
@@ -527,13 +576,16 @@ class _Writer:
             self.put(ws, row, C.LEAF, leaf.name, align=self.wrap_center)
             self.put(ws, row, C.WEIGHT, leaf.weight, align=self.center)
             self.put(ws, row, C.EXPLANATION, leaf.explanation, align=self.wrap)
-            self.put(ws, row, C.CRITERIA, leaf.criteria, align=self.wrap)
+            rule_text = printed_criteria(fw, leaf)
+            criteria = self.put(ws, row, C.CRITERIA, rule_text, align=self.wrap)
+            criteria.comment = self.note(source_note(fw, leaf))
             self.put(ws, row, C.SCORE, font=self.bold, align=self.center)
             self.put(ws, row, C.RATE, align=self.center)
             for name in (L.findings_name(leaf.code), L.reason_name(leaf.code)):
                 self.input_cell(ws, lay.notes[name].ref, align=self.wrap)
             ws.row_dimensions[row].height = row_height(
-                [(leaf.name, widths["C"]), (leaf.explanation, widths["E"]), (leaf.criteria, widths["F"])])
+                [(leaf.name, widths["C"]), (leaf.explanation, widths["E"]), (rule_text, widths["F"])])
+            self.autofit(ws, row)
             self.validation(ws, lay.notes[L.findings_name(leaf.code)].ref.coord, title=f"{leaf.name}：完成情况",
                             prompt="填写核查发现的完成情况（事实、数据、依据）。文字较长时可拉高行。")
             self.validation(ws, lay.notes[L.reason_name(leaf.code)].ref.coord, title=f"{leaf.name}：扣分原因",
@@ -722,7 +774,7 @@ class _Writer:
         ws.cell(row=1, column=2, value="value")
         for m in self.lay.meta:
             ws.cell(row=m.ref.row, column=1, value=m.key)
-            ws.cell(row=m.ref.row, column=2, value=m.value)
+            set_text(ws.cell(row=m.ref.row, column=2), m.value)
 
     def xlwings_conf(self) -> None:
         """The sheet xlwings reads its settings from: keys in column A from A1 down, values in B."""

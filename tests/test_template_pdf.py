@@ -1,0 +1,143 @@
+"""The printed workbooks, as LibreOffice prints them: nothing cut, nothing extra.
+
+One LibreOffice run exports to PDF: the seed sample (samples/seed_filled.xlsx), a
+made-up unit written by `xl-eval fill` (drafted 扣分原因, no projects) and the summary
+workbook `xl-eval collect` writes.  LibreOffice does not draw the part of a wrapped
+text that falls below its cell, so a sentence missing from `pdftotext` is a sentence
+cut off on paper.  The texts are looked up column by column (words grouped by the left
+edge they start at), because pdftotext interleaves side-by-side cells.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from xl_eval.cli import cli
+from xl_eval.forms.scoresheet import layout as L
+
+pytestmark = pytest.mark.libreoffice
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+
+
+def column_texts(pdf: Path) -> list[str]:
+    """The text of each column of each page: words grouped under the left edge they start at."""
+    out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    texts: dict[tuple[int, int], list[str]] = {}
+    for pi, page in enumerate(out.split("<page ")[1:]):
+        words = [(float(x), float(y), w.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">"))
+                 for x, y, w in re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>([^<]*)</word>', page)]
+        starts = Counter(round(x) for x, _, _ in words)
+        edges = sorted(x for x, n in starts.items() if n >= 3)        # where wrapped cells start their lines
+        for x, y, w in sorted(words, key=lambda t: (t[1], t[0])):
+            edge = max([e for e in edges if e <= round(x) + 1] or [-1])
+            texts.setdefault((pi, edge), []).append(w)
+    return ["".join(v) for v in texts.values()]
+
+
+def page_texts(pdf: Path) -> list[str]:
+    out = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return out.split("\f")[:-1] if out.endswith("\f") else out.split("\f")
+
+
+def sentences(text: str) -> list[str]:
+    return [s for s in (re.sub(r"\s+", "", p) for p in re.split(r"(?<=[。；])", text or "")) if len(s) >= 2]
+
+
+def missing(texts: list[str], pdf: Path) -> list[str]:
+    cols = column_texts(pdf)
+    return [s for t in texts for s in sentences(t) if not any(s in c for c in cols)]
+
+
+@pytest.fixture(scope="module")
+def pdfs(soffice, tmp_path_factory):
+    from xl_eval.xlsx.libreoffice import _convert
+    tmp = tmp_path_factory.mktemp("print")
+    # a made-up unit: the 城北 sample row under a new name, no projects, drafted reasons
+    with open(SAMPLES / "departments.csv", encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    header, row = rows[0], list(rows[2])
+    row[header.index("单位名称")] = "虚构测试单位"
+    table = tmp / "units.csv"
+    with open(table, "w", encoding="utf-8-sig", newline="") as fh:
+        csv.writer(fh).writerows([header, row])
+    filled = tmp / "filled"
+    res = CliRunner().invoke(cli, ["fill", str(table), "-o", str(filled)])
+    assert res.exit_code == 0, res.output
+    made_up = filled / "虚构测试单位.xlsx"
+    summary = tmp / "汇总.xlsx"
+    res = CliRunner().invoke(cli, ["collect", str(filled), "-o", str(summary)])
+    assert res.exit_code == 0, res.output
+    seed = tmp / "seed_filled.xlsx"
+    seed.write_bytes((SAMPLES / "seed_filled.xlsx").read_bytes())
+    out = _convert([seed, made_up, summary], tmp / "pdf", "pdf", timeout=600, soffice=soffice, workers=1)
+    return {"seed": (seed, out[seed]), "made_up": (made_up, out[made_up]), "summary": (summary, out[summary])}
+
+
+def test_seed_sample_prints_every_sentence_of_its_texts(pdfs):
+    with open(SAMPLES / "seed_annex1_texts.csv", encoding="utf-8-sig", newline="") as fh:
+        texts = [t for r in csv.DictReader(fh) for t in (r["完成情况"], r["扣分原因"])]
+    assert sum(len(sentences(t)) for t in texts) > 60
+    assert missing(texts, pdfs["seed"][1]) == []
+
+
+def test_printed_rules_and_names_are_whole(pdfs):
+    from xl_eval.forms.scoresheet.criteria import printed_criteria
+    from xl_eval.framework.model import load
+    fw = load()
+    texts = [printed_criteria(fw, leaf) for leaf in fw.leaves] + [leaf.explanation for leaf in fw.leaves]
+    assert missing(texts, pdfs["seed"][1]) == []
+
+
+def test_drafted_reasons_print_whole_and_an_empty_project_list_prints_one_page(pdfs):
+    path, pdf = pdfs["made_up"]
+    wb = openpyxl.load_workbook(path)
+    ws = wb[L.SCORE]
+    reasons = [ws.cell(r, L.ScoreCol.REASON).value for r in range(5, ws.max_row + 1)]
+    reasons = [t for t in reasons if isinstance(t, str) and t]
+    assert reasons, "the made-up unit loses points: fill drafts reasons"
+    assert missing(reasons, pdf) == []
+    pages = page_texts(pdf)
+    assert sum("全年预算金额（万元）" in p for p in pages) == 1      # header and total only
+    seed_pages = page_texts(pdfs["seed"][1])
+    assert sum("全年预算金额（万元）" in p for p in seed_pages) == 1  # 28 projects: one page, not 200 rows
+    assert "28" in next(p for p in seed_pages if "全年预算金额（万元）" in p)
+
+
+def test_summary_prints_on_few_pages_with_whole_headers(pdfs):
+    path, pdf = pdfs["summary"]
+    pages = page_texts(pdf)
+    assert len(pages) == 2                       # 汇总 on one page, 等级分布 (tables + both charts) on one
+    first = re.sub(r"\s+", "", pages[0])
+    assert "总分（100分）" in first and "决策（20分）" in first   # headers not broken mid-word
+    assert "总分分布" in pages[1] and "等级分布" in pages[1]
+    size = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    assert "(A4)" in size
+
+
+def test_quoted_title_computes(soffice, tmp_path):
+    """A title with an ASCII double quote still computes (quotes doubled in the formula)."""
+    import yaml
+
+    from xl_eval.forms.scoresheet.template import build_workbook, workbook_bytes
+    from xl_eval.framework.model import DEFAULT_FRAMEWORK, from_dict
+    from xl_eval.xlsx.libreoffice import read_named_values, recalculate
+    data = yaml.safe_load(DEFAULT_FRAMEWORK.read_text(encoding="utf-8"))
+    data["title"] = '“三公”与"引号"打分表=1'
+    fw = from_dict(data)
+    wb = build_workbook(fw)
+    wb[L.BASE][L.layout(fw).inputs["unit_name"].ref.coord] = "甲单位"
+    src = tmp_path / "quoted.xlsx"
+    src.write_bytes(workbook_bytes(wb))
+    out = recalculate([src], tmp_path / "out", soffice=soffice)[src]
+    assert read_named_values(out)[L.TITLE] == '甲单位“三公”与"引号"打分表=1'

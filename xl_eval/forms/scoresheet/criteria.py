@@ -1,0 +1,148 @@
+"""The printed 评分标准: the rule the workbook actually applies, in words.
+
+The 打分表 prints, beside each score, the rule that produced it, written
+from the framework's machine-readable rules (so a framework change changes
+the print and the text can never contradict the score).  The source's own
+wording (``Leaf.criteria``) and the framework's notes about that leaf go
+into the cell's note (``source_note``), one click away.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from xl_eval.core.xlround import percent_plain, plain
+from xl_eval.engine.score import band_text
+from xl_eval.framework.model import Framework, Leaf, Part, Rule
+
+CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩"
+
+
+def printed_criteria(fw: Framework, leaf: Leaf) -> str:
+    """The 评分标准 text of `leaf`: one sentence per sub-item, numbered when there are several."""
+    if not leaf.composite and len(leaf.parts) == 1:
+        return rule_sentence(fw, leaf.parts[0], leaf)
+    lines = []
+    for i, part in enumerate(leaf.parts, 1):
+        head = part.name if part.rule.is_modifier else f"{part.name}（{plain(part.max)}分）"
+        lines.append(f"{i}.{head}：{rule_sentence(fw, part, leaf)}")
+    total = sum(p.max for p in leaf.parts if not p.rule.is_modifier)
+    if total > leaf.weight:
+        lines.append(f"本指标得分不超过{plain(leaf.weight)}分。")
+    return "\n".join(lines)
+
+
+def source_note(fw: Framework, leaf: Leaf) -> str:
+    """The cell note of a printed 评分标准: the source's wording and how the framework reads it."""
+    out = ["上栏为本表实际采用的计分规则（由指标体系框架生成）。"]
+    if leaf.criteria.strip():
+        where = f"（{fw.source}）" if fw.source else ""
+        out.append(f"原文评分标准{where}：{leaf.criteria.strip()}")
+    notes = [n for n in fw.notes if n.startswith(leaf.name)]
+    if notes:
+        out.append("处理说明：" + " ".join(notes))
+    return "\n".join(out)
+
+
+# ------------------------------------------------------------------ one rule
+
+def _label(fw: Framework, name: str) -> str:
+    if name in fw.inputs:
+        return fw.inputs[name].label
+    if name in fw.rates:
+        return fw.rates[name].name
+    return name
+
+
+def _unit(fw: Framework, name: str, default: str = "") -> str:
+    inp = fw.inputs.get(name)
+    return (inp.unit if inp is not None and inp.unit else default)
+
+
+def _statement(label: str) -> str:
+    """'是否涉密单位' -> '涉密单位': a yes/no label as the condition it asks about."""
+    return label[2:] if label.startswith("是否") and len(label) > 2 else label
+
+
+def _value(fw: Framework, rule: Rule) -> tuple[str, bool]:
+    """(what the rule measures, whether it is a rate shown in %)."""
+    name = rule.value.single_name
+    if name is not None:
+        return _label(fw, name), name in fw.rates
+    return rule.value.to_excel(lambda n: _label(fw, n)).replace("-", "−"), False
+
+
+def _difference(rule: Rule) -> tuple[str, str] | None:
+    """(a, b) when the rule's value is the plain difference of two names a − b."""
+    t = rule.value.tree if rule.value is not None else None
+    if (isinstance(t, ast.BinOp) and isinstance(t.op, ast.Sub)
+            and isinstance(t.left, ast.Name) and isinstance(t.right, ast.Name)):
+        return t.left.id, t.right.id
+    return None
+
+
+def rule_sentence(fw: Framework, part: Part, leaf: Leaf) -> str:
+    rule = part.rule
+    k = rule.kind
+    if k == "bands":
+        what, pct = _value(fw, rule)
+        bands = "；".join(f"{band_text(b.range, pct)}的，得{plain(b.points)}分" for b in rule.bands)
+        return f"{what}{bands}。"
+    if k == "excess_deduction":
+        full = plain(rule.full if rule.full is not None else part.max)
+        each = plain(rule.each)
+        diff = _difference(rule)
+        if diff is not None and rule.threshold == 0:
+            a, b = diff
+            unit = _unit(fw, b, "个")
+            step = plain(rule.step)
+            tail = "" if rule.whole_steps or rule.step == 1 else "（按比例计）"
+            return (f"{_label(fw, b)}达到{_label(fw, a)}的，得{full}分；"
+                    f"每少{step}{unit}扣{each}分{tail}，扣完为止。")
+        what, pct = _value(fw, rule)
+        if pct:
+            thr = percent_plain(rule.threshold)
+            step_n = percent_plain(rule.step).rstrip("%")
+            step = f"{step_n}个百分点"
+            partial = f"不足{step}的部分不扣分" if rule.whole_steps else "不足部分按比例扣分"
+        else:
+            thr, step = plain(rule.threshold), plain(rule.step)
+            partial = f"不足{step}的部分不扣分" if rule.whole_steps else "不足部分按比例扣分"
+        return (f"{what}不超过{thr}的，得{full}分；超过{thr}的，每超过{step}扣{each}分"
+                f"（{partial}），扣完为止。")
+    if k == "proportional":
+        what, _ = _value(fw, rule)
+        return f"按{what}计分：得分 = {what} × {plain(rule.points)}分。"
+    if k in ("per_finding", "deduction"):
+        labels = "、".join(_label(fw, c) for c in rule.inputs)
+        units = list(dict.fromkeys(_unit(fw, c, "项") for c in rule.inputs))
+        every = "或".join(f"每{u}" for u in units)
+        if k == "deduction":
+            return f"{labels}{every}扣{plain(rule.each)}分，从本指标得分中扣除，扣完为止。"
+        full = plain(rule.full if rule.full is not None else part.max)
+        return f"满分{full}分；{labels}{every}扣{plain(rule.each)}分，扣完为止。"
+    if k == "tiers":
+        label = _label(fw, rule.input)
+        tiers = "；".join(f"为“{o}”的，得{plain(p)}分" for o, p in rule.tier_points)
+        return f"{label}{tiers}。"
+    if k == "checklist":
+        points = {p for _, p in rule.items}
+        if len(points) == 1:
+            each = plain(next(iter(points)))
+            items = "；".join(f"{CIRCLED[i] if i < len(CIRCLED) else f'({i + 1})'}{_label(fw, c)}"
+                             for i, (c, _) in enumerate(rule.items))
+            return f"以下{len(rule.items)}项每符合一项得{each}分：{items}。"
+        return "；".join(f"{_label(fw, c)}，得{plain(p)}分" for c, p in rule.items) + "（符合的得分）。"
+    if k == "yes_no":
+        label = _statement(_label(fw, rule.input))
+        return f"{label}的，得{plain(rule.yes)}分；否则得{plain(rule.no)}分。"
+    if k == "veto":
+        named = "一票否决" in part.name
+        return f"{_statement(_label(fw, rule.input))}的，本指标得0分{'' if named else '（一票否决）'}。"
+    if k == "exemption":
+        return f"{_statement(_label(fw, rule.input))}的，本指标直接得满分（{plain(leaf.weight)}分）。"
+    if k == "discretionary":
+        top = rule.max if rule.max is not None else part.max
+        return f"由评价人员根据核查情况酌情给分（0～{plain(top)}分），填入“{_label(fw, rule.input)}”。"
+    from xl_eval.framework.describe import rule_summary     # rule kinds added later
+    return rule_summary(fw, rule, part.max)
