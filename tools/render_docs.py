@@ -81,6 +81,10 @@ def only_sheet(xlsx: Path, sheet: str, out: Path) -> Path:
                     tag = re.sub(r'\s+state="[^"]*"', "", m.group(0))
                     return tag if m.group(1) == sheet else tag.replace("<sheet ", '<sheet state="hidden" ', 1)
                 xml = re.sub(r'<sheet\b[^>]*?name="([^"]*)"[^>]*/>', state, xml)
+                # LibreOffice prints a hidden sheet's print area: keep only this sheet's
+                keep = str(names.index(sheet))
+                xml = re.sub(r'<definedName name="_xlnm\.Print_Area" localSheetId="(\d+)">[^<]*</definedName>',
+                             lambda m: m.group(0) if m.group(1) == keep else "", xml)
                 xml = re.sub(r'activeTab="\d+"', f'activeTab="{names.index(sheet)}"', xml)
                 xml = re.sub(r'firstSheet="\d+"', f'firstSheet="{names.index(sheet)}"', xml)
                 data = xml.encode("utf-8")
