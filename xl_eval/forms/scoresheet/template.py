@@ -183,6 +183,24 @@ def _drop_custom_height(xml: bytes, rows: set[int]) -> bytes:
 # ------------------------------------------------------------------ text helpers
 # (shared with the other forms: xl_eval/forms/common.py)
 
+DEFAULT_LEVEL_NAMES = ("一级指标", "二级指标", "三级指标")
+
+
+def level_names(fw: Framework) -> tuple[str, ...]:
+    """The framework's names of the tree levels (一级指标 … by default)."""
+    return tuple(getattr(fw, "level_names", ()) or DEFAULT_LEVEL_NAMES)
+
+
+def weight_header(fw: Framework) -> str:
+    """"权重（%）" when the points add up to 100, else "分值" (the column holds points)."""
+    return "权重（%）" if fw.total_weight == 100 else "分值"
+
+
+def summary_title(fw: Framework) -> str:
+    base = fw.title[:-3] if fw.title.endswith("打分表") and len(fw.title) > 3 else fw.title
+    return f"{base}得分汇总表"
+
+
 def _limit(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
@@ -339,11 +357,11 @@ class _Writer:
                                  "数量和评价判断。选中单元格可看到填写说明；填入不允许的值时会提示错误。"))
         rows.append(("", f"② 在“项目明细”表中可逐行填写项目（项目名称、全年预算金额、决算金额、是否完成），最多 {L.PROJECT_ROWS} 行；"
                          "执行率和合计自动计算。"))
-        rows.append(("", "③ “打分表”（对应附件1）的得分、得分率、累计得分和评价等级自动计算。请在“完成情况”“扣分原因”两栏填写核查情况；"
+        rows.append(("", f"③ “打分表”{f'（对应{fw.source}）' if fw.source else ''}的得分、得分率、累计得分和评价等级自动计算。请在“完成情况”“扣分原因”两栏填写核查情况；"
                          "得分低于权重而扣分原因为空时，扣分原因单元格显示为红色。"))
         rows.append(("", "“打分表”的“评分标准”一栏印的是本表实际采用的计分规则（由指标体系框架生成，与得分一致）；"
                          "原文的评分标准和对原文的处理见该单元格的批注（鼠标移到单元格上即可看到）。"))
-        rows.append(("", "④ “汇总”表列出一级指标的权重、得分和得分率（对应报告表3）以及二级指标得分。"))
+        rows.append(("", "④ “汇总”表列出一级指标的权重、得分和得分率以及二级指标得分。"))
         rows.append(("", "⑤ “评分参数”表列出每个三级指标的子项、分值、分档界限（含/不含端点）、扣分标准、等级划分和比率分母为0时的取值，"
                          "以及每个子项的规则得分和子项得分。公式引用这些单元格，不在公式中写死数字。"))
         planned = fw.project_list.get("planned")
@@ -381,7 +399,7 @@ class _Writer:
                                         "比率 rate_<比率代码>，一级小计 subtotal_<代码>，总分 total_score，等级 grade，"
                                         "完成情况 findings_<指标代码>，扣分原因 reason_<指标代码>。"))
         for note in fw.notes:
-            rows.append(("对附件1原文的处理", note))
+            rows.append(("对原文的处理", note))
         self.put(ws, 1, 1, f"{fw.title} —— 填表说明", font=self.title, border=False)
         ws.row_dimensions[1].height = 30
         r = 3
@@ -502,7 +520,7 @@ class _Writer:
         C = L.ProjCol
         self.widths(ws, PROJECT_WIDTHS)
         self.put(ws, p.title, 1, "项目明细", font=self.title, border=False)
-        note = ("逐行填写项目（对应报告表7）。“基础数据”中的计划项目数、完成项目数留空时，按本表计数："
+        note = ("逐行填写项目。“基础数据”中的计划项目数、完成项目数留空时，按本表计数："
                 "计划项目数 = 已填项目名称的行数，完成项目数 = “是否完成”为“是”的行数；已在“基础数据”中填写的数字优先。")
         self.put(ws, p.note, 1, note, font=self.small, border=False, align=self.wrap)
         ws.merge_cells(start_row=p.note, start_column=1, end_row=p.note, end_column=6)
@@ -555,14 +573,15 @@ class _Writer:
                           (C.RATE, "得分率"), (C.FINDINGS, "完成情况"), (C.REASON, "扣分原因")):
             self.put(ws, h1, col, text, **head)
             self.merge(ws, h1, col, h3, col)
-        self.put(ws, h2, C.L1, "一级指标", **head)
+        names = level_names(fw)
+        self.put(ws, h2, C.L1, names[0], **head)
         self.merge(ws, h2, C.L1, h3, C.L1)
-        self.put(ws, h2, C.L2, "二级指标", **head)
+        self.put(ws, h2, C.L2, names[1], **head)
         self.merge(ws, h2, C.L2, h3, C.L2)
-        self.put(ws, h2, C.LEAF, "三级指标", **head)
+        self.put(ws, h2, C.LEAF, names[2], **head)
         self.merge(ws, h2, C.LEAF, h2, C.WEIGHT)
         self.put(ws, h3, C.LEAF, "名称", **head)
-        self.put(ws, h3, C.WEIGHT, "权重（%）", **head)
+        self.put(ws, h3, C.WEIGHT, weight_header(fw), **head)
         for r in s.header:
             ws.row_dimensions[r].height = 20
         for l1 in fw.level1:
@@ -636,7 +655,7 @@ class _Writer:
         s = lay.summary
         C = L.SumCol
         self.widths(ws, {"A": 16, "B": 16, "C": 12, "D": 12})
-        self.put(ws, s.title, 1, "部门整体支出绩效评价指标得分情况汇总表", font=self.head, border=False)
+        self.put(ws, s.title, 1, summary_title(fw), font=self.head, border=False)
         ws.row_dimensions[s.title].height = 26
         for col, text in enumerate(["评价指标", "权重", "得分", "得分率"], 1):
             self.put(ws, s.header, col, text, font=self.head, fill=self.header_fill, align=self.wrap_center)
@@ -654,8 +673,9 @@ class _Writer:
         self.put(ws, s.grade, C.WEIGHT)
         self.put(ws, s.grade, C.SCORE, font=self.bold, fill=self.result_fill, align=self.center)
         self.merge(ws, s.grade, C.SCORE, s.grade, C.RATE)
-        self.put(ws, s.l2_title, 1, "二级指标得分", font=self.head, border=False)
-        for col, text in enumerate(["一级指标", "二级指标", "权重", "得分"], 1):
+        names = level_names(fw)
+        self.put(ws, s.l2_title, 1, f"{names[1]}得分", font=self.head, border=False)
+        for col, text in enumerate([names[0], names[1], "权重" if fw.total_weight == 100 else "分值", "得分"], 1):
             self.put(ws, s.l2_header, col, text, font=self.head, fill=self.header_fill, align=self.wrap_center)
         for l1 in fw.level1:
             rows = [s.l2_rows[l2.code] for l2 in l1.children]
@@ -723,7 +743,7 @@ class _Writer:
                 ws.row_dimensions[row].height = 30
         # sub-items
         self.put(ws, p.part_title, 1, "子项计分参数与得分", font=self.bold, border=False)
-        for col, text in enumerate(["三级指标", "子项", "子项分值", "计分规则", "参数", "下限", "含否", "上限", "含否",
+        for col, text in enumerate([level_names(fw)[-1], "子项", "子项分值", "计分规则", "参数", "下限", "含否", "上限", "含否",
                                     "数值/分值", "规则得分", "子项得分"], 1):
             self.put(ws, p.part_header, col, text, **head)
         ws.row_dimensions[p.part_header].height = 30
