@@ -476,6 +476,8 @@ def grade_text(fw: Framework) -> str:
     """'评价分四个等级，分别为：优（得分≥90），良（90>得分≥80），…' from the grade intervals."""
     from xl_eval.core.xlround import plain
     digits = "零一二三四五六七八九十"
+    if not fw.grades:
+        return "本指标体系不划分评价等级"
     parts = []
     for g in fw.grades:
         r = g.range

@@ -5,5 +5,9 @@ listed here (exit 2, Chinese message) rather than write a wrong sheet; add a
 key once the layout renders it and the LibreOffice tests cover it.
 """
 
-SUPPORTED: frozenset[str] = frozenset()
+# level_names: the headers of 打分表/汇总/评分参数 are the framework's names (three levels);
+# no_grades: the grade cells stay blank and the notes say there are no grades;
+# total_weight: totals and 得分率 use the framework's total, the column is headed 分值.
+# tests/test_template_v2.py recalculates such a framework in LibreOffice.
+SUPPORTED: frozenset[str] = frozenset({"level_names", "no_grades", "total_weight"})
 FORM_NAME = "打分表模板"
