@@ -129,18 +129,20 @@ def summary_workbook(tmp: Path) -> Path:
 
 def other_frameworks(tmp: Path) -> list[tuple[str, Path]]:
     """(framework id, blank template) of every shipped framework but the default one."""
+    from xl_eval.forms.scoresheet.support import FORM_NAME, SUPPORTED
     from xl_eval.forms.scoresheet.template import build_workbook, workbook_bytes
+    from xl_eval.framework.features import refusal
     from xl_eval.framework.model import DEFAULT_FRAMEWORK, load
     out = []
     for path in sorted(DEFAULT_FRAMEWORK.parent.glob("*.yaml")):
         if path.resolve() == DEFAULT_FRAMEWORK.resolve():
             continue
-        try:
-            fw = load(path)
-            data = workbook_bytes(build_workbook(fw))
-        except Exception as exc:                       # a framework the template cannot render yet
-            print(f"跳过 {path.name}：{exc}", file=sys.stderr)
+        fw = load(path)
+        why = refusal(fw, SUPPORTED, FORM_NAME)
+        if why:                                        # a framework the 打分表 cannot render yet
+            print(f"跳过 {path.name}：{why}", file=sys.stderr)
             continue
+        data = workbook_bytes(build_workbook(fw))
         target = tmp / f"{fw.id}.xlsx"
         target.write_bytes(data)
         out.append((fw.id, target))
