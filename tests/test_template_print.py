@@ -275,3 +275,21 @@ def test_set_text_keeps_leading_equals_as_text():
     c = wb.active["A1"]
     set_text(c, "=1+1")
     assert c.data_type == "s"
+
+
+def test_filled_workbooks_keep_hostile_text_as_text():
+    """What fill writes (inputs, drafted reasons, project names) is text in the file, never a formula."""
+    from xl_eval.xlsx.package import WorkbookPatcher
+    fw = hostile_framework()
+    lay = L.layout(fw)
+    template = workbook_bytes(build_workbook(fw))
+    unit = lay.inputs["unit_name"].ref
+    reason = lay.notes[L.reason_name("budget_adjustment")].ref
+    name = lay.project_inputs["projects_name"][0]
+    cells = {(unit.sheet, (unit.row, unit.col)): '=HYPERLINK("x")',
+             (reason.sheet, (reason.row, reason.col)): "@SUM(A1)",
+             (name.sheet, (name.row, name.col)): "+cmd|' /C calc'!A0"}
+    data = WorkbookPatcher(template, list(cells), **print_fit(fw)).render(cells)
+    assert formula_cells_in(data) == formula_cells_in(template)
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    assert wb[unit.sheet][unit.coord].value == '=HYPERLINK("x")'
