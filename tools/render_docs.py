@@ -19,6 +19,7 @@ exports every sheet.  PNGs are written with zlib (no imaging library).
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import struct
 import subprocess
@@ -121,7 +122,12 @@ def summary_workbook(tmp: Path) -> Path:
     if res.exit_code != 0:
         raise SystemExit(res.output)
     out = tmp / "汇总表.xlsx"
-    res = CliRunner().invoke(cli, ["collect", str(filled), "-o", str(out)])
+    here = os.getcwd()
+    os.chdir(tmp)                     # the 文件 column shows short relative paths
+    try:
+        res = CliRunner().invoke(cli, ["collect", "filled", "-o", out.name])
+    finally:
+        os.chdir(here)
     if res.exit_code != 0:
         raise SystemExit(res.output)
     return out
