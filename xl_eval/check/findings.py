@@ -16,6 +16,8 @@ Every code lives in CODES below, grouped by hundreds:
     XE6xx  the 项目明细 list against itself and the inputs
     XE7xx  foreign tables: evaluators' own workbooks and Word reports,
            read by their headers (xl_eval/check/foreign/)
+    XE8xx  the 项目支出绩效自评表 (self-evaluation): scores, points, reasons,
+           the reviewer's recurring findings
 
 Severities: ``error`` (the table is wrong), ``warning`` (worth a look; a
 human decides) and ``fatal`` (the file could not be checked at all: exit
@@ -316,6 +318,46 @@ CODES: dict[str, Code] = {
                   "文字写“{quoted}”，{table}列出 {n} 个项目",
                   "the text says “{quoted}”; {table} lists {n} projects"),
 
+    # ---- XE8xx: 项目支出绩效自评表 (check/selfeval.py)
+    "XE801": Code("error", "自评得分与计分规则不符", "Self-evaluation score differs from the rules",
+                  "“{what}”显示 {shown}，按本表的指标值和完成值应为 {expected}",
+                  "“{what}” shows {shown}; from this sheet's targets and actuals it should be {expected}"),
+    "XE802": Code("error", "计算单元格被改动", "Computed cell altered",
+                  "“{what}”应为公式 {formula}，现在是 {found}",
+                  "“{what}” should hold the formula {formula}; it holds {found}"),
+    "XE803": Code("error", "分值合计不符", "Points do not add up",
+                  "{block}各指标分值合计 {found}，应为 {expected}",
+                  "the points of {block} add up to {found}, expected {expected}"),
+    "XE804": Code("warning", "偏差未说明原因", "Deviation without a reason",
+                  "指标“{indicator}”{deviation}，但“偏差原因分析及改进措施”为空",
+                  "indicator “{indicator}”: {deviation_en}, but no deviation reason is given"),
+    "XE805": Code("warning", "全部满分而无完成依据", "All full marks without evidence",
+                  "全部 {n} 项绩效指标均为满分，但{why}；请核实完成情况和佐证材料",
+                  "all {n} indicators score full marks, but {why_en}; verify the results and their evidence"),
+    "XE806": Code("warning", "成本指标写成“≥”", "Cost indicator written as ≥",
+                  "成本指标“{indicator}”的指标性质为“≥”（成本一般应为“≤”，越低越好）",
+                  "cost indicator “{indicator}” has nature ≥ (a cost is normally ≤: the lower the better)"),
+    "XE807": Code("warning", "完成值远超指标值而未说明", "Far above target without explanation",
+                  "指标“{indicator}”完成率 {ratio}，达到指标值的 {limit} 以上，未说明原因（指标值是否设定偏低？）",
+                  "indicator “{indicator}”: completion {ratio}, at least {limit} of the target, without a reason "
+                  "(was the target set too low?)"),
+    "XE808": Code("warning", "满意度无调查依据", "Satisfaction without a survey",
+                  "满意度指标“{indicator}”得 {score} 分，但佐证材料和说明中没有问卷、调查或测评依据",
+                  "satisfaction indicator “{indicator}” scores {score}, but no survey is named as evidence"),
+    "XE809": Code("warning", "执行率低于90%未说明原因", "Execution below 90% without a reason",
+                  "预算执行率 {rate}，低于 90%，但“执行偏差原因”为空",
+                  "budget execution rate {rate} is below 90%, but no reason is given"),
+    "XE810": Code("error", "全年执行数超过全年预算数", "Spent above the full-year budget",
+                  "{source}全年执行数 {executed} 万元超过全年预算数 {budget} 万元",
+                  "{source}: spent {executed} 万元, more than the full-year budget {budget} 万元"),
+    "XE811": Code("error", "项目资金合计不符", "Money block does not add up",
+                  "年度资金总额的{stage} {total} 万元不等于三项资金之和 {sum} 万元",
+                  "the 年度资金总额 {stage} {total} 万元 differs from the sum of the three sources {sum} 万元"),
+    "XE812": Code("error", "指标无法评定", "Indicator cannot be assessed",
+                  "指标“{indicator}”{problem}",
+                  "indicator “{indicator}”: {problem_en}"),
+    "XE813": Code("fatal", "自评表结构无法识别", "Self-evaluation sheet not recognised",
+                  "{detail}", "{detail_en}"),
 }
 
 

@@ -1,0 +1,156 @@
+"""`xl-eval fill --indicators`: one 项目支出绩效自评表 per project (or per unit).
+
+Flow: read the two long tables (sources/selfeval.py), place each project's
+indicator rows into the 二级 groups of the form (as many rows as needed plus
+one spare per group), write the workbook (forms/selfeval/template.py) with
+atomic writes, never over an existing file without ``overwrite``.
+
+Decisions (README 自评 section, `xl-eval fill --help`):
+
+* An indicator row is placed by its 一级 and 二级 names, compared without
+  spaces, width and a trailing “指标” (“产出” = “产出指标”).  A row whose
+  names are not in the framework is reported and left out; the project is
+  still written.
+* Values are written as read: numbers as numbers (percent rows as fractions
+  shown with %), 定性 targets as text.  A value that could not be read is
+  written as the text the table had, so the unit sees it, and reported; the
+  row's 得分 stays blank until it is corrected.
+* ``per="unit"``: one workbook per 实施单位 (blank: 主管部门), one sheet per
+  project, sheet names from 项目名称 (trimmed to Excel's 31 characters,
+  made unique).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from xl_eval.core.values import normalise_label
+from xl_eval.forms.selfeval import layout as L
+from xl_eval.sources.selfeval import GE, LE, EQ, QUAL, Indicator, Problem, Project
+
+_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
+
+
+def _key(name: str) -> str:
+    k = normalise_label(name)
+    return k[:-2] if k.endswith("指标") and len(k) > 2 else k
+
+
+@dataclass
+class Placed:
+    """A project's rows placed in the form: sizes and (GridRow, Indicator) pairs."""
+    sizes: tuple[tuple[int, ...], ...]
+    rows: list[tuple[L.GridRow, Indicator]]
+    problems: list[Problem] = field(default_factory=list)
+
+
+def place(spec: L.Spec, project: Project, file: str, spare: int = 1) -> Placed:
+    blocks = {_key(b.name): b for b in spec.blocks}
+    buckets: dict[tuple[str, str], list[Indicator]] = {}
+    problems: list[Problem] = []
+    for ind in project.indicators:
+        block = blocks.get(_key(ind.level1))
+        group = None
+        if block is not None:
+            group = next((g for g in block.groups if _key(g.name) == _key(ind.level2)), None)
+            if group is None and len(block.groups) == 1 and not ind.level2:
+                group = block.groups[0]
+        if block is None or group is None:
+            names = "；".join(f"{b.name}：{'、'.join(g.name for g in b.groups)}" for b in spec.blocks)
+            problems.append(Problem(file, ind.row, "二级指标" if block else "一级指标",
+                                    ind.level2 if block else ind.level1,
+                                    f"指标“{ind.name}”的一级/二级指标“{ind.level1}/{ind.level2}”不在自评表中"
+                                    f"（可用：{names}），本行未填入"))
+            continue
+        buckets.setdefault((block.code, group.name), []).append(ind)
+    counts = {k: len(v) for k, v in buckets.items()}
+    sizes = L.sizes_for(spec, counts, spare)
+    for block, block_sizes in zip(spec.blocks, sizes):
+        if sum(block_sizes) > block.max_rows:
+            # keep the spares out first, then report what does not fit
+            sizes = tuple(tuple(max(1, counts.get((b.code, g.name), 0)) for g in b.groups)
+                          if b is block else s for b, s in zip(spec.blocks, sizes))
+    lay = L.layout(spec, sizes)
+    pairs = []
+    for (bcode, gname), inds in buckets.items():
+        span = next(g for g in lay.groups if g.block == bcode and g.name == gname)
+        grid = [r for r in lay.rows if span.first <= r.row <= span.last]
+        for r, ind in zip(grid, inds):
+            pairs.append((r, ind))
+        for ind in inds[len(grid):]:
+            problems.append(Problem(file, ind.row, "三级指标", ind.name,
+                                    f"“{gname}”的指标行超过自评表可容纳的行数，本行未填入"))
+    pairs.sort(key=lambda p: p[0].row)
+    return Placed(sizes, pairs, problems)
+
+
+def sheet_values(lay: L.Layout, project: Project, placed: Placed) -> tuple[dict[str, Any], dict[str, str]]:
+    """(cell -> value, cell -> number format) for one project's sheet."""
+    values: dict[str, Any] = {}
+    formats: dict[str, str] = {}
+    h = L.HEADER_CELLS
+    for key in ("name", "code", "department", "unit", "goal_expected", "goal_actual"):
+        text = getattr(project, key)
+        if text:
+            values[h[key]] = text
+    if project.year is not None:
+        values[h["year"]] = project.year
+    if project.exec_reason:
+        values[lay.exec_reason_cell] = project.exec_reason
+    for source in L.SOURCES:
+        for stage in L.STAGE_COLS:
+            v = project.money.get(f"{source}_{stage}")
+            if v is not None:
+                values[lay.money_cell(source, stage)] = v
+    for grid, ind in placed.rows:
+        row = grid.row
+        values[L.a1(L.COL_NAME, row)] = ind.name
+        if ind.nature:
+            values[L.a1(L.COL_NATURE, row)] = ind.nature
+        pct = ind.unit in ("%", "％")
+        if ind.target is not None:
+            values[L.a1(L.COL_TARGET, row)] = ind.target
+            if pct:
+                formats[L.a1(L.COL_TARGET, row)] = percent_format(ind.target)
+        elif ind.target_text:
+            values[L.a1(L.COL_TARGET, row)] = ind.target_text
+        if ind.unit:
+            values[L.a1(L.COL_UNIT, row)] = ind.unit
+        if isinstance(ind.actual, (int, float)):
+            values[L.a1(L.COL_ACTUAL, row)] = ind.actual
+            if pct:
+                formats[L.a1(L.COL_ACTUAL, row)] = percent_format(ind.actual)
+        elif isinstance(ind.actual, str):
+            values[L.a1(L.COL_ACTUAL, row)] = ind.actual
+        if ind.share is not None:
+            values[L.a1(L.COL_SHARE, row)] = ind.share
+        if ind.points is not None:
+            values[L.a1(L.COL_POINTS, row)] = ind.points
+        if ind.reason:
+            values[L.a1(L.COL_REASON, row)] = ind.reason
+        if ind.evidence:
+            values[L.a1(L.COL_EVIDENCE, row)] = ind.evidence
+    return values, formats
+
+
+def percent_format(x: float) -> str:
+    """'95%' for whole percents, '93.5%' / '0.25%' otherwise (no dangling point)."""
+    hundred = round(x * 100, 6)
+    if hundred.is_integer():
+        return "0%"
+    return "0.0%" if round(hundred * 10, 6).is_integer() else "0.00%"
+
+
+def sheet_name(name: str, used: set[str]) -> str:
+    base = _SHEET_BAD.sub("_", name).strip("'") or "项目"
+    base = base[:31]
+    candidate, n = base, 2
+    while candidate.lower() in used or candidate in (L.META_SHEET, "填表说明"):
+        suffix = f"_{n}"
+        candidate = base[: 31 - len(suffix)] + suffix
+        n += 1
+    used.add(candidate.lower())
+    return candidate
