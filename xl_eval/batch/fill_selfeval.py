@@ -154,3 +154,67 @@ def sheet_name(name: str, used: set[str]) -> str:
         n += 1
     used.add(candidate.lower())
     return candidate
+
+
+# ------------------------------------------------------------------ the run
+
+WRITTEN, FAILED, EXISTS = "written", "failed", "exists"
+
+
+@dataclass
+class Result:
+    """One workbook (a project, or a unit's projects with --per unit)."""
+    key: str                          # 项目名称, or the unit's name
+    file_name: str
+    status: str
+    projects: list[dict] = field(default_factory=list)   # 项目名称, sheet, row, total, grade
+    messages: list[Problem] = field(default_factory=list)
+
+
+def _groups(projects: list[Project], per: str) -> list[tuple[str, list[Project]]]:
+    if per == "project":
+        return [(p.name, [p]) for p in projects]
+    out: dict[str, list[Project]] = {}
+    for p in projects:
+        out.setdefault(p.unit or p.department or "未填实施单位", []).append(p)
+    return list(out.items())
+
+
+def run(spec: L.Spec, score_sheet, batch, indicators_file: str, outdir: Path, *, per: str = "project",
+        overwrite: bool = False, run_id: str = "x", progress=None) -> list[Result]:
+    """Write the workbooks; one bad project never stops the others.
+
+    `score_sheet(lay, values)` is the engine's verdict for one sheet
+    ({"total": …, "grade": …}); it feeds the run summary only."""
+    from xl_eval.core.outfiles import FileExists, NameAllocator, atomic_write
+    from xl_eval.forms.selfeval import template as T
+    names = NameAllocator(".xlsx")
+    results = []
+    for key, projects in _groups(batch.projects, per):
+        file_name = names.allocate(key)
+        res = Result(key, file_name, WRITTEN)
+        sheets, used = [], set()
+        for p in projects:
+            placed = place(spec, p, indicators_file)
+            res.messages += placed.problems
+            lay = L.layout(spec, placed.sizes)
+            values, formats = sheet_values(lay, p, placed)
+            sheet = sheet_name(p.name, used) if per == "unit" else T.TEMPLATE_SHEET
+            sheets.append((sheet, lay, values, formats))
+            verdict = score_sheet(lay, values)
+            res.projects.append({"项目名称": p.name, "sheet": sheet, "row": p.row, **verdict})
+        try:
+            data = T.workbook_bytes(T.build_workbook(spec, sheets))
+            atomic_write(outdir / file_name, data, overwrite=overwrite, run_id=run_id)
+        except FileExists:
+            res.status = EXISTS
+            res.messages.append(Problem(str(outdir / file_name), None, None, None,
+                                        "文件已存在，未覆盖（要覆盖请加 --force）"))
+        except OSError as exc:
+            res.status = FAILED
+            res.messages.append(Problem(str(outdir / file_name), None, None, None,
+                                        f"无法写入（{exc.strerror or exc}）"))
+        results.append(res)
+        if progress:
+            progress(res)
+    return results

@@ -402,3 +402,76 @@ def check_sheet(data: SheetData, expected: dict[str, Any], lang: str = "zh") -> 
     for check in CHECKS:
         out.extend(check(ctx))
     return out
+
+
+# ------------------------------------------------------------------ files
+
+def shipped_framework(framework_id: str):
+    """The shipped framework with this id (None when there is none)."""
+    from xl_eval.framework.model import SHIPPED_DIR, FrameworkError, load
+    path = SHIPPED_DIR / f"{framework_id}.yaml"
+    if not framework_id or "/" in framework_id or not path.is_file():
+        return None
+    try:
+        return load(path)
+    except FrameworkError:
+        return None
+
+
+def check_file(path: str | Path, fw=None, lang: str = "zh"):
+    """Check one 自评表 workbook; `fw` None: the shipped framework it names."""
+    from xl_eval.check.workbook import CheckResult
+    from xl_eval.forms.selfeval.bind import NotSelfEval, evaluate_sheet, spec_of
+    findings: list[Finding] = []
+    try:
+        wb = open_workbook(path)
+    except WorkbookError as exc:
+        return CheckResult(str(path), [make(exc.code, lang=lang, **exc.fields)])
+    try:
+        try:
+            meta = read_meta(wb)
+        except WorkbookError as exc:
+            return CheckResult(str(path), [make(exc.code, lang=lang, **exc.fields)])
+        if meta is None:
+            return CheckResult(str(path), [make("XE111", lang=lang)])
+        wid = meta.get("framework_id", "")
+        if fw is None:
+            fw = shipped_framework(wid)
+            if fw is None:
+                return CheckResult(str(path), [make("XE112", L.META_SHEET, "B3", lang=lang, workbook_id=wid or "（空）",
+                                                    framework_id="（内置框架中没有）")])
+        if wid != fw.id:
+            return CheckResult(str(path), [make("XE112", L.META_SHEET, "B3", lang=lang, workbook_id=wid or "（空）",
+                                                framework_id=fw.id)])
+        if meta.get("framework_version", "") != fw.version:
+            return CheckResult(str(path), [make("XE113", L.META_SHEET, "B4", lang=lang, framework_id=fw.id,
+                                                workbook_version=meta.get("framework_version") or "（空）",
+                                                framework_version=fw.version)])
+        if meta.get("framework_hash", "") != fw.content_hash:
+            findings.append(make("XE114", L.META_SHEET, "B5", lang=lang,
+                                 workbook_hash=meta.get("framework_hash") or "（空）", framework_hash=fw.content_hash))
+        try:
+            spec = spec_of(fw)
+        except NotSelfEval as exc:
+            return CheckResult(str(path), [make("XE813", lang=lang, detail=str(exc), detail_en=str(exc))])
+        for sheet, sizes_text in meta["sheets"]:
+            if sheet not in wb.sheets:
+                findings.append(make("XE115", lang=lang, sheet_name=sheet))
+                continue
+            sizes = L.parse_sizes(sizes_text, spec)
+            if sizes is None:
+                detail = f"工作表“{sheet}”的行数记录“{sizes_text}”与框架不符，无法定位单元格"
+                findings.append(make("XE813", sheet, lang=lang, detail=detail,
+                                     detail_en=f"sheet “{sheet}”: row layout record “{sizes_text}” does not fit the framework"))
+                continue
+            lay = L.layout(spec, sizes)
+            try:
+                data = read_sheet(wb, sheet, lay)
+            except WorkbookError as exc:
+                findings.append(make(exc.code, lang=lang, **exc.fields))
+                continue
+            _, expected = evaluate_sheet(fw, lay, {ref: c.value for ref, c in data.cells.items()})
+            findings.extend(check_sheet(data, expected, lang))
+    finally:
+        wb.close()
+    return CheckResult(str(path), findings)

@@ -47,6 +47,8 @@ def check(ctx, files, framework_path, fmt, strict, annotate_dir, lang, list_code
       XE6xx 项目明细：项目数、名称、金额、决算超预算
       XE7xx 其他打分表和 Word 报告：找不到打分表、对应不到指标、权重、得分、小计合计、等级、表格之间、
             评分标准分值、扣分/得分文字、年份、同一数据前后不一、按所引数据重算、正文句子、金额表合计
+      XE8xx 项目支出绩效自评表：得分按指标值和完成值重算、分值合计、偏差原因、成本指标“≥”、
+            超额完成、满意度无调查、执行率低于90%、执行数超预算、资金合计、无法评定的指标
 
     \b
     退出码：0 没有错误（警告不影响，除非 --strict）；1 有错误；2 有文件无法检查或参数有误。
@@ -78,9 +80,13 @@ def check(ctx, files, framework_path, fmt, strict, annotate_dir, lang, list_code
     first = True
     if fmt == "json":
         click.echo("[", nl=False)
+    from xl_eval.check import selfeval
     for path in files:
         try:
-            result = _check_one(path, fw, lang)
+            if selfeval.is_selfeval(path):      # a 项目支出绩效自评表: its own checks (XE8xx)
+                result = selfeval.check_file(path, fw if framework_path else None, lang)
+            else:
+                result = _check_one(path, fw, lang)
         except Exception as exc:  # a bug, not a bad workbook: report it, check the other files
             click.echo(f"{path}: 内部错误，未能检查：{type(exc).__name__}: {exc}（请报告此问题）", err=True)
             unchecked += 1

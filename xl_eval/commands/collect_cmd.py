@@ -34,6 +34,10 @@ def collect(ctx, inputs, output, csv_path, framework_path, force):
     其余文件照常汇总。--csv 写出的 CSV 中，以 = + - @ 开头的文字前加单引号，防止被当作公式执行。
 
     \b
+    项目支出绩效自评表（由 `xl-eval fill --indicators` 生成）自动识别：写出“项目汇总”“单位汇总”
+    （标出全部项目自评100分的单位）“分数分布”和“未能汇总”。
+
+    \b
     退出码：0 全部汇总且都完成校验；1 有文件无法读取、输入有误或校验有错误；2 无法运行（如文件或文件夹不存在、
     没有找到工作簿、汇总文件已存在；此时不写出汇总）。
 
@@ -45,7 +49,6 @@ def collect(ctx, inputs, output, csv_path, framework_path, force):
     from xl_eval.batch import collect as col
     from xl_eval.core.outfiles import FileExists, atomic_write
 
-    fw = load_framework(framework_path)
     out = Path(output)
     targets = [out] + ([Path(csv_path)] if csv_path else [])
     if not force:
@@ -58,6 +61,11 @@ def collect(ctx, inputs, output, csv_path, framework_path, force):
     paths, bad = col.find_workbooks(list(inputs), targets)
     if bad:      # a mistyped folder: nothing is written rather than a summary without it
         raise UserError("；".join(f"{arg}：{why}" for arg, why in bad) + "（未写出汇总）")
+    from xl_eval.check.selfeval import is_selfeval
+    if paths and is_selfeval(paths[0][0]):
+        from xl_eval.commands import selfeval_cli
+        return selfeval_cli.collect(ctx, paths, bad, out, csv_path, framework_path)
+    fw = load_framework(framework_path)
     failed: list[tuple[str, str]] = []
     depts = []
     for path, shown in paths:

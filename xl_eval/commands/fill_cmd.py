@@ -32,9 +32,14 @@ LIST_LIMIT = 30
 @click.option("--no-reasons", is_flag=True, help="不自动起草“扣分原因”（默认为得分低于权重的指标按评分规则起草）。")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, allow_dash=True), default=None,
               help="另外把运行结果写成 JSON 文件；“-”表示输出到标准输出（此时文字摘要改为输出到标准错误）。")
+@click.option("--indicators", "indicators_path", type=click.Path(dir_okay=False), default=None,
+              help="项目支出绩效自评表：绩效指标表（每行一个指标，按项目名称或项目编码对应）；"
+                   "此时第一个参数是项目表（每行一个项目），每个项目生成一个自评表（见 README 自评部分）。")
+@click.option("--per", type=click.Choice(["project", "unit"]), default="project", show_default=True,
+              help="自评表：project 每个项目一个工作簿；unit 每个实施单位一个工作簿，每个项目一个工作表。")
 @click.pass_context
 def fill(ctx, departments, projects_path, outdir, sheet, header_row, framework_path, force, jobs, year, no_reasons,
-         json_path):
+         json_path, indicators_path, per):
     """按 DEPARTMENTS（CSV 或 XLSX，每行一个单位）为每个单位生成一个打分表工作簿（.xlsx），写入 OUTDIR。工作簿即 `xl-eval template` 的模板：输入值通过定义名称写入“基础数据”表，项目写入“项目明细”表，公式保持不变，打开即自动计算。
 
     \b
@@ -62,10 +67,21 @@ def fill(ctx, departments, projects_path, outdir, sheet, header_row, framework_p
     退出码：0 全部生成；1 有行未生成（数据有误、重复、文件已存在）、有行违反规则或项目表有误；2 无法运行。
 
     \b
+    项目支出绩效自评表（加 --indicators）：DEPARTMENTS 为项目表（项目名称、项目编码、主管部门、实施单位、
+    评价年度、各项资金的年初预算数/全年预算数/全年执行数、预期目标、实际完成情况、执行偏差原因），
+    --indicators 为指标表（项目名称、一级/二级/三级指标、指标性质、年度指标值、计量单位、实际完成值、
+    定性评定比例、分值、偏差原因分析及改进措施、佐证材料）；默认框架 selfeval_2020_10。
+
+    \b
     示例：
       xl-eval fill samples/departments.csv --projects samples/projects.csv -o out/
       xl-eval fill 各单位.xlsx --projects 项目.xlsx -o 打分表 --jobs 4 --json 结果.json
+      xl-eval fill samples/selfeval/projects.csv --indicators samples/selfeval/indicators.csv -o 自评表/
+      xl-eval fill 项目.xlsx --indicators 指标.xlsx --framework selfeval_2021_101 --per unit -o 自评表/
     """
+    if indicators_path:
+        from xl_eval.commands import selfeval_cli
+        return selfeval_cli.fill(ctx, departments, indicators_path, outdir, framework_path, per, force, json_path)
     from xl_eval.batch import fill as fill_mod
     from xl_eval.core.outfiles import new_run_id, remove_temp_files
     from xl_eval.sources.tables import TableError

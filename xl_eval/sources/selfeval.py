@@ -430,7 +430,8 @@ def _read_indicator(file: str, row, cols: dict[str, str], problems: list[Problem
         if nature and target_m.nature != nature:
             add("target", raw_target, f"年度指标值写的是“{target_m.nature}”，与指标性质“{nature}”不一致")
         nature = nature or target_m.nature
-    if nature is None:
+    nature_blank = "nature" not in cols or v.get(cols["nature"]) is None
+    if nature is None and nature_blank:
         if raw_target is not None or raw_actual is not None:
             add("nature", v.get(cols.get("nature", ""), None) if "nature" in cols else None,
                 "指标性质为空：请填 ≥、≤、= 或 定性（也可写在年度指标值前，如“≥95%”）")

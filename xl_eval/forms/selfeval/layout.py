@@ -265,12 +265,12 @@ def ratio_formula(sc: Scoring, row: int) -> str:
     ≥ actual/target (target <= 0: 1 when met, else 0); ≤ target/actual
     (actual <= 0: 1 when met; target <= 0: 0); = smaller/larger (1 when equal,
     0 when the smaller is <= 0).  Blank for 定性 rows and non-numbers."""
-    E, F, H = (a1(c, row) for c in (COL_NATURE, COL_TARGET, COL_ACTUAL))
+    D, E, F, H, K = (a1(c, row) for c in (COL_NAME, COL_NATURE, COL_TARGET, COL_ACTUAL, COL_POINTS))
     d = sc.rate_digits
     ge = f"IF({F}<=0,IF({H}>={F},1,0),ROUND({H}/{F},{d}))"
     le = f"IF({H}<=0,IF({H}<={F},1,0),IF({F}>0,ROUND({F}/{H},{d}),0))"
     eq = f"IF({H}={F},1,IF(MIN({H},{F})<=0,0,ROUND(MIN({H},{F})/MAX({H},{F}),{d})))"
-    return (f'=IF(OR({E}="",{E}="定性",NOT(ISNUMBER({F})),NOT(ISNUMBER({H}))),"",'
+    return (f'=IF(OR({D}="",NOT(ISNUMBER({K})),{E}="",{E}="定性",NOT(ISNUMBER({F})),NOT(ISNUMBER({H}))),"",'
             f'IF({E}="≥",{ge},IF({E}="≤",{le},IF({E}="=",{eq},""))))')
 
 
