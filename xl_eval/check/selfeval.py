@@ -475,3 +475,19 @@ def check_file(path: str | Path, fw=None, lang: str = "zh"):
     finally:
         wb.close()
     return CheckResult(str(path), findings)
+
+
+def sheet_layouts(path: str | Path, fw=None) -> dict[str, L.Layout]:
+    """{sheet name: Layout} of a 自评表 workbook (for tools and tests)."""
+    from xl_eval.forms.selfeval.bind import spec_of
+    with open_workbook(path) as wb:
+        meta = read_meta(wb)
+        if meta is None:
+            return {}
+        spec = spec_of(fw or shipped_framework(meta.get("framework_id", "")))
+        out = {}
+        for sheet, sizes_text in meta["sheets"]:
+            sizes = L.parse_sizes(sizes_text, spec)
+            if sizes is not None:
+                out[sheet] = L.layout(spec, sizes)
+        return out

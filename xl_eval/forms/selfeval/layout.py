@@ -340,7 +340,7 @@ def subtotal_formula(lay: Layout, block: BlockSpan, col: int) -> str:
     filled = f'(({names}<>"")+({pts}<>"")>0)'
     allot = next(b.allotment for b in lay.spec.blocks if b.code == block.code)
     # the engine: blank without filled rows or while a filled row is not scored
-    return (f'=IF(OR(SUMPRODUCT({filled}*1)=0,SUMPRODUCT({filled}*(ISNUMBER({scores})=FALSE))>0),"",'
+    return (f'=IF(OR(SUMPRODUCT({filled}*1)=0,SUMPRODUCT({filled}*(1-ISNUMBER({scores})))>0),"",'
             f'ROUND(MIN(MAX(SUM({scores}),0),{_num(allot)}),{lay.spec.scoring.score_digits}))')
 
 

@@ -234,7 +234,10 @@ def write_sheet(ws, lay: L.Layout, values: dict[str, object] | None = None,
     for ref, formula in L.formulas(lay).items():
         ws[ref].value = formula
     for ref, value in values.items():
-        ws[ref].value = value
+        c = ws[ref]
+        c.value = value
+        if isinstance(value, str):
+            c.data_type = "s"        # a text starting with "=" stays text, never a formula
     for ref, fmt in formats.items():
         ws[ref].number_format = fmt
     _fit_heights(ws, lay, values)
