@@ -241,6 +241,7 @@ def write_sheet(ws, lay: L.Layout, values: dict[str, object] | None = None,
     for ref, fmt in formats.items():
         ws[ref].number_format = fmt
     _fit_heights(ws, lay, values)
+    _page_breaks(ws, lay)
 
     ws.freeze_panes = None
     ws.protection.sheet = True
@@ -284,6 +285,41 @@ def _fit_heights(ws, lay: L.Layout, values: dict) -> None:
     extra = max(0.0, need - 18 * 4)
     for row in money_rows + [L.MONEY_ROWS["total"]]:
         ws.row_dimensions[row].height = 18 + extra / 4
+
+
+# A4 landscape, margins 0.4" / 0.5", scaled to the page width; a column unit prints as about 6.6 pt
+# in LibreOffice (measured on this form; Excel prints it narrower and may add breaks of its own).
+PAGE_WIDTH_PT, PAGE_HEIGHT_PT = (297 / 25.4 - 0.8) * 72, (210 / 25.4 - 1.0) * 72 - 20
+COLUMN_UNIT_PT = 6.6
+
+
+def _page_breaks(ws, lay: L.Layout) -> None:
+    """Start a new page before a 一级 block (or, inside a block taller than a
+    page, before a 二级 group) that would otherwise be cut by the page end."""
+    from openpyxl.worksheet.pagebreak import Break
+    scale = min(1.0, PAGE_WIDTH_PT / (sum(L.WIDTHS.values()) * COLUMN_UNIT_PT))
+    page = PAGE_HEIGHT_PT / scale
+    header = ws.row_dimensions[L.ROW_GRID_HEAD].height or 30
+
+    def h(r):
+        return ws.row_dimensions[r].height or 15
+
+    used = sum(h(r) for r in range(1, L.FIRST_GRID_ROW))
+    units = []                      # (first row, last row) that should not be split
+    for b in lay.blocks:
+        block_h = sum(h(r) for r in range(b.first, b.subtotal_row + 1))
+        if block_h + header <= page:
+            units.append((b.first, b.subtotal_row))
+        else:
+            groups = [g for g in lay.groups if g.block == b.code]
+            units += [(g.first, g.last) for g in groups[:-1]] + [(groups[-1].first, b.subtotal_row)]
+    units.append((lay.total_row, lay.grade_row))
+    for first, last in units:
+        size = sum(h(r) for r in range(first, last + 1))
+        if used + size > page and used > header + 1:
+            ws.row_breaks.append(Break(id=first - 1))
+            used = header
+        used += size
 
 
 def b_allot(spec: L.Spec, code: str) -> float:
