@@ -95,3 +95,23 @@ def test_execution_rate_2020_10(full, executed, score):
 ])
 def test_execution_rate_101_bands(full, executed, score):
     assert evaluate(FW101, money(full, executed)).leaves["exec"].score == score
+
+
+def satisfaction(fw, actual, target=0.9, points=10.0):
+    vals = {"satisfaction_1_name": "满意度", "satisfaction_1_nature": "≥", "satisfaction_1_target": target,
+            "satisfaction_1_actual": actual, "satisfaction_1_points": points}
+    return evaluate(fw, vals).leaves["satisfaction"].parts[0].score
+
+
+@pytest.mark.parametrize("actual, score", [
+    (0.95, 10.0), (0.90, 10.0),      # ≥ 90%: 10
+    (0.8999, 8.0), (0.80, 8.0),      # [80%, 90%): 8
+    (0.7999, 5.0), (0.60, 5.0),      # [60%, 80%): 5
+    (0.5999, 0.0),                   # < 60%: 0
+])
+def test_101_satisfaction_bands(actual, score):
+    assert satisfaction(FW101, actual) == score
+
+
+def test_2020_10_satisfaction_is_proportional():
+    assert satisfaction(FW10, 0.85) == 9.44      # 0.85/0.9 = 0.9444 -> 9.444 -> 9.44

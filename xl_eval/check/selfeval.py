@@ -306,10 +306,11 @@ def hint_number(value: Any) -> str:
 
 
 def check_reasons(ctx: Ctx) -> Iterator[Finding]:
-    over = ctx.spec.scoring
+    blocks = {b.code: b for b in ctx.spec.blocks}
     for row in ctx.data.rows:
         if row.empty:
             continue
+        over = blocks[row.grid.block]
         r = row.grid.row
         ratio, score, pts = _ratio(row, ctx), _score(row, ctx), _num(row.points)
         label = row.name or f"第{r}行"

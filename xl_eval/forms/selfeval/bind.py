@@ -56,23 +56,24 @@ def spec_of(fw) -> L.Spec:
         kw["exec_else"] = rule.else_points
     else:
         raise NotSelfEval(f"预算执行率的计分规则应为 proportional 或 bands，实为 {rule.kind}")
-    first = blocks[0].rows
-    over = first.over_target
     from xl_eval.framework.model import QUALITATIVE_TIERS
     grades = []
     for g in sorted(fw.grades, key=lambda g: -g.range.lo):
         grades.append((g.range.lo, g.name))
     scoring = L.Scoring(
         rate_digits=fw.precision.rate, score_digits=fw.precision.score, total_digits=fw.precision.total,
-        pass_threshold=first.pass_threshold, over_target=over.ratio if over else None,
-        over_deduct=over.deduct if over else 0.0, exec_points=exec_leaf.weight,
+        exec_points=exec_leaf.weight,
         tiers=tuple(QUALITATIVE_TIERS), grades=tuple(grades), **kw)
     out = []
     for leaf in blocks:
         rows = leaf.rows
         groups = tuple(getattr(rows, "groups", ()) or (leaf.name,))
         spare = tuple(L.Group(g, FIRST_GROUP_SPARE if i == 0 else SPARE_ROWS) for i, g in enumerate(groups))
-        out.append(L.Block(leaf.code, leaf.name, leaf.weight, spare, rows.max_rows))
+        over = rows.over_target
+        bands = tuple(L.ExecBand(b.range.lo, b.range.lo_closed, b.range.hi, b.range.hi_closed, b.points_of(1.0))
+                      for b in getattr(rows, "actual_bands", ()))
+        out.append(L.Block(leaf.code, leaf.name, leaf.weight, spare, rows.max_rows, rows.pass_threshold,
+                           over.ratio if over else None, over.deduct if over else 0.0, bands))
     return L.Spec(fw.title, fw.id, fw.version, fw.content_hash, exec_leaf.code, tuple(out), scoring,
                   fw.total_weight)
 

@@ -81,6 +81,10 @@ class Block:
     allotment: float     # its points (分值 of the rows must add up to this)
     groups: tuple[Group, ...]
     max_rows: int
+    pass_threshold: float | None = None            # 101号: 0.6
+    over_target: float | None = None               # completion ratio flagged as far above target
+    over_deduct: float = 0.0                       # points deducted when flagged
+    actual_bands: tuple["ExecBand", ...] = ()      # rows scored by the band of their actual (101号 满意度)
 
 
 @dataclass(frozen=True)
@@ -98,9 +102,6 @@ class Scoring:
     rate_digits: int = 4
     score_digits: int = 2
     total_digits: int = 2
-    pass_threshold: float | None = None            # 101号: 0.6
-    over_target: float | None = None               # completion ratio flagged as far above target
-    over_deduct: float = 0.0                       # points deducted when flagged
     exec_points: float = 10.0
     exec_proportional: float | None = 10.0         # proportional: rate x this, clamped to exec_points
     exec_bands: tuple[ExecBand, ...] = ()          # bands (when exec_proportional is None)
@@ -274,12 +275,22 @@ def ratio_formula(sc: Scoring, row: int) -> str:
             f'IF({E}="≥",{ge},IF({E}="≤",{le},IF({E}="=",{eq},""))))')
 
 
+def band_test(b: "ExecBand", x: str) -> str:
+    tests = []
+    if b.lo != float("-inf"):
+        tests.append(f"{x}{'>=' if b.lo_closed else '>'}{_num(b.lo)}")
+    if b.hi != float("inf"):
+        tests.append(f"{x}{'<=' if b.hi_closed else '<'}{_num(b.hi)}")
+    return tests[0] if len(tests) == 1 else f"AND({','.join(tests)})" if tests else "TRUE"
+
+
 def _clamp(expr: str, top: str, digits: int) -> str:
     return f"MIN(MAX(ROUND({expr},{digits}),0),{top})"
 
 
-def score_formula(sc: Scoring, row: int) -> str:
-    """得分 of one row, step by step as engine.score.score_target."""
+def score_formula(sc: Scoring, row: int, block: Block) -> str:
+    """得分 of one row, step by step as engine.score.score_target (or, for a
+    block with actual_bands, the band of the 实际完成值 as engine.score.score_row)."""
     D, E, F, H, I, J, K = (a1(c, row) for c in (COL_NAME, COL_NATURE, COL_TARGET, COL_ACTUAL, COL_SHARE,
                                                  COL_RATIO, COL_POINTS))
     d = sc.score_digits
@@ -289,15 +300,20 @@ def score_formula(sc: Scoring, row: int) -> str:
     qual = f'IF(OR({H}="",NOT(ISNUMBER({I}))),"",IF({tier_ok},{_clamp(f"{K}*{I}", K, d)},""))'
     met = f'OR(IF({E}="≥",{H}>={F},IF({E}="≤",{H}<={F},{H}={F})),{J}>=1)'
     full = K
-    if sc.over_target is not None and sc.over_deduct:
-        flag = f'AND({E}<>"=",{J}>={_num(sc.over_target)},NOT(AND({E}="≤",{H}<=0)))'
-        full = f"IF({flag},MAX(0,{K}-{_num(sc.over_deduct)}),{K})"
-    if sc.pass_threshold is None:
+    if block.over_target is not None and block.over_deduct:
+        flag = f'AND({E}<>"=",{J}>={_num(block.over_target)},NOT(AND({E}="≤",{H}<=0)))'
+        full = f"IF({flag},MAX(0,{K}-{_num(block.over_deduct)}),{K})"
+    if block.pass_threshold is None:
         miss = f"{J}*{K}"
     else:
-        p = _num(sc.pass_threshold)
+        p = _num(block.pass_threshold)
         miss = f"IF({J}<{p},0,({J}-{p})/(1-{p})*{K})"
     quant = f'IF({J}="","",{_clamp(f"IF({met},{full},{miss})", K, d)})'
+    if block.actual_bands:
+        share = '""'
+        for b in reversed(block.actual_bands):
+            share = f"IF({band_test(b, H)},{_num(b.points)},{share})"
+        quant = f'IF({J}="","",IF({share}="","",{_clamp(f"{K}*{share}", K, d)}))'
     return f'=IF(OR({D}="",{E}="",NOT(ISNUMBER({K}))),"",IF({E}="定性",{qual},{quant}))'
 
 
@@ -321,13 +337,7 @@ def exec_score_formula(sc: Scoring) -> str:
     else:
         expr = '""' if sc.exec_else is None else _clamp(_num(sc.exec_else), top, sc.score_digits)
         for b in reversed(sc.exec_bands):
-            tests = []
-            if b.lo != float("-inf"):
-                tests.append(f"{rate}{'>=' if b.lo_closed else '>'}{_num(b.lo)}")
-            if b.hi != float("inf"):
-                tests.append(f"{rate}{'<=' if b.hi_closed else '<'}{_num(b.hi)}")
-            test = tests[0] if len(tests) == 1 else f"AND({','.join(tests)})" if tests else "TRUE"
-            expr = f"IF({test},{_clamp(_num(b.points), top, sc.score_digits)},{expr})"
+            expr = f"IF({band_test(b, rate)},{_clamp(_num(b.points), top, sc.score_digits)},{expr})"
     return f'=IF({rate}="","",{expr})'
 
 
@@ -366,6 +376,7 @@ def grade_formula(lay: Layout) -> str:
 def formulas(lay: Layout) -> dict[str, str]:
     """Cell -> formula text for every computed cell of the sheet."""
     sc = lay.spec.scoring
+    blocks = {b.code: b for b in lay.spec.blocks}
     out: dict[str, str] = {}
     for stage in STAGE_COLS:
         out[lay.money_cell("total", stage)] = money_total_formula(stage)
@@ -374,7 +385,7 @@ def formulas(lay: Layout) -> dict[str, str]:
     out[lay.exec_score_cell] = exec_score_formula(sc)
     for r in lay.rows:
         out[a1(COL_RATIO, r.row)] = ratio_formula(sc, r.row)
-        out[a1(COL_SCORE, r.row)] = score_formula(sc, r.row)
+        out[a1(COL_SCORE, r.row)] = score_formula(sc, r.row, blocks[r.block])
     for b in lay.blocks:
         out[a1(COL_POINTS, b.subtotal_row)] = subtotal_formula(lay, b, COL_POINTS)
         out[a1(COL_SCORE, b.subtotal_row)] = subtotal_formula(lay, b, COL_SCORE)

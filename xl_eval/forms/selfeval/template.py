@@ -36,11 +36,13 @@ def guide_lines(spec: L.Spec) -> list[str]:
     else:
         exec_rule = (f"执行率 = 全年执行数 ÷ 全年预算数，得分 = 执行率 × {sc.exec_proportional:g}，"
                      f"最高 {sc.exec_points:g} 分（全年执行数不应超过全年预算数）")
-    if sc.pass_threshold is None:
+    threshold = spec.blocks[0].pass_threshold
+    if threshold is None:
         miss = "未完成的按完成率（≥：实际完成值 ÷ 年度指标值；≤：年度指标值 ÷ 实际完成值）× 分值记分"
     else:
-        miss = (f"完成率低于 {sc.pass_threshold:.0%} 不得分，否则得分 =（完成率 − {sc.pass_threshold:.0%}）÷"
-                f"（1 − {sc.pass_threshold:.0%}）× 分值")
+        miss = (f"完成率低于 {threshold:.0%} 不得分，否则得分 =（完成率 − {threshold:.0%}）÷"
+                f"（1 − {threshold:.0%}）× 分值")
+    banded = [b for b in spec.blocks if b.actual_bands]
     tiers = "；".join(f"{name} {lo:.0%}～{hi:.0%}{'（含）' if top else '（不含）'}" for name, lo, hi, top in sc.tiers)
     return [
         f"{spec.title}",
@@ -50,6 +52,8 @@ def guide_lines(spec: L.Spec) -> list[str]:
         "绩效指标：每个二级指标下按行填写三级指标；指标性质填 ≥、≤、= 或 定性；年度指标值和实际完成值填数值"
         "（百分数可写 95%），计量单位单独一列。",
         "定量指标：完成年度指标值的得该指标全部分值；" + miss + "。完成率显示在“完成率”列。",
+        *[f"{b.name}（定量）按实际完成值分档：" + "；".join(f"{_range_text(x)} 得分值的 {x.points:.0%}"
+                                                     for x in b.actual_bands) + "。" for b in banded],
         f"定性指标：实际完成值填评定档次，定性评定比例填该档次内的得分比例（{tiers}）；得分 = 分值 × 比例。",
         "完成值明显高于指标值、未完成指标值或得分低于分值的，须在“偏差原因分析及改进措施”中说明。",
         "各一级指标下三级指标分值之和应等于该一级指标的分值；总分 = 预算执行率得分 + 各一级指标得分。",
