@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as _dt
 import io
 import zipfile
+from copy import copy
 
 from xl_eval.forms.selfeval import layout as L
 
@@ -87,32 +88,62 @@ class _Styles:
 def write_sheet(ws, lay: L.Layout, values: dict[str, object] | None = None,
                 formats: dict[str, str] | None = None) -> None:
     """Write one 自评表 sheet: labels, formulas, input cells and `values`."""
+    from openpyxl.cell.cell import MergedCell
     from openpyxl.worksheet.datavalidation import DataValidation
+    from openpyxl.worksheet.merge import MergedCellRange
     st = _Styles()
     spec = lay.spec
     values = values or {}
     formats = formats or {}
     last = L.col_letter(L.LAST_COL)
 
-    def put(ref, value=None, *, bold=False, fill=None, align=None, fmt=None):
+    # openpyxl files every style assignment in the workbook's style lists (slow): style each
+    # combination once and copy its StyleArray to the other cells.
+    protos: dict[tuple, object] = {}
+
+    def put(ref, value=None, *, bold=False, fill=None, align=None, fmt=None, unlocked=False):
         c = ws[ref]
         if value is not None:
             c.value = value
+        align = align or st.center
+        key = (bold, id(fill) if fill is not None else None, id(align), fmt, unlocked)
+        proto = protos.get(key)
+        if proto is not None:
+            c._style = copy(proto)
+            return c
         c.font = st.bold if bold else st.font
-        c.alignment = align or st.center
+        c.alignment = align
+        c.border = st.border
         if fill is not None:
             c.fill = fill
         if fmt:
             c.number_format = fmt
+        if unlocked:
+            c.protection = st.unlocked
+        protos[key] = copy(c._style)
         return c
 
     def merge(first: str, last_: str):
-        ws.merge_cells(f"{first}:{last_}")
+        # ws.merge_cells also restyles the range's edge cells one by one (slow); box() below
+        # gives every cell of the sheet its border instead.
+        cr = MergedCellRange(ws, f"{first}:{last_}")
+        ws.merged_cells.add(cr)
+        for row, col in cr.cells:
+            if (row, col) != (cr.min_row, cr.min_col):
+                ws._cells[(row, col)] = MergedCell(ws, row, col)
 
     def box(r1, c1, r2, c2):
+        plain = None
         for r in range(r1, r2 + 1):
             for c in range(c1, c2 + 1):
-                ws.cell(row=r, column=c).border = st.border
+                cell = ws.cell(row=r, column=c)
+                if cell.has_style:
+                    continue
+                if plain is None:
+                    cell.border = st.border
+                    plain = copy(cell._style)
+                else:
+                    cell._style = copy(plain)
 
     for col, w in L.WIDTHS.items():
         ws.column_dimensions[L.col_letter(col)].width = w
@@ -123,18 +154,17 @@ def write_sheet(ws, lay: L.Layout, values: dict[str, object] | None = None,
     ws["A1"].alignment = st.center
     merge("A1", f"{last}1")
     ws.row_dimensions[1].height = 30
-    year = put(L.HEADER_CELLS["year"], fill=st.input, fmt='"（"0"年度）";;"（    年度）"')
-    year.protection = st.unlocked
+    put(L.HEADER_CELLS["year"], fill=st.input, fmt='"（"0"年度）";;"（    年度）"', unlocked=True)
     merge(L.HEADER_CELLS["year"], f"{last}{L.ROW_YEAR}")
     for row, (l1, k1, l2, k2) in ((L.ROW_NAME, ("项目名称", "name", "项目编码", "code")),
                                   (L.ROW_DEPT, ("主管部门", "department", "实施单位", "unit"))):
         put(f"A{row}", l1, bold=True, fill=st.header)
         merge(f"A{row}", f"B{row}")
-        put(f"C{row}", fill=st.input, align=st.left).protection = st.unlocked
+        put(f"C{row}", fill=st.input, align=st.left, unlocked=True)
         merge(f"C{row}", f"H{row}")
         put(f"I{row}", l2, bold=True, fill=st.header)
         merge(f"I{row}", f"J{row}")
-        put(f"K{row}", fill=st.input, align=st.left).protection = st.unlocked
+        put(f"K{row}", fill=st.input, align=st.left, unlocked=True)
         merge(f"K{row}", f"{last}{row}")
         ws.row_dimensions[row].height = 22
         _ = k1, k2
@@ -154,14 +184,13 @@ def write_sheet(ws, lay: L.Layout, values: dict[str, object] | None = None,
         put(f"B{row}", MONEY_LABELS[source], bold=source == "total", align=st.left)
         merge(f"B{row}", f"D{row}")
         for stage, col in L.STAGE_COLS.items():
-            c = put(L.a1(col, row), fmt="#,##0.00", fill=None if source == "total" else st.input)
-            if source != "total":
-                c.protection = st.unlocked
+            put(L.a1(col, row), fmt="#,##0.00", fill=None if source == "total" else st.input,
+                unlocked=source != "total")
         put(L.a1(L.COL_M_POINTS, row), spec.scoring.exec_points if source == "total" else "—")
         put(L.a1(L.COL_M_RATE, row), fmt="0.00%")
         put(L.a1(L.COL_M_SCORE, row), None if source == "total" else "—", fmt="0.00",
             fill=st.result if source == "total" else None)
-    put(lay.exec_reason_cell, fill=st.input, align=st.left).protection = st.unlocked
+    put(lay.exec_reason_cell, fill=st.input, align=st.left, unlocked=True)
     merge(lay.exec_reason_cell, f"{last}{L.MONEY_ROWS['other']}")
 
     # 年度总体目标
@@ -173,7 +202,7 @@ def write_sheet(ws, lay: L.Layout, values: dict[str, object] | None = None,
     put(f"H{g0}", "实际完成情况", bold=True, fill=st.header)
     merge(f"H{g0}", f"{last}{g0}")
     for ref, end in ((L.HEADER_CELLS["goal_expected"], f"G{g1}"), (L.HEADER_CELLS["goal_actual"], f"{last}{g1}")):
-        put(ref, fill=st.input, align=st.left).protection = st.unlocked
+        put(ref, fill=st.input, align=st.left, unlocked=True)
         merge(ref, end)
     ws.row_dimensions[g1].height = 60
 
@@ -211,10 +240,8 @@ def write_sheet(ws, lay: L.Layout, values: dict[str, object] | None = None,
     for r in lay.rows:
         row = r.row
         for col in L.ROW_INPUT_COLS:
-            c = put(L.a1(col, row), fill=st.input,
-                    align=st.left if col in (L.COL_NAME, L.COL_REASON, L.COL_EVIDENCE) else st.center)
-            c.protection = st.unlocked
-        ws[L.a1(L.COL_SHARE, row)].number_format = "0%"
+            put(L.a1(col, row), fill=st.input, fmt="0%" if col == L.COL_SHARE else None, unlocked=True,
+                align=st.left if col in (L.COL_NAME, L.COL_REASON, L.COL_EVIDENCE) else st.center)
         put(L.a1(L.COL_RATIO, row), fmt="0.00%")
         put(L.a1(L.COL_SCORE, row), fmt="0.00")
         dv_nature.add(L.a1(L.COL_NATURE, row))
