@@ -108,8 +108,7 @@ def engine_values(lay: L.Layout, cell: Mapping[str, Any]) -> dict[str, Any]:
             return cell.get(L.a1(col, r.row))
         key = lambda k: f"{r.block}_{r.index}_{k}"  # noqa: E731  (RowBlock.row_input)
         nature = _text(v(L.COL_NATURE))
-        out[key("level1")] = r.level1
-        out[key("level2")] = r.level2
+        out[key("level1")] = r.level2      # the block's one row level (row_levels: [二级指标])
         out[key("name")] = _text(v(L.COL_NAME))
         out[key("nature")] = nature if nature in NATURES else None
         out[key("points")] = _number(v(L.COL_POINTS))
