@@ -116,3 +116,37 @@ def test_samples_read_cleanly():
     assert batch.problems == [] and batch.unknown_columns == []
     assert len(batch.projects) == 6
     assert sum(len(p.indicators) for p in batch.projects) == 45
+
+
+def test_qualitative_rows_as_units_write_them(tmp_path):
+    """No 指标性质 but a tier word as actual -> 定性 (with a note); the unit's own 得分 gives the share."""
+    p, i = _write(tmp_path, PROJECT_HEAD + "甲项目,某局,某中心,2024,100,90\n",
+                  "项目名称,一级指标,二级指标,三级指标,指标性质,年度指标值,实际完成值,分值,得分\n"
+                  "甲项目,效益指标,社会效益指标,群众获得感,,明显提升,基本达成目标,10,9\n"
+                  "甲项目,效益指标,可持续影响指标,长效机制,定性,建立,,10,7\n")
+    batch = read_batch(p, i)
+    a, b = batch.projects[0].indicators
+    assert (a.nature, a.actual, a.share) == ("定性", "达成", 0.9)
+    assert (b.nature, b.actual, b.share) == ("定性", "部分达成", 0.7)     # tier from 7/10
+    assert [(m.row, m.severity) for m in batch.problems] == [(2, "warning")]
+
+
+def test_rows_placed_by_their_names(tmp_path):
+    from xl_eval.batch.fill_selfeval import place
+    from xl_eval.forms.selfeval import layout as L
+    G = L.Group
+    spec = L.Spec("t", "x", "1", "h", "exec", (
+        L.Block("output", "产出指标", 50, (G("数量指标", 2), G("成本指标", 2)), 30),
+        L.Block("satisfaction", "满意度指标", 10, (G("服务对象满意度指标", 2),), 10)), L.Scoring())
+    p, i = _write(tmp_path, PROJECT_HEAD + "甲项目,某局,某中心,2024,100,90\n",
+                  "项目名称,一级指标,二级指标,三级指标,指标性质,年度指标值,实际完成值,分值\n"
+                  "甲项目,产出,数量,数量,≥,1,1,40\n"                       # short names
+                  "甲项目,成本指标,经济成本指标,成本,≤,1,1,10\n"             # 101-style 一级 成本
+                  "甲项目,满意度指标,满意度,满意度,≥,90%,95%,10\n"           # the block's only group
+                  "甲项目,效果指标,社会效益指标,效果,≥,1,1,10\n")            # unknown: reported, left out
+    project = read_batch(p, i).projects[0]
+    placed = place(spec, project, "i.csv")
+    got = [(g.block, g.level2, ind.name) for g, ind in placed.rows]
+    assert got == [("output", "数量指标", "数量"), ("output", "成本指标", "成本"),
+                   ("satisfaction", "服务对象满意度指标", "满意度")]
+    assert [(m.row, m.severity) for m in placed.problems] == [(3, "warning"), (5, "error")]

@@ -51,13 +51,25 @@ def place(spec: L.Spec, project: Project, file: str, spare: int = 1) -> Placed:
     blocks = {_key(b.name): b for b in spec.blocks}
     buckets: dict[tuple[str, str], list[Indicator]] = {}
     problems: list[Problem] = []
+    by_group: dict[str, list[tuple[L.Block, L.Group]]] = {}
+    for b in spec.blocks:
+        for g in b.groups:
+            by_group.setdefault(_key(g.name), []).append((b, g))
     for ind in project.indicators:
         block = blocks.get(_key(ind.level1))
         group = None
         if block is not None:
             group = next((g for g in block.groups if _key(g.name) == _key(ind.level2)), None)
-            if group is None and len(block.groups) == 1 and not ind.level2:
+            if group is None and len(block.groups) == 1:
                 group = block.groups[0]
+        if group is None:
+            # a 二级 name (or a 一级 name that is a 二级 here, e.g. 成本指标) found in one place only
+            hits = by_group.get(_key(ind.level2)) or by_group.get(_key(ind.level1)) or []
+            if len(hits) == 1:
+                block, group = hits[0]
+                problems.append(Problem(file, ind.row, "一级指标", ind.level1,
+                                        f"指标“{ind.name}”的“{ind.level1}/{ind.level2}”按本框架填入"
+                                        f"“{block.name}/{group.name}”", severity="warning"))
         if block is None or group is None:
             names = "；".join(f"{b.name}：{'、'.join(g.name for g in b.groups)}" for b in spec.blocks)
             problems.append(Problem(file, ind.row, "二级指标" if block else "一级指标",

@@ -50,6 +50,8 @@ NATURES = (GE, LE, EQ, QUAL)
 # The engine's tier names (framework.model.QUALITATIVE_TIERS); tables may use the long forms of 第十六条.
 TIER_MET, TIER_PARTLY, TIER_NOT = "达成", "部分达成", "未达成"
 TIERS = (TIER_MET, TIER_PARTLY, TIER_NOT)
+# 财预〔2020〕10号 第十六条 (the engine's QUALITATIVE_TIERS): tier, lowest share, highest share, highest included
+_TIER_RANGES = ((TIER_MET, 0.8, 1.0, True), (TIER_PARTLY, 0.6, 0.8, False), (TIER_NOT, 0.0, 0.6, False))
 SOURCES = ("current", "carryover", "other")        # 当年财政拨款 / 上年结转资金 / 其他资金
 SOURCE_LABELS = {"total": "年度资金总额", "current": "当年财政拨款", "carryover": "上年结转资金", "other": "其他资金"}
 STAGES = ("initial", "full", "executed")
@@ -86,6 +88,7 @@ INDICATOR_COLUMNS = {
     "actual": ("实际完成值", "全年完成值", "完成值"),
     "share": ("定性评定比例", "评定比例", "得分比例"),
     "points": ("分值", "指标分值"),
+    "score": ("得分", "自评得分"),
     "reason": ("偏差原因分析及改进措施", "偏差原因", "未完成原因分析", "偏差原因分析"),
     "evidence": ("佐证材料", "数据来源", "佐证资料"),
 }
@@ -250,11 +253,11 @@ def read_tier(raw: Any) -> str | None:
     text = _clean(raw) if raw is not None else ""
     if not text:
         return None
-    if "未达成" in text or "未完成" in text:
+    if "未达成" in text or "未完成" in text or "程度较低" in text:
         return TIER_NOT
-    if "部分" in text:
+    if "部分" in text:                      # 部分达成 / 部分实现目标 (101号)
         return TIER_PARTLY
-    if "达成" in text or text in ("完成", "已完成", "全部完成"):
+    if "达成" in text or text in ("完成", "已完成", "全部完成", "实现目标", "基本实现目标"):
         return TIER_MET
     return None
 
@@ -431,6 +434,9 @@ def _read_indicator(file: str, row, cols: dict[str, str], problems: list[Problem
             add("target", raw_target, f"年度指标值写的是“{target_m.nature}”，与指标性质“{nature}”不一致")
         nature = nature or target_m.nature
     nature_blank = "nature" not in cols or v.get(cols["nature"]) is None
+    if nature is None and nature_blank and read_tier(raw_actual) is not None and target_m.value is None:
+        nature = QUAL
+        add("nature", None, f"指标性质为空，实际完成值“{raw_actual}”是定性评定档次，按“定性”处理", "warning")
     if nature is None and nature_blank:
         if raw_target is not None or raw_actual is not None:
             add("nature", v.get(cols.get("nature", ""), None) if "nature" in cols else None,
@@ -451,6 +457,18 @@ def _read_indicator(file: str, row, cols: dict[str, str], problems: list[Problem
                 share = read_share(v.get(cols["share"]))
             except ValueProblem as exc:
                 add("share", v.get(cols["share"]), f"定性评定比例{exc}")
+        if share is None and "score" in cols and v.get(cols["score"]) is not None:
+            # the unit's own 得分 of a 定性 row is its choice inside the tier: share = 得分 ÷ 分值
+            try:
+                given = parse_number(v.get(cols["score"]), kind="score")
+                pts = parse_number(v.get(cols["points"]), kind="score")
+            except ValueProblem:
+                given = pts = None
+            if given is not None and pts:
+                share = round(given / pts, 4)
+                if tier is None and raw_actual is None:
+                    actual = tier = next((t for t, lo, hi, top in _TIER_RANGES
+                                          if lo <= share and (share <= hi if top else share < hi)), None)
     else:
         try:
             actual_m = parse_measure(raw_actual, unit)
