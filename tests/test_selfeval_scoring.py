@@ -115,3 +115,16 @@ def test_101_satisfaction_bands(actual, score):
 
 def test_2020_10_satisfaction_is_proportional():
     assert satisfaction(FW10, 0.85) == 9.44      # 0.85/0.9 = 0.9444 -> 9.444 -> 9.44
+
+
+def test_rows_groups_and_actual_bands_are_validated():
+    import yaml
+    from xl_eval.framework.model import FrameworkError, from_dict
+    data = yaml.safe_load((SHIPPED_DIR / "selfeval_2021_101.yaml").read_text(encoding="utf-8"))
+    data["indicators"][1]["rows"]["groups"] = ["数量指标", "数量指标"]
+    data["indicators"][4]["rows"]["actual_bands"][0] = {"range": "[0, 2)", "share": 1.5}
+    with pytest.raises(FrameworkError) as exc:
+        from_dict(data, "x.yaml")
+    keys = [k for k, _ in exc.value.problems]
+    assert "indicators[1].rows.groups" in keys
+    assert any(k.startswith("indicators[4].rows.actual_bands") for k in keys)

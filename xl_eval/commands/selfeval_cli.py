@@ -27,12 +27,7 @@ def is_selfeval_framework(fw) -> bool:
 def load_selfeval_framework(framework_path):
     from xl_eval.commands.common import load_framework
     from xl_eval.forms.selfeval.bind import NotSelfEval, spec_of
-    from xl_eval.framework.model import SHIPPED_DIR
-    name = framework_path or DEFAULT_FRAMEWORK
-    shipped = SHIPPED_DIR / f"{name}.yaml"
-    if "/" not in name and "\\" not in name and not name.endswith((".yaml", ".yml")) and shipped.is_file():
-        name = str(shipped)           # a shipped framework by its id
-    fw = load_framework(name)
+    fw = load_framework(framework_path or DEFAULT_FRAMEWORK)      # a shipped name or a path
     try:
         return fw, spec_of(fw)
     except NotSelfEval as exc:

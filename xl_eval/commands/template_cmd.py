@@ -66,6 +66,14 @@ def template(ctx, output, framework_path, udf, force):
         raise UserError(f"文件已存在：{out}（如要覆盖，请加 --force）")
 
     fw = load_framework(framework_path, lint=False)
+    from xl_eval.commands import selfeval_cli
+    if selfeval_cli.is_selfeval_framework(fw):      # the 项目支出绩效自评表 form
+        out = Path(output) if output else Path(selfeval_cli.TEMPLATE_NAME)
+        if out.exists() and not force:
+            raise UserError(f"文件已存在：{out}（如要覆盖，请加 --force）")
+        selfeval_cli.write_template(fw, out, force)
+        click.echo(f"已生成：{out}（{fw.title}，框架 {fw.id} 版本 {fw.version}，指纹 {fw.content_hash}）")
+        ctx.exit(0)
     from xl_eval.forms.scoresheet.support import FORM_NAME, SUPPORTED
     refuse_unsupported(fw, SUPPORTED, FORM_NAME)
     where = framework_path or "内置框架"
@@ -76,14 +84,6 @@ def template(ctx, output, framework_path, udf, force):
     if errors:
         click.echo(f"错误：框架有 {len(errors)} 个错误，未生成模板（请先用 xl-eval framework lint 检查并修改）。", err=True)
         ctx.exit(1)
-    from xl_eval.commands import selfeval_cli
-    if selfeval_cli.is_selfeval_framework(fw):      # the 项目支出绩效自评表 form
-        out = Path(output) if output else Path(selfeval_cli.TEMPLATE_NAME)
-        if out.exists() and not force:
-            raise UserError(f"文件已存在：{out}（如要覆盖，请加 --force）")
-        selfeval_cli.write_template(fw, out, force)
-        click.echo(f"已生成：{out}（{fw.title}，框架 {fw.id} 版本 {fw.version}，指纹 {fw.content_hash}）")
-        return
     try:
         write_template(fw, out, overwrite=force, formulas="udf" if udf else "native")
     except LayoutError as exc:

@@ -555,6 +555,15 @@ def score_row(fw: Framework, block: RowBlock, i: int, named: Mapping[str, Any]) 
         return PartResult(code, name, points, score, f"评价人员酌情给分{plain(score)}分"), ()
     res = score_target(fw, nature, get("target"), get("actual"), points, block.pass_threshold,
                        block.over_target, tier=get("tier"), share=get("share"))
+    if block.actual_bands and nature in ("≥", "≤", "="):
+        band = find_band(block.actual_bands, get("actual"))
+        if band is None:
+            return PartResult(code, name, points, None, f"实际完成值{plain(get('actual'))}不在评分标准的任何档内",
+                              False, res.flagged, res.ratio), ()
+        score = min(max(xl_round(band.points_of(points), fw.precision.score), 0.0), points)
+        return PartResult(code, name, points, score,
+                          f"实际完成值{percent(get('actual'))}，处于{band_text(band.range, True)}档，得{plain(score)}分",
+                          False, res.flagged, res.ratio), ()
     return PartResult(code, name, points, res.score, res.explanation or "无法计算", False, res.flagged, res.ratio), ()
 
 

@@ -658,7 +658,9 @@ class _Tree:
         if not isinstance(v, dict):
             p.add(base, "应为映射 {max_rows: …, natures: […], row_levels: […]}")
             return None
-        _unknown_keys(v, {"max_rows", "natures", "row_levels", "pass_threshold", "over_target"}, base, p)
+        _unknown_keys(v, {"max_rows", "natures", "row_levels", "pass_threshold", "over_target", "groups",
+                          "actual_bands"},
+                      base, p)
         n = v.get("max_rows", 20)
         if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_ROWS:
             p.add(_where(base, "max_rows"), f"应为 1 到 {MAX_ROWS} 的整数")
@@ -672,6 +674,17 @@ class _Tree:
         if not isinstance(levels, list) or len(levels) > 3 or not all(isinstance(x, str) and x.strip() for x in levels):
             p.add(_where(base, "row_levels"), "应为最多 3 个层级名称的列表，如 [一级指标, 二级指标]")
             return None
+        groups = v.get("groups", [])
+        if not isinstance(groups, list) or not all(isinstance(x, str) and x.strip() for x in groups) \
+                or len(set(groups)) != len(groups) or (groups and not levels):
+            p.add(_where(base, "groups"), "应为不重复的名称列表（最后一级 row_levels 的取值，如 [数量指标, 质量指标]），"
+                                          "且需要 row_levels")
+            return None
+        actual_bands: tuple = ()
+        if "actual_bands" in v:
+            kw: dict = {}
+            self._bands({"bands": v["actual_bands"]}, _where(base, "actual_bands"), kw, True)
+            actual_bands = kw.get("bands", ())
         fields = [RowField(f"level{j + 1}", lv.strip(), "text") for j, lv in enumerate(levels)]
         fields += [RowField("name", "指标名称", "text"), RowField("nature", "指标性质", "choice")]
         if any(x in ("≥", "≤", "=") for x in natures):
@@ -684,7 +697,8 @@ class _Tree:
             fields.append(RowField("score", "酌情得分", "decimal"))
         block = RowBlock(code, n, tuple(natures), tuple(x.strip() for x in levels),
                          _fraction(v, "pass_threshold", p, base),
-                         _over_target(v.get("over_target"), _where(base, "over_target"), p), tuple(fields))
+                         _over_target(v.get("over_target"), _where(base, "over_target"), p), tuple(fields),
+                         tuple(x.strip() for x in groups), actual_bands)
         for i in range(1, n + 1):
             for f in fields:
                 c = block.row_input(i, f.key)

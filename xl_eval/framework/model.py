@@ -281,6 +281,11 @@ class RowBlock:
     pass_threshold: float | None = None
     over_target: OverTarget | None = None
     fields: tuple[RowField, ...] = ()
+    # the values the last row level takes, in order (the 自评表's 二级指标 groups); () = any text
+    groups: tuple[str, ...] = ()
+    # ≥ ≤ = rows scored by the band of their 实际完成值 (财预〔2021〕101号 满意度 10/8/5/0), shares of the
+    # row's points; () = by completion (score_target)
+    actual_bands: tuple[Band, ...] = ()
 
     def row_input(self, i: int, key: str) -> str:
         return f"{self.code}_{i}_{key}"
