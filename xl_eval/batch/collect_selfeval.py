@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from xl_eval.core.xlround import xl_round
 from xl_eval.forms.selfeval import layout as L
 
 PROJECTS_SHEET, UNITS_SHEET, DIST_SHEET, FAILED_SHEET = "项目汇总", "单位汇总", "分数分布", "未能汇总"
@@ -131,10 +132,10 @@ def unit_rows(rows: list[ProjectRow]) -> list[list[Any]]:
         done = [p.total for p in ps if p.total is not None]
         budget = _sum([p.budget for p in ps])
         executed = _sum([p.executed for p in ps])
-        rate = executed / budget if budget and executed is not None else None
+        rate = xl_round(executed / budget, 4) if budget and executed is not None else None
         full = sum(t >= ALL_FULL for t in done)
         all_full = "是" if done and len(done) == len(ps) and full == len(ps) else ""
-        out.append([unit, len(ps), budget, executed, rate, sum(done) / len(done) if done else None,
+        out.append([unit, len(ps), budget, executed, rate, xl_round(sum(done) / len(done), 2) if done else None,
                     max(done) if done else None, min(done) if done else None, len(ps) - len(done), full, all_full,
                     sum(p.findings for p in ps)])
     return out
