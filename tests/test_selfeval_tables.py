@@ -150,3 +150,14 @@ def test_rows_placed_by_their_names(tmp_path):
     assert got == [("output", "数量指标", "数量"), ("output", "成本指标", "成本"),
                    ("satisfaction", "服务对象满意度指标", "满意度")]
     assert [(m.row, m.severity) for m in placed.problems] == [(3, "warning"), (5, "error")]
+
+
+def test_headers_with_notes_and_money_without_sources(tmp_path):
+    p, i = _write(tmp_path, "项目名称,年初预算数（万元）,全年预算数,全年执行数\n甲项目,100,120,108\n",
+                  "项目名称,三级指标,指标性质,年度指标值（A）,实际完成值（B）,分值\n甲项目,数量,≥,10,9,50\n")
+    batch = read_batch(p, i)
+    proj = batch.projects[0]
+    assert (proj.money["current_full"], proj.money["current_executed"]) == (120.0, 108.0)
+    assert [m.severity for m in batch.problems] == ["warning"]
+    ind = proj.indicators[0]
+    assert (ind.target, ind.actual) == (10.0, 9.0)

@@ -83,9 +83,9 @@ INDICATOR_COLUMNS = {
     "level2": ("二级指标",),
     "name": ("三级指标", "指标名称", "绩效指标"),
     "nature": ("指标性质", "指标方向", "比较符号"),
-    "target": ("年度指标值", "指标值", "年度目标值", "目标值"),
+    "target": ("年度指标值", "指标值", "年度目标值", "目标值", "年初指标值", "年度指标"),
     "unit": ("计量单位", "度量单位", "单位"),
-    "actual": ("实际完成值", "全年完成值", "完成值"),
+    "actual": ("实际完成值", "全年完成值", "完成值", "全年实际完成值", "实际值", "指标完成值"),
     "share": ("定性评定比例", "评定比例", "得分比例"),
     "points": ("分值", "指标分值"),
     "score": ("得分", "自评得分"),
@@ -101,6 +101,8 @@ def money_header(source: str, stage: str) -> str:
 for _s in ("total",) + SOURCES:
     for _t in STAGES:
         PROJECT_COLUMNS[f"{_s}_{_t}"] = (money_header(_s, _t),)
+for _t in STAGES:      # a table without the breakdown by source: 年初预算数 / 全年预算数 / 全年执行数
+    PROJECT_COLUMNS[f"total_{_t}"] += (STAGE_LABELS[_t], STAGE_LABELS[_t] + "（万元）")
 
 
 @dataclass(frozen=True)
@@ -287,12 +289,16 @@ def read_share(raw: Any) -> float | None:
 
 # ------------------------------------------------------------ the tables
 
+_BRACKETED = re.compile(r"[(（][^)）]*[)）]")
+
+
 def _columns(table, wanted: dict[str, tuple[str, ...]]) -> tuple[dict[str, str], list[str]]:
+    """Column key -> header; a header matches with or without a bracketed note ("实际完成值（B）")."""
     aliases = {normalise_label(h): key for key, hs in wanted.items() for h in hs}
     found: dict[str, str] = {}
     unknown = []
     for col in table.columns:
-        key = aliases.get(normalise_label(col))
+        key = aliases.get(normalise_label(col)) or aliases.get(normalise_label(_BRACKETED.sub("", str(col))))
         if key and key not in found:
             found[key] = col
         else:
@@ -395,6 +401,13 @@ def _read_project(file: str, row, cols: dict[str, str], problems: list[Problem])
                 raise ValueProblem("不是有效的年度", v.get(ycol))
         except ValueProblem as exc:
             problems.append(Problem(file, row.number, ycol, v.get(ycol), str(exc)))
+    if all(money.get(f"{src}_{st}") is None for src in SOURCES for st in STAGES) and \
+            any(totals.get(f"total_{st}") is not None for st in STAGES):
+        # only totals: they are the project's money; the form shows them as 当年财政拨款
+        for st in STAGES:
+            money[f"current_{st}"] = totals.get(f"total_{st}")
+        problems.append(Problem(file, row.number, None, None, "项目资金没有按来源分列，年度资金总额按“当年财政拨款”填入",
+                                severity="warning"))
     for stage in STAGES:
         given = totals.get(f"total_{stage}")
         parts = [money.get(f"{s}_{stage}") for s in SOURCES]
