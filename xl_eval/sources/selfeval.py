@@ -501,6 +501,13 @@ def _read_indicator(file: str, row, cols: dict[str, str], problems: list[Problem
             if (actual_m.value is not None and actual_m.value < 0) or (target_m.value is not None and target_m.value < 0):
                 add("actual" if actual_m.value is not None and actual_m.value < 0 else "target", raw_actual,
                     "指标值和完成值不能为负数")
+        if actual_m.unit == "%" and not target_m.unit and not unit and target_m.value is not None \
+                and target_m.value > 1:
+            # "95" as target, "96%" as actual: the target is in percent points too
+            target_m = Measure(target_m.nature, target_m.value / 100, target_m.text, "%")
+            unit = "%"
+            add("target", raw_target, f"年度指标值“{raw_target}”按 {format_plain(target_m.value * 100)}% 读"
+                                      "（实际完成值是百分数）", "warning")
         actual = actual_m.value
     points = None
     try:
