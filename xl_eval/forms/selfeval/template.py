@@ -364,12 +364,19 @@ def build_workbook(spec: L.Spec, sheets: list[tuple[str, L.Layout, dict, dict]])
     for name, lay, values, formats in sheets:
         write_sheet(wb.create_sheet(name), lay, values, formats)
     guide = wb.create_sheet(GUIDE_SHEET)
-    guide.column_dimensions["A"].width = 120
+    from xl_eval.forms.scoresheet.template import row_height
+    width = 100
+    guide.column_dimensions["A"].width = width
     st = _Styles()
     for i, line in enumerate(guide_lines(spec), start=1):
         c = guide.cell(row=i, column=1, value=line)
         c.font = st.bold if i == 1 else st.font
         c.alignment = st.left
+        guide.row_dimensions[i].height = row_height([(line, width)])
+    guide.page_setup.paperSize = guide.PAPERSIZE_A4
+    guide.page_setup.orientation = "landscape"
+    guide.page_setup.fitToWidth, guide.page_setup.fitToHeight = 1, 0
+    guide.sheet_properties.pageSetUpPr.fitToPage = True
     guide.protection.sheet = True
     meta = wb.create_sheet(L.META_SHEET)
     rows = [("form", L.FORM_ID), ("form_format", L.FORM_FORMAT), ("framework_id", spec.framework_id),
