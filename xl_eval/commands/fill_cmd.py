@@ -81,7 +81,8 @@ def fill(ctx, departments, projects_path, outdir, sheet, header_row, framework_p
     """
     if indicators_path:
         from xl_eval.commands import selfeval_cli
-        return selfeval_cli.fill(ctx, departments, indicators_path, outdir, framework_path, per, force, json_path)
+        return selfeval_cli.fill(ctx, departments, indicators_path, outdir, framework_path, per, force, json_path,
+                                 sheet=sheet, header_row=header_row)
     from xl_eval.batch import fill as fill_mod
     from xl_eval.core.outfiles import new_run_id, remove_temp_files
     from xl_eval.sources.tables import TableError

@@ -47,7 +47,8 @@ def write_template(fw, out: Path, force: bool) -> None:
         raise UserError(f"无法写入 {out}：{exc.strerror or exc}") from None
 
 
-def fill(ctx, projects, indicators, outdir, framework_path, per, force, json_path) -> None:
+def fill(ctx, projects, indicators, outdir, framework_path, per, force, json_path, *, sheet=None,
+         header_row=None) -> None:
     from xl_eval.batch import fill_selfeval as F
     from xl_eval.core.outfiles import new_run_id, remove_temp_files
     from xl_eval.core.xlround import fixed
@@ -60,7 +61,7 @@ def fill(ctx, projects, indicators, outdir, framework_path, per, force, json_pat
     if out.exists() and not out.is_dir():
         raise UserError(f"{outdir}：已存在同名文件，不是文件夹")
     try:
-        batch = read_batch(projects, indicators)
+        batch = read_batch(projects, indicators, sheet=sheet, header_row=header_row)
     except TableError as exc:
         raise UserError(str(exc)) from None
     try:

@@ -316,10 +316,13 @@ def _text(values: dict, cols: dict[str, str], key: str) -> str:
     return str(v).strip()
 
 
-def read_batch(projects_path: str | Path, indicators_path: str | Path) -> Batch:
-    """Read both tables; raises tables.TableError only when a file is unusable."""
+def read_batch(projects_path: str | Path, indicators_path: str | Path, *, sheet: str | None = None,
+               header_row: int | None = None) -> Batch:
+    """Read both tables; raises tables.TableError only when a file is unusable.
+
+    `sheet` / `header_row` (fill --sheet / --header-row) apply to the project table."""
     from xl_eval.sources.tables import TableError, read_table
-    ptable = read_table(projects_path)
+    ptable = read_table(projects_path, sheet=sheet, header_row=header_row)
     itable = read_table(indicators_path)
     pfile, ifile = str(projects_path), str(indicators_path)
     problems: list[Problem] = []
