@@ -356,6 +356,9 @@ CODES: dict[str, Code] = {
     "XE812": Code("error", "指标无法评定", "Indicator cannot be assessed",
                   "指标“{indicator}”{problem}",
                   "indicator “{indicator}”: {problem_en}"),
+    "XE814": Code("warning", "同一指标重复设置", "The same indicator twice",
+                  "指标“{indicator}”在{first}已经设置，同一指标只应计分一次",
+                  "indicator “{indicator}” is already set under {first}; the same indicator counts once"),
     "XE813": Code("fatal", "自评表结构无法识别", "Self-evaluation sheet not recognised",
                   "{detail}", "{detail_en}"),
 }

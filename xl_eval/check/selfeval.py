@@ -21,6 +21,7 @@ and checked:
     XE811  the money block's 年度资金总额 not the sum of its three sources
     XE812  an indicator that cannot be assessed (text in a number cell, unknown
            指标性质, a 定性 row without a valid tier and share)
+    XE814  the same indicator set twice (e.g. under 产出 and under 效益): it counts once
 
 Checks are plain generator functions over one ``SheetData``; they never
 raise for bad content.  The 成本 / 满意度 words and the survey words below are
@@ -339,6 +340,16 @@ def check_review_rules(ctx: Ctx) -> Iterator[Finding]:
         if SATISFACTION_WORD in row.grid.level1 + row.grid.level2 and score and score > 0 \
                 and not SURVEY_RE.search(row.evidence + row.reason):
             yield ctx.find("XE808", L.a1(L.COL_EVIDENCE, r), indicator=row.name, score=f"{score:g}")
+    seen: dict[str, Row] = {}
+    from xl_eval.core.values import normalise_label
+    for row in used:
+        key = normalise_label(row.name)
+        if key and key in seen:
+            first = seen[key].grid
+            yield ctx.find("XE814", L.a1(L.COL_NAME, row.grid.row), indicator=row.name,
+                           first=f"{first.level1}/{first.level2}（第{first.row}行）",
+                           first_en=f"row {first.row}")
+        seen.setdefault(key, row)
     scores = [(_score(row, ctx), _num(row.points)) for row in used]
     if len(used) >= 3 and all(s is not None and p is not None and s >= p for s, p in scores):
         goal_actual = ctx.data.text(L.HEADER_CELLS["goal_actual"])
