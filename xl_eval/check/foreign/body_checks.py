@@ -73,7 +73,9 @@ def _summary(ctx: Ctx, para, text: str, m: re.Match, section: Node | None) -> It
     cut = float(m.group("cut")) if m.group("cut") else None
     named = ctx.index.find(m.group("name"), levels=(1, 2), loose=False)
     fits = lambda node: node is not None and _fits(ctx, node, due, got)  # noqa: E731
-    if section is not None and named is not section:
+    # a level-1 sentence closing its last level-2 subsection ("综上，产出指标……" after 职责履行) is right
+    closes_parent = named is not None and section is not None and section in getattr(named, "children", ())
+    if section is not None and named is not section and not (closes_parent and fits(named)):
         sw, ss = _values(ctx, section)
         if named is None:
             problem = f"“{m.group('name')}”不是指标体系中的指标"
