@@ -46,9 +46,8 @@ def test_at_least_200_input_sets_in_one_call(run):
     lay, cases, got, out, paths, elapsed = run
     assert len(cases) >= 200
     assert len({c.id for c in cases}) == len(cases)
-    # ~0.4 s per file on a 2-core machine: LibreOffice's cost grows with the
-    # number of sheets (7 here), not with the formulas.  A guard, not a benchmark.
-    assert elapsed < 240, f"LibreOffice part took {elapsed:.0f} s"
+    # Its cost (~0.4 s per file on 2 free cores) is measured in bench/, not here:
+    # a time limit in a test only fails on a loaded machine.
 
 
 def test_every_named_value_equals_the_engine(run, fw):

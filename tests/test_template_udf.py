@@ -101,10 +101,7 @@ def same_shown(a, b) -> bool:
 def test_at_least_200_input_sets(solved):
     cases, got, elapsed = solved
     assert len(cases) >= 200 and len(got) == len(cases)
-    # Measured on a 2-core machine: ~6 s to load and compile the workbook and
-    # ~0.28 s per input set, ~35 s in all with one process per core (~65 s in
-    # one process).  A guard against a pathological slowdown only.
-    assert elapsed < 240, f"formulas part took {elapsed:.0f} s"
+    # Speed (~0.28 s per input set on 2 free cores) belongs to bench/, not to a test.
 
 
 def test_every_named_value_equals_the_engine(solved, fw, lay):
