@@ -262,6 +262,14 @@ def case_cells(lay, case: Case) -> dict:
     return cells
 
 
+def drafted_cells(fw, lay, case: Case) -> dict:
+    """The drafted 完成情况 / 扣分原因 that `xl-eval fill` writes for these inputs (text
+    cells: they change no computed value; test_drafting.py checks them in the result)."""
+    from xl_eval.batch.fill import drafted_notes
+    notes = drafted_notes(fw, evaluate(fw, case_values(fw, case)))
+    return {(lay.notes[name].ref.sheet, lay.notes[name].ref.coord): text for name, text in notes.items()}
+
+
 # ---------------------------------------------------------------- reading values
 
 def fast_named_values(path: Path) -> dict:
@@ -361,7 +369,7 @@ def recalculate_native(fw, rows: dict, soffice: str, src: Path, dest: Path) -> N
     paths = []
     for case in cases:
         path = src / f"{case.id}.xlsx"
-        fill(template, case_cells(lay, case), path)
+        fill(template, {**case_cells(lay, case), **drafted_cells(fw, lay, case)}, path)
         paths.append(path)
     out = recalculate(paths, dest, soffice=soffice)
     got = {case.id: fast_named_values(out[path]) for case, path in zip(cases, paths)}

@@ -166,3 +166,21 @@ def test_quoted_deductions_add_up_to_the_points_lost(fw, seed_values, leaf):
             total += float(m.group(1))
     res = ev.leaves[leaf]
     assert round(total, 2) == round(res.weight - res.score, 2), reason
+
+
+# ------------------------------------------------------------ drafts pass check
+
+@pytest.mark.libreoffice
+def test_drafts_pass_check_on_every_input_set(fw, native_run):
+    """The 212 input sets of tests/template_cases.py, written with the drafts fill
+    writes and recalculated in LibreOffice: check finds nothing in any drafted text."""
+    from xl_eval.check.workbook import check_file
+    failures, drafted = [], 0
+    for case, path in zip(native_run.cases, native_run.paths):
+        result = check_file(native_run.out[path], fw)
+        drafted += sum(1 for name, v in native_run.got[case.id].items()
+                       if name.startswith(("reason_", "findings_")) and v)
+        failures += [f"{case.id}: {f.where}: {f.code} {f.message}" for f in result.findings
+                     if f.code.startswith("XE5") or f.severity == "fatal"]
+    assert not failures, f"{len(failures)} findings on drafted texts:\n" + "\n".join(failures[:30])
+    assert drafted > 212 * 10

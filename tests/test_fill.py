@@ -147,16 +147,20 @@ def test_reasons_are_drafted_for_deductions_only(tmp_path):
     run("fill", SAMPLES / "departments.csv", "--projects", SAMPLES / "projects.csv", "-o", tmp_path / "a")
     seed = named(tmp_path / "a" / (SEED + ".xlsx"))
     # 预算调整率 16.50% is in the (10%, 40%] band: 2 of 4 points (the report's own reasoning)
-    assert seed["reason_budget_adjustment"] == "预算调整率16.50%，处于10%（不含）至40%（含）档，得2分，扣2分"
-    # 财务合规性: only the sub-item that lost points, which already says how many
-    assert seed["reason_fin_compliance"] == ("资金调整、调剂规范性：预算调整率16.50%，超过10%，每超1个百分点扣0.1分"
-                                             "（不足一步不扣），扣0.6分，得2.4分")
-    assert seed["reason_budget_norms"] == "预算编制不符合要求项数2，每项扣1分，扣完为止，得3分，扣2分"
+    assert seed["reason_budget_adjustment"] == ("年初预算数为3592.06万元，全年预算数为4184.69万元，预算调整率为16.50%，"
+                                                "在10%（不含）至40%（含）档内，计2分，扣2分。")
+    # 财务合规性: only the sub-item that lost points; 6.5 points over 10%, 6 whole ones at 0.1
+    assert seed["reason_fin_compliance"] == ("年初预算数为3592.06万元，全年预算数为4184.69万元，预算调整率为16.50%，"
+                                             "超出10%共6.5个百分点，每满1个百分点扣0.1分，扣0.6分。")
+    assert seed["reason_budget_norms"] == "预算编制不符合要求2项，每项扣1分，扣2分。"
     assert seed["reason_carryover_control"] is None          # full points: nothing to explain
-    assert seed["findings_budget_adjustment"] is None         # 完成情况 is the evaluator's
+    # 完成情况: the figures the rule used, for every leaf that can be scored
+    assert seed["findings_budget_adjustment"] == "年初预算数为3592.06万元，全年预算数为4184.69万元，预算调整率为16.50%。"
+    assert seed["findings_carryover_control"] == "全年预算数为4184.69万元，结转结余总额为0万元，结转结余率为0.00%。"
     run("fill", SAMPLES / "departments.csv", "--projects", SAMPLES / "projects.csv", "-o", tmp_path / "b",
         "--no-reasons")
-    assert named(tmp_path / "b" / (SEED + ".xlsx"))["reason_budget_adjustment"] is None
+    plain_copy = named(tmp_path / "b" / (SEED + ".xlsx"))
+    assert plain_copy["reason_budget_adjustment"] is None and plain_copy["findings_budget_adjustment"] is None
 
 
 def test_empty_and_header_only_files_cannot_run(tmp_path, monkeypatch):

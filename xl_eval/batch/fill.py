@@ -34,15 +34,15 @@ Decisions (documented for users in `xl-eval fill --help` and the README):
   reported as skipped (exit code 1).
 * A department whose project-list rows are unreadable, or that has more
   projects than the 项目明细 sheet holds, is not written.
-* For every leaf scored below its weight, the engine's explanation of the
-  score is written as a draft 扣分原因 for the evaluator to review
-  (``draft_reasons``; `--no-reasons` turns it off).
+* Drafts for the evaluator to review (xl_eval.drafting): a 完成情况 stating
+  the figures for every leaf that can be scored, and a 扣分原因 for every
+  leaf scored below its weight (``draft_reasons``; `--no-reasons` turns
+  both off).
 """
 
 from __future__ import annotations
 
 import io
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -250,7 +250,7 @@ class Context:
     """What checking a row needs besides the framework (small, picklable)."""
     departments: str                       # the table's path as given (for messages)
     columns: dict[str, str]                # input code -> header in the table
-    draft_reasons: bool = True             # write the engine's explanation as 扣分原因
+    draft_reasons: bool = True             # write drafted 完成情况 and 扣分原因 (xl_eval.drafting)
     absent: frozenset = frozenset()        # inputs without a column (reported once by plan)
     year: int | None = None                # --year, for rows without a 评价年度
 
@@ -263,7 +263,7 @@ class Checked:
     pending: int = 0
     total: float | None = None
     grade: str | None = None
-    reasons: dict[str, str] = field(default_factory=dict)   # leaf code -> drafted 扣分原因
+    notes: dict[str, str] = field(default_factory=dict)     # findings_/reason_<leaf> -> drafted text
 
 
 def check_task(fw: Framework, ctx: Context, task: Task) -> Checked:
@@ -308,49 +308,21 @@ def check_task(fw: Framework, ctx: Context, task: Task) -> Checked:
         messages.append(Message(ctx.departments, task.row, column, None, issue.message(), issue.code,
                                 issue.severity))
     ev = verdict.evaluation
-    reasons = {}
-    if ctx.draft_reasons:
-        for leaf in fw.leaves:
-            text = draft_reason(leaf, ev.leaves[leaf.code])
+    notes = drafted_notes(fw, ev) if ctx.draft_reasons else {}
+    return Checked(values, messages, pending, ev.total, ev.grade, notes)
+
+
+def drafted_notes(fw: Framework, ev) -> dict[str, str]:
+    """Defined name -> drafted text: 完成情况 for every scored leaf, 扣分原因 below the weight."""
+    from xl_eval.drafting import draft_findings, draft_reason
+    from xl_eval.forms.scoresheet.layout import findings_name, reason_name
+    out = {}
+    for leaf in fw.leaves:
+        for name, text in ((findings_name(leaf.code), draft_findings(fw, ev, leaf.code)),
+                           (reason_name(leaf.code), draft_reason(fw, ev, leaf.code))):
             if text:
-                reasons[leaf.code] = text
-    return Checked(values, messages, pending, ev.total, ev.grade, reasons)
-
-
-_DEDUCTION = re.compile(r"扣(?:除|减)?\s*[0-9]+(?:\.[0-9]+)?\s*分")
-
-
-def draft_reason(leaf, result) -> str | None:
-    """A draft 扣分原因 from the engine's explanation, or None at full points.
-
-    Every part that lost points says how many ("…，扣0.5分") unless its
-    explanation already does, so the deductions quoted add up to weight −
-    score, the way evaluators write them and `check` (XE505) reads them.
-    """
-    from xl_eval.core.xlround import plain, xl_round
-    if result.score is None or result.score >= leaf.weight - 1e-9:
-        return None
-    veto = next((r for part, r in zip(leaf.parts, result.parts)
-                 if part.rule.kind == "veto" and r.triggered), None)
-    if veto is not None:
-        return f"{veto.explanation}，一票否决，扣{plain(leaf.weight)}分"
-    texts = []
-    for part in result.parts:
-        if part.score is None or part.triggered:
-            continue
-        lost = xl_round(part.max - part.score, 2)
-        if lost <= 0:
-            continue
-        text = part.explanation
-        if not any("每" not in _clause_before(text, m.start()) for m in _DEDUCTION.finditer(text)):
-            text += f"，扣{plain(lost)}分"
-        texts.append(f"{part.name}：{text}" if leaf.composite else text)
-    return "；".join(texts) or result.explanation
-
-
-def _clause_before(text: str, end: int) -> str:
-    start = max(text.rfind(ch, 0, end) for ch in "，。；;,") + 1
-    return text[start:end]
+                out[name] = text
+    return out
 
 
 # ------------------------------------------------------------------ writing
@@ -362,7 +334,7 @@ class Writer:
     patcher: Any                                   # xlsxio.WorkbookPatcher
     input_cells: dict[str, tuple[str, tuple[int, int]]]
     project_cells: dict[str, list[tuple[str, tuple[int, int]]]]
-    reason_cells: dict[str, tuple[str, tuple[int, int]]]     # leaf code -> 扣分原因 cell
+    note_cells: dict[str, tuple[str, tuple[int, int]]]       # findings_/reason_<leaf> -> 完成情况/扣分原因 cell
     outdir: Path
     overwrite: bool
     run_id: str
@@ -407,25 +379,26 @@ def make_writer(fw: Framework, template: bytes, outdir: Path, *, overwrite: bool
         projects[name] = [(area.sheet, c) for c in area.cells()]
     if len({len(v) for v in projects.values()}) != 1:
         raise RuntimeError("project list ranges differ in length")
-    reasons = {}
+    notes = {}
     for leaf in fw.leaves:
-        area = pkg.area(f"reason_{leaf.code}")
-        if area is not None and area.is_cell:
-            reasons[leaf.code] = (area.sheet, area.first)
-    targets = list(inputs.values()) + [t for v in projects.values() for t in v] + list(reasons.values())
+        for name in (f"findings_{leaf.code}", f"reason_{leaf.code}"):
+            area = pkg.area(name)
+            if area is not None and area.is_cell:
+                notes[name] = (area.sheet, area.first)
+    targets = list(inputs.values()) + [t for v in projects.values() for t in v] + list(notes.values())
     from xl_eval.forms.scoresheet.template import print_fit
     patcher = WorkbookPatcher(template, targets, **print_fit(fw))   # rows fit the texts; print only used rows
-    return Writer(fw, patcher, inputs, projects, reasons, Path(outdir), overwrite, run_id, fsync)
+    return Writer(fw, patcher, inputs, projects, notes, Path(outdir), overwrite, run_id, fsync)
 
 
 def cell_values(w: Writer, values: dict[str, Any], projects: list | None,
-                reasons: dict[str, str] | None = None) -> dict:
+                notes: dict[str, str] | None = None) -> dict:
     """(sheet, coord) -> value for every cell to write (blank inputs: none)."""
     fw = w.fw
     out: dict = {}
-    for code, text in (reasons or {}).items():
-        if code in w.reason_cells:
-            out[w.reason_cells[code]] = text
+    for name, text in (notes or {}).items():
+        if name in w.note_cells:
+            out[w.note_cells[name]] = text
     for code, v in values.items():
         if v is None or code not in w.input_cells:
             continue
@@ -479,7 +452,7 @@ def write_many(w: Writer, ctx: Context, items: list[tuple[Task, Checked]], done:
                 res = failed(task, checked, FAILED, f"项目明细有 {len(task.projects)} 个项目，超过工作簿“项目明细”表的"
                                                     f"容量 {w.capacity} 行，本单位未生成", ctx.columns.get(NAME_CODE))
             else:
-                data = w.patcher.render(cell_values(w, checked.values, task.projects, checked.reasons))
+                data = w.patcher.render(cell_values(w, checked.values, task.projects, checked.notes))
                 res = w.publisher.submit(w.outdir / task.file_name, data, overwrite=w.overwrite, run_id=w.run_id,
                                          fsync=w.fsync)
             pending.append((task, checked, res))

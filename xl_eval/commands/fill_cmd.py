@@ -29,7 +29,7 @@ LIST_LIMIT = 30
               help="并行进程数；结果与 --jobs 1 完全相同。")
 @click.option("--year", type=click.IntRange(1900, 2200), default=None,
               help="评价年度：单位表没有“评价年度”列（或该列为空）时写入这个年度，如 --year 2024。")
-@click.option("--no-reasons", is_flag=True, help="不自动起草“扣分原因”（默认为得分低于权重的指标按评分规则起草）。")
+@click.option("--no-reasons", is_flag=True, help="不自动起草“完成情况”和“扣分原因”（默认起草，供评价人员核实修改）。")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, allow_dash=True), default=None,
               help="另外把运行结果写成 JSON 文件；“-”表示输出到标准输出（此时文字摘要改为输出到标准错误）。")
 @click.option("--indicators", "indicators_path", type=click.Path(dir_okay=False), default=None,
@@ -60,8 +60,10 @@ def fill(ctx, departments, projects_path, outdir, sheet, header_row, framework_p
     - 已存在的文件不会被覆盖（除非 --force），该行记为未生成；每个文件先写入临时文件再改名，
       中途出错或按 Ctrl-C 不会留下不完整的工作簿；
     - 某行有问题时报告“文件:第N行 列“X”：原因（原值）”，其余各行照常生成；
-    - 得分低于权重的指标，按评分规则自动起草“扣分原因”（如“预算调整率16.50%，处于10%（不含）
-      至40%（含）档，得2分”），供评价人员核实修改；不需要时加 --no-reasons。
+    - 自动起草文字，供评价人员核实修改：能计分的指标起草“完成情况”（计分用到的数据，如“年初预算数为
+      3592.06万元，全年预算数为4184.69万元，预算调整率为16.50%。”），得分低于权重的指标起草“扣分原因”
+      （数据、适用的评分规则和扣分，如“……预算调整率为16.50%，在10%（不含）至40%（含）档内，计2分，
+      扣2分。”）；不需要时加 --no-reasons。
 
     \b
     退出码：0 全部生成；1 有行未生成（数据有误、重复、文件已存在）、有行违反规则或项目表有误；2 无法运行。
