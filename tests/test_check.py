@@ -119,7 +119,8 @@ def lay(fw):
 
 @pytest.fixture(scope="session")
 def clean_bytes(tmp_path_factory, fw, lay) -> bytes:
-    """The seed workbook with its two wrong-year sentences corrected."""
+    """The seed workbook with its two wrong-year sentences corrected and its two blank
+    完成情况 written (the figures Annex 1 gives in the 扣分原因 next to them)."""
     out = tmp_path_factory.mktemp("clean") / "seed.xlsx"
     _load_tool().build(out)
     pkg = Package(out.read_bytes())
@@ -128,6 +129,9 @@ def clean_bytes(tmp_path_factory, fw, lay) -> bytes:
         ref = lay.notes[L.findings_name(leaf)].ref
         part = pkg.sheet_part(ref.sheet)
         pkg.edit(part, old, new)
+    for leaf, text in (("budget_norms", "项目库管理、新增项目事前绩效评估两项未在预算公开说明中找到。"),
+                       ("budget_adjustment", "年初支出预算数为3592.06万元，调整预算数为4184.69万元，调整率为16.5%。")):
+        pkg.set_cell(*at(lay, L.findings_name(leaf)), value=text)
     return pkg.bytes()
 
 
@@ -160,13 +164,19 @@ def test_clean_workbook_has_no_findings(tmp_path, clean, fw):
     assert found(path, fw) == []
 
 
+SEED_FINDINGS = [
+    # Annex 1 leaves 完成情况 blank for 预算编制规范性 and 预算调整率 (the figures are in the 扣分原因)
+    ("XE506", "findings_budget_norms"),
+    ("XE506", "findings_budget_adjustment"),
+    # and says “2023年“三公”经费预算安排” and “截至2023年12月31日” in a 2024 evaluation
+    ("XE504", "findings_three_public_control"),
+    ("XE504", "findings_asset_safety"),
+]
+
+
 def test_seed_sample_reports_its_wrong_years(fw, lay):
-    """The seed's Annex 1 says “2023年“三公”经费预算安排” and “截至2023年12月31日”
-    in a 2024 evaluation; nothing else in its table is inconsistent."""
-    assert found(SAMPLE, fw) == [
-        ("XE504", *at(lay, "findings_three_public_control")),
-        ("XE504", *at(lay, "findings_asset_safety")),
-    ]
+    """Nothing else in the seed's table is inconsistent."""
+    assert found(SAMPLE, fw) == [(code, *at(lay, name)) for code, name in SEED_FINDINGS]
 
 
 def test_sample_is_reproducible(tmp_path):
@@ -184,7 +194,10 @@ def recalculated(tmp_path_factory, clean_bytes, soffice):
     text_input = Package(clean_bytes)
     text_input.set_cell("基础数据", "B8", value="3592.06万元")
     (src / "text_input.xlsx").write_bytes(text_input.bytes())
-    out = recalculate([src / "clean.xlsx", src / "sample.xlsx", src / "text_input.xlsx"],
+    typed_over = Package(clean_bytes)
+    typed_over.set_cell("打分表", "G12", value=3.0)         # 管理制度健全性 6 typed over as 3, then recalculated
+    (src / "typed_over.xlsx").write_bytes(typed_over.bytes())
+    out = recalculate([src / "clean.xlsx", src / "sample.xlsx", src / "text_input.xlsx", src / "typed_over.xlsx"],
                       tmp_path_factory.mktemp("lo_out"), soffice=soffice)
     return {p.stem: q for p, q in out.items()}
 
@@ -202,10 +215,7 @@ def test_clean_workbook_after_libreoffice_has_no_findings(recalculated, fw):
 
 @pytest.mark.libreoffice
 def test_sample_after_libreoffice_same_findings(recalculated, fw, lay):
-    assert found(recalculated["sample"], fw) == [
-        ("XE504", *at(lay, "findings_three_public_control")),
-        ("XE504", *at(lay, "findings_asset_safety")),
-    ]
+    assert found(recalculated["sample"], fw) == [(code, *at(lay, name)) for code, name in SEED_FINDINGS]
 
 
 @pytest.mark.libreoffice
@@ -216,6 +226,25 @@ def test_bad_input_is_reported_once_after_libreoffice(recalculated, fw):
     wb.close()
     assert cells["打分表"]["G5"].value == "#VALUE!"
     assert found(recalculated["text_input"], fw) == [("XE202", "基础数据", "B8")]
+
+
+@pytest.mark.libreoffice
+def test_one_root_cause_with_its_consequences_folded(recalculated, fw, lay, capsys):
+    """A score typed over and recalculated: its 得分率, the 二级/一级 subtotals and rate,
+    the total and its rate on both sheets follow; one root finding, 8 under it."""
+    findings = check_file(recalculated["typed_over"], fw).findings
+    root = [f for f in findings if not f.caused_by and f.severity == "error"]
+    assert [(f.code, f.sheet, f.cell) for f in root] == [("XE301", "打分表", "G12")]
+    assert root[0].message.startswith("应为 6.00，现在是数值 3")       # the value, not a formula
+    following = {f.name for f in findings if f.caused_by == "打分表!G12"}
+    assert following == {"scorerate_mgmt_system", "sub2_management", "subtotal_process", "subtotalrate_process",
+                         "total_score", "total_rate", "summary_total_score", "summary_total_rate"}
+    rc, out, _ = run(capsys, recalculated["typed_over"])
+    lines = out.splitlines()
+    i = next(n for n, line in enumerate(lines) if ": XE301 [error] " in line)
+    assert all(line.startswith("    └ 由此引起：") for line in lines[i + 1:i + 9])
+    assert lines[-1] == "共检查 1 个文件：错误 1 个，警告 0 个；无法检查的文件 0 个。（另有 8 个问题由上面的问题引起，缩进列在其下）"
+    assert rc == 1
 
 
 @pytest.mark.libreoffice
@@ -426,6 +455,7 @@ MUTATIONS = [
                                                    "2023年“三公”经费预算安排3万元，支出金额为2.72万元。"),
      ("打分表", "I11")),
     ("XE505", "deduction in reason", lambda p, lay: _reason_deduction(p, lay), ("打分表", "J8")),
+    ("XE506", "findings blank", lambda p, lay: _note(p, lay, "findings_carryover_control", None), ("打分表", "I10")),
     # XE6xx: project list
     ("XE601", "list longer than count", lambda p, lay: _project(p, lay, 29, name="新增项目", budget=1.0, final=1.0,
                                                                  done="否"), ("基础数据", "B18")),
@@ -452,6 +482,26 @@ def test_mutation_yields_exactly_that_code(tmp_path, clean, lay, fw, code, what,
                 "level-1": "subtotal_decision"}[what]
         where = at(lay, name)
     assert found(path, fw) == [(code, *where)]
+
+
+def test_formula_typed_over_says_what_it_should_show(tmp_path, clean, lay, fw):
+    clean.set_cell(*at(lay, "rate_adjustment_rate"), value=0.2)
+    clean.set_cell(*at(lay, "grade"), value="良")
+    path = _write(tmp_path / "typed.xlsx", clean.bytes())
+    messages = {f.name: f.message for f in check_file(path, fw).findings}
+    # (4184.69 − 3592.06) / 3592.06 = 16.50%; 95.4 is 优
+    assert messages["rate_adjustment_rate"].startswith("应为 16.50%，现在是数值 0.2")
+    assert messages["grade"].startswith("应为 “优”，现在是“良”")
+    assert "IF(" not in messages["rate_adjustment_rate"]
+
+
+def test_several_deductions_in_one_reason(tmp_path, clean, lay, fw):
+    # 预算编制规范性 loses 2 (5 − 3); the text quotes 1 and 3
+    _note(clean, lay, "reason_budget_norms", "项目库管理不符合要求，扣1分；新增项目事前绩效评估未开展，扣3分。")
+    path = _write(tmp_path / "two.xlsx", clean.bytes())
+    (f,) = check_file(path, fw).findings
+    assert f.code == "XE505"
+    assert f.message == "扣分原因写“扣1分”“扣3分”，合计扣 4 分，实际扣 2 分（权重 5 − 得分 3）"
 
 
 def test_every_code_has_a_mutation():
@@ -551,7 +601,7 @@ def test_bad_file_one_line_and_the_good_file_still_checked(tmp_path, capsys, cle
     assert len(bad_lines) == 1
     assert bad_lines[0].startswith(f"{bad}: {code} [fatal] ") and words in bad_lines[0]
     assert sum(line.startswith(f"{SAMPLE}:打分表!") and " XE504 [warning] " in line for line in lines) == 2
-    assert lines[-1] == "共检查 2 个文件：错误 0 个，警告 2 个；无法检查的文件 1 个。"
+    assert lines[-1] == "共检查 2 个文件：错误 0 个，警告 4 个；无法检查的文件 1 个。"
     assert rc == 2
 
 
@@ -591,8 +641,8 @@ def test_json_equals_the_library_result(capsys, fw, tmp_path, clean):
     records = json.loads(out)
     expected = check_file(str(SAMPLE), fw).records() + check_file(str(bad), fw).records()
     assert records == expected
-    assert {r["code"] for r in records} == {"XE504", "XE103"}
-    assert set(records[0]) == {"file", "code", "severity", "sheet", "cell", "message", "name"}
+    assert {r["code"] for r in records} == {"XE504", "XE506", "XE103"}
+    assert set(records[0]) == {"file", "code", "severity", "sheet", "cell", "message", "name", "caused_by"}
     assert rc == 2
 
 
@@ -615,9 +665,67 @@ def test_annotate_writes_a_commented_copy_and_leaves_the_input(tmp_path, capsys,
     sheet, ref = at(lay, "findings_three_public_control")
     cell = wb[sheet][ref]
     assert cell.comment is not None and cell.comment.text.startswith("XE504 [warning] ")
-    assert cell.fill.fgColor.rgb.endswith("FFEB9C")
+    assert cell.fill.fgColor.rgb.endswith("9DC3E6")         # warnings blue, visible on the yellow inputs
+    assert cell.border.left.color.rgb.endswith("1F4E79")
     assert wb["打分表"]["G5"].value.startswith("=")          # formulas kept
     assert str(copy) in err
+    # the list of findings comes first, each row linking to its cell
+    listing = wb.worksheets[0]
+    assert listing.title == "问题清单"
+    rows = list(listing.iter_rows(values_only=True))
+    assert rows[0] == ("序号", "文件", "位置", "代码", "级别", "说明", "由此问题引起")
+    assert [(r[2], r[3], r[4]) for r in rows[1:]] == [
+        ("打分表!I8", "XE506", "警告"), ("打分表!I9", "XE506", "警告"),
+        ("打分表!I11", "XE504", "警告"), ("打分表!I16", "XE504", "警告")]
+    assert listing["C4"].hyperlink.location == "'打分表'!I11"
+
+
+def test_annotate_never_overwrites_without_force(tmp_path, capsys):
+    out_dir = tmp_path / "annotated"
+    out_dir.mkdir()
+    mine = _write(out_dir / SAMPLE.name, b"my own notes")
+    rc, _, err = run(capsys, "--annotate", out_dir, SAMPLE)
+    assert rc == 2 and "已存在" in err and "--force" in err
+    assert mine.read_bytes() == b"my own notes"
+    assert run(capsys, "--annotate", out_dir, "--force", SAMPLE)[0] == 0
+    assert mine.read_bytes()[:2] == b"PK"
+
+
+def test_annotate_refuses_a_workbook_too_large_to_copy(tmp_path, capsys, clean):
+    """An honest but huge styles.xml (here 20 MB of spaces, compressed to 20 KB) is not
+    handed to openpyxl: the check is reported, no copy is written, exit code 2."""
+    import resource
+    big = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(clean.bytes())) as zin, zipfile.ZipFile(big, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/styles.xml":
+                data = data.replace(b"<styleSheet ", b"<styleSheet " + b" " * (20 << 20), 1)
+            zout.writestr(item, data)
+    src = _write(tmp_path / "big.xlsx", big.getvalue())
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rc, out, err = run(capsys, "--annotate", tmp_path / "out", src)
+    grew_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert rc == 2 and "xl/styles.xml" in err and "上限" in err
+    assert not (tmp_path / "out" / "big.xlsx").exists()
+    assert out.splitlines()[-1].startswith("共检查 1 个文件：错误 0 个")
+    assert grew_mb < 200
+
+
+def test_check_a_folder(tmp_path, capsys):
+    folder = tmp_path / "回收"
+    (folder / "二科").mkdir(parents=True)
+    _write(folder / "a.xlsx", SAMPLE.read_bytes())
+    _write(folder / "二科" / "b.xlsx", SAMPLE.read_bytes())
+    _write(folder / "~$a.xlsx", b"lock")                  # Excel's lock file: skipped
+    rc, out, _ = run(capsys, folder)
+    assert rc == 0
+    assert out.splitlines()[-1].startswith("共检查 2 个文件：")
+    assert f"{folder / 'a.xlsx'}:打分表!I11: XE504" in out and f"{folder / '二科' / 'b.xlsx'}:打分表!I11" in out
+    (tmp_path / "空").mkdir()
+    rc, out, _ = run(capsys, tmp_path / "空", folder / "a.xlsx")
+    assert rc == 2 and f"{tmp_path / '空'}: XE102 [fatal] 这是一个文件夹，其中没有 .xlsx/.xlsm 工作簿" in out
+    assert out.splitlines()[-1].startswith("共检查 2 个文件：错误 0 个，警告 4 个；无法检查的文件 1 个")
 
 
 def test_annotate_refuses_the_input_folder(tmp_path, capsys):

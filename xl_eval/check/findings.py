@@ -48,7 +48,7 @@ CODES: dict[str, Code] = {
     "XE101": Code("fatal", "文件不存在", "File not found",
                   "文件不存在", "no such file"),
     "XE102": Code("fatal", "不是文件", "Not a file",
-                  "这是一个文件夹，不是工作簿文件", "this is a directory, not a workbook file"),
+                  "这是一个文件夹，其中没有 .xlsx/.xlsm 工作簿", "this is a folder with no .xlsx/.xlsm workbook in it"),
     "XE103": Code("fatal", "空文件", "Empty file",
                   "文件为空（0 字节）", "the file is empty (0 bytes)"),
     "XE104": Code("fatal", "不是 xlsx 文件", "Not an xlsx file",
@@ -143,10 +143,13 @@ CODES: dict[str, Code] = {
                   "subtotals, total and grade blank"),
     # ---- XE3xx: formulas
     "XE301": Code("error", "公式被数值覆盖", "Formula typed over",
-                  "应为公式 ={expected}，现在是{actual}（公式被覆盖，结果不再随输入变化）",
-                  "should hold the formula ={expected}, holds {actual_en} (the formula was typed over)"),
+                  "应为 {expected}，现在是{actual}（公式被覆盖，结果不再随输入变化；从模板复制该单元格可恢复公式）",
+                  "should be {expected}, holds {actual_en} (the formula was typed over; copy the cell from the "
+                  "template to restore it)"),
     "XE302": Code("error", "公式被改动", "Formula altered",
-                  "公式为 ={actual}，应为 ={expected}", "the formula is ={actual}, expected ={expected}"),
+                  "公式被改为 ={actual}；应为 {expected}（从模板复制该单元格可恢复原公式）",
+                  "the formula was changed to ={actual}; it should give {expected} (copy the cell from the template "
+                  "to restore it)"),
     "XE303": Code("error", "单元格显示错误值", "Cell shows an error",
                   "保存时显示错误值 {value}（缺少函数、引用失效或输入有误）",
                   "showed the error {value} when saved (missing function, broken reference or bad input)"),
@@ -193,9 +196,13 @@ CODES: dict[str, Code] = {
                   "文字写“{quoted}”，评价年度为 {year} 年；是否沿用了其他年度的数据或文字？",
                   "the text says “{quoted}” but the evaluation year is {year}; copied from another year?"),
     "XE505": Code("warning", "扣分原因中的扣分数不符", "Deduction in the reason differs",
-                  "扣分原因写扣 {quoted} 分，实际扣 {expected} 分（权重 {weight} − 得分 {score}）",
-                  "the reason says {quoted} points were deducted, the score deducts {expected} "
+                  "扣分原因写{quoted}，合计扣 {total} 分，实际扣 {expected} 分（权重 {weight} − 得分 {score}）",
+                  "the reason says {quoted}, {total} points in all; the score deducts {expected} "
                   "(weight {weight} − score {score})"),
+    "XE506": Code("warning", "完成情况为空", "完成情况 blank",
+                  "“{leaf}”已计分（{score} 分），完成情况为空；评价报告要写明每个指标的完成情况",
+                  "“{leaf}” is scored ({score}) but its 完成情况 (what was found) is blank; the report states it "
+                  "for every indicator"),
     # ---- XE6xx: project list
     "XE601": Code("warning", "项目数与项目明细不符", "Count differs from the project list",
                   "“{label}”填 {value}，项目明细中为 {listed}（计分用填写的数字）",
@@ -376,6 +383,9 @@ class Finding:
     cell: str
     message: str = field(compare=False)
     name: str | None = field(default=None, compare=False)
+    # Where the finding this one follows from is (e.g. the overwritten score a
+    # subtotal and the total differ because of): reported under it, not on its own.
+    caused_by: str | None = field(default=None, compare=False)
 
     @property
     def where(self) -> str:

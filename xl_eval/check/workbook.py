@@ -86,12 +86,63 @@ def check_file(path: str | Path, fw: Framework, lang: str = "zh") -> CheckResult
                 break
     finally:
         wb.close()
-    return CheckResult(str(path), _unique(findings))
+    return CheckResult(str(path), fold_consequences(prep, _unique(findings)))
 
 
 def check_files(paths, fw: Framework, lang: str = "zh") -> Iterator[CheckResult]:
     for path in paths:
         yield check_file(path, fw, lang)
+
+
+def fold_consequences(prep: "Prepared", findings: list[Finding]) -> list[Finding]:
+    """Mark findings on computed cells that follow from a finding further up.
+
+    One overwritten score makes its 得分率, the subtotals, the total and the
+    grade differ as well: those get ``caused_by`` = where the root finding is
+    (the one with no finding on any cell its formula depends on), and are
+    listed under it.  Order is kept, each consequence moved right after its root.
+    """
+    import dataclasses
+    by_name = {f.name: f for f in findings if f.name in prep.upstream}
+    if len(by_name) < 2:
+        return findings
+    roots: dict[str, str] = {}
+
+    def root_of(name: str) -> str:
+        if name not in roots:
+            roots[name] = name                     # cycles cannot occur in the template; guard anyway
+            bad = [m for m in _ancestors(prep, name) if m in by_name]
+            if bad:
+                roots[name] = root_of(min(bad, key=lambda m: len(_ancestors(prep, m))))
+        return roots[name]
+
+    folded: dict[str, list[Finding]] = {}
+    out: list[Finding] = []
+    for f in findings:
+        root = root_of(f.name) if f.name in by_name else f.name
+        if f.name in by_name and root != f.name:
+            folded.setdefault(root, []).append(dataclasses.replace(f, caused_by=by_name[root].where))
+        else:
+            out.append(f)
+    result = []
+    for f in out:
+        result.append(f)
+        result.extend(folded.get(f.name, []) if f.name in by_name else [])
+    return result
+
+
+def _ancestors(prep: "Prepared", name: str) -> frozenset[str]:
+    hit = prep.ancestors.get(name)
+    if hit is None:
+        seen: set[str] = set()
+        todo = list(prep.upstream.get(name, ()))
+        while todo:
+            m = todo.pop()
+            if m not in seen and m != name:
+                seen.add(m)
+                todo.extend(prep.upstream.get(m, ()))
+        hit = prep.ancestors[name] = frozenset(seen)
+    return hit
 
 
 def _unique(findings: list[Finding]) -> list[Finding]:
@@ -123,6 +174,8 @@ class Prepared:
     amount_codes: dict[str, str]              # matched key (normalised) -> input code
     tier_labels: list[tuple[L.Ref, str]]
     leaves: dict[str, Any] = field(default_factory=dict)                      # leaf code -> Leaf
+    upstream: dict[str, frozenset[str]] = field(default_factory=dict)         # computed name -> names it uses
+    ancestors: dict[str, frozenset[str]] = field(default_factory=dict)        # filled on demand
     wanted: dict[tuple, dict[str, set[str]]] = field(default_factory=dict)   # cells to read, by name layout
 
 
@@ -158,6 +211,8 @@ def prepared(fw: Framework) -> Prepared:
     prep = Prepared(fw, lay, expected, formulas, parts, leaf_deps, rate_deps, name_deps, _rate_patterns(fw),
                     amount_re, amount_codes, tier_labels)
     prep.leaves = {leaf.code: leaf for leaf in fw.leaves}
+    prep.upstream = {name: frozenset(t for t in _NAME_TOKEN.findall(c.formula) if t in lay.computed and t != name)
+                     for name, c in lay.computed.items()}
     _PREPARED[id(fw)] = (fw, prep)
     return prep
 
@@ -193,6 +248,7 @@ def _name_deps(fw: Framework, lay: L.Layout, leaf_deps, rate_deps) -> dict[str, 
     return out
 
 
+_NAME_TOKEN = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 _QUOTE_CHARS = "“”\"'‘’「」"
 
 
@@ -460,11 +516,13 @@ def check_formulas(ctx: Context) -> Iterator[Finding]:
         expected = cell_def.formula
         if cell.formula is None:
             ctx.formula_bad.add(name)
-            yield ctx.find("XE301", name, expected=expected, actual=_shown_value(cell),
+            value, value_en = _should_be(ctx, name)
+            yield ctx.find("XE301", name, expected=value, expected_en=value_en, actual=_shown_value(cell),
                            actual_en=_shown_value(cell, "en"))
         elif cell.formula != expected and norm_formula(cell.formula) != ctx.prep.formulas[name]:
             ctx.formula_bad.add(name)
-            yield ctx.find("XE302", name, expected=expected, actual=cell.formula)
+            value, value_en = _should_be(ctx, name)
+            yield ctx.find("XE302", name, expected=value, expected_en=value_en, actual=cell.formula)
         elif cell.kind == "e":
             ctx.formula_bad.add(name)
             if not ctx.prep.name_deps[name] & ctx.tainted:   # else the bad input is the finding
@@ -475,10 +533,11 @@ def check_formulas(ctx: Context) -> Iterator[Finding]:
             continue
         at = (fc.ref.sheet, fc.ref.coord)
         if cell.formula is None:
-            yield ctx.find("XE301", at=at, expected=fc.formula, actual=_shown_value(cell),
-                           actual_en=_shown_value(cell, "en"))
+            yield ctx.find("XE301", at=at, expected=f"公式 ={fc.formula}", expected_en=f"the formula ={fc.formula}",
+                           actual=_shown_value(cell), actual_en=_shown_value(cell, "en"))
         elif norm_formula(cell.formula) != norm_formula(fc.formula):
-            yield ctx.find("XE302", at=at, expected=fc.formula, actual=cell.formula)
+            yield ctx.find("XE302", at=at, expected=f"公式 ={fc.formula}", expected_en=f"the formula ={fc.formula}",
+                           actual=cell.formula)
     for p in ctx.lay.param_cells:
         cell = ctx.at(p.ref)
         if cell is not None and not _same_param(cell, p.value):
@@ -489,6 +548,35 @@ def check_formulas(ctx: Context) -> Iterator[Finding]:
         if cell is not None and not _same_param(cell, label):
             yield ctx.find("XE304", at=(ref.sheet, ref.coord), expected=_param_text(label),
                            actual=_shown_value(cell), actual_en=_shown_value(cell, "en"))
+
+
+def _should_be(ctx: Context, name: str) -> tuple[str, str]:
+    """What a computed cell should show, as the evaluator reads it ("0.00", "16.50%",
+    "“优”"), from the engine on this workbook's inputs; the formula only where the
+    value cannot be known (a bad input upstream, or a cell the engine does not compute)."""
+    ev, cdef = ctx.evaluation, ctx.lay.computed[name]
+    formula = (f"公式 ={cdef.formula}", f"the formula ={cdef.formula}")
+    if ev is None or ctx.prep.name_deps.get(name, frozenset()) & ctx.tainted:
+        return formula
+    kind = cdef.kind
+    if kind == "copy":
+        kind = {L.SUMMARY_TOTAL: "total", L.SUMMARY_TOTAL_RATE: "total_rate", L.SUMMARY_GRADE: "grade"}.get(name, "")
+    if kind == "effective":
+        value = ev.values.get(name[len("effective_"):])
+        if value is None:
+            return "空白（输入未填）", "blank (input not entered)"
+        text = plain(value) if isinstance(value, (int, float)) else f"“{value}”"
+        return text, text
+    spec = _expected(ctx, name, kind, ev)
+    if spec is None:
+        return formula
+    _, _, expected, digits, as_pct, _ = spec
+    if expected is None:
+        return "空白（计分所需的输入未填完）", "blank (inputs needed for the score are not all entered)"
+    if isinstance(expected, str):
+        return f"“{expected}”", f"“{expected}”"
+    text = _num_text(expected, digits, as_pct)
+    return text, text
 
 
 def _same_param(cell: Cell, value: float | str) -> bool:
@@ -655,6 +743,8 @@ def check_narrative(ctx: Context) -> Iterator[Finding]:
         blank_reason = reason.strip() in BLANK_NOTES
         if score is not None and score < leaf.weight - 1e-9 and blank_reason and ctx.cell(reason_name):
             yield ctx.find("XE501", reason_name, leaf=leaf.name, score=plain(score), weight=plain(leaf.weight))
+        if score is not None and _note(ctx, findings_name).strip() in BLANK_NOTES and ctx.cell(findings_name):
+            yield ctx.find("XE506", findings_name, leaf=leaf.name, score=plain(score))
         for name in (findings_name, reason_name):
             text = _note(ctx, name)
             if not text.strip() or text.strip() in BLANK_NOTES:
@@ -718,7 +808,7 @@ def _quoted_deduction(ctx: Context, name: str, reason: str, weight: float, score
         return
     deducted = xl_round(weight - score, 2)
     if xl_round(total, 2) != deducted:
-        yield ctx.find("XE505", name, quoted="、".join(quoted) if len(quoted) > 1 else plain(total),
+        yield ctx.find("XE505", name, quoted="".join(f"“{q}”" for q in quoted), total=plain(xl_round(total, 2)),
                        expected=plain(deducted), weight=plain(weight), score=plain(score))
 
 
@@ -829,33 +919,75 @@ CHECKS: tuple[Callable[[Context], Iterator[Finding]], ...] = (
 
 # ------------------------------------------------------------------ annotate
 
-ANNOTATE_FILLS = {"error": "FFC7CE", "warning": "FFEB9C", "fatal": "FFC7CE"}
+# Strong enough to see on the template's light-yellow input cells (FFF2CC) and on
+# white: red for errors, blue for warnings, each with a border of its own colour.
+ANNOTATE_COLOURS = {"fatal": ("FF7C80", "C00000"), "error": ("FF7C80", "C00000"), "warning": ("9DC3E6", "1F4E79")}
 ANNOTATE_AUTHOR = "xl-eval check"
+LIST_SHEET = "问题清单"
+SEVERITY_ZH = {"fatal": "无法检查", "error": "错误", "warning": "警告"}
+# The annotated copy goes through openpyxl, which holds the whole workbook in
+# memory (several times each part's size): only ordinary-sized files are copied.
+ANNOTATE_MAX_PART = 16 << 20
+ANNOTATE_MAX_TOTAL = 64 << 20
 
 
-def annotate(src: str | Path, findings: list[Finding], dest: str | Path) -> Path:
-    """Write a copy of `src` to `dest` with each finding's cell filled and
-    commented (findings without a cell go to A1 of the first sheet).  The
-    copy is written atomically; `src` is only read.  Needs openpyxl."""
+class AnnotateRefused(Exception):
+    """The workbook is not copied (too large, unusual compression); the check stands."""
+
+
+def _annotate_guard(src: Path) -> None:
+    import zipfile
+    try:
+        with zipfile.ZipFile(src) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise AnnotateRefused(f"无法读取（{exc}）") from None
+    total = 0
+    for info in infos:
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise AnnotateRefused(f"{info.filename} 使用了 Excel/WPS 不用的压缩方式，未写出副本")
+        if info.file_size > ANNOTATE_MAX_PART:
+            raise AnnotateRefused(f"{info.filename} 解压后 {info.file_size >> 20} MB，超过写批注副本的上限 "
+                                  f"{ANNOTATE_MAX_PART >> 20} MB，未写出副本")
+        total += info.file_size
+    if total > ANNOTATE_MAX_TOTAL:
+        raise AnnotateRefused(f"解压后共 {total >> 20} MB，超过写批注副本的上限 {ANNOTATE_MAX_TOTAL >> 20} MB，未写出副本")
+
+
+def annotate(src: str | Path, findings: list[Finding], dest: str | Path, *, overwrite: bool = False,
+             shown_name: str | None = None) -> Path:
+    """Write a copy of `src` to `dest`: each finding's cell filled in its severity's
+    colour, bordered and commented (findings without a cell go to A1 of the first
+    sheet), and a first sheet 问题清单 listing every finding with a link to its cell.
+    The copy is written atomically and never over an existing file unless
+    *overwrite*; `src` is only read.  Raises AnnotateRefused for files too large to
+    copy safely."""
     import io
 
     from openpyxl import load_workbook
     from openpyxl.comments import Comment
-    from openpyxl.styles import PatternFill
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.worksheet.hyperlink import Hyperlink
 
     from xl_eval.core.outfiles import atomic_write
 
     src, dest = Path(src), Path(dest)
     if dest.exists() and dest.resolve() == src.resolve():
         raise ValueError(f"{dest} is the input file")
+    _annotate_guard(src)
     wb = load_workbook(src)
+    if LIST_SHEET in wb.sheetnames:               # annotating an annotated copy: list afresh
+        del wb[LIST_SHEET]
+    first_sheet = wb.sheetnames[0]
     grouped: dict[tuple[str, str], list[Finding]] = {}
+    places: list[tuple[Finding, str, str]] = []
     for f in findings:
         if f.sheet in wb.sheetnames and f.cell:
             key = (f.sheet, f.cell)
         else:
-            key = (wb.sheetnames[0], "A1")
+            key = (first_sheet, "A1")
         grouped.setdefault(key, []).append(f)
+        places.append((f, *key))
     rank = {"fatal": 0, "error": 1, "warning": 2}
     for (sheet, ref), items in grouped.items():
         ws = wb[sheet]
@@ -864,14 +996,55 @@ def annotate(src: str | Path, findings: list[Finding], dest: str | Path) -> Path
             if ref in rng:
                 cell = ws.cell(row=rng.min_row, column=rng.min_col)
                 break
-        text = "\n".join(f"{f.code} [{f.severity}] {f.message}" for f in items)
+        text = "\n".join(f"{f.code} [{f.severity}] {f.message}" + (f"（由 {f.caused_by} 的问题引起）" if f.caused_by
+                                                                     else "") for f in items)
         if cell.comment is not None and cell.comment.text:
             text = cell.comment.text.rstrip() + "\n" + text
         lines = sum(1 + len(line) // 30 for line in text.splitlines())
         cell.comment = Comment(text, ANNOTATE_AUTHOR, width=360, height=min(600, 20 + 16 * lines))
         worst = min(items, key=lambda f: rank.get(f.severity, 3)).severity
-        cell.fill = PatternFill("solid", fgColor=ANNOTATE_FILLS.get(worst, "FFC7CE"))
+        fill, edge = ANNOTATE_COLOURS.get(worst, ANNOTATE_COLOURS["error"])
+        cell.fill = PatternFill("solid", fgColor=fill)
+        side = Side(style="medium", color=edge)
+        cell.border = Border(left=side, right=side, top=side, bottom=side)
+
+    ws = wb.create_sheet(LIST_SHEET, 0)
+    header = ["序号", "文件", "位置", "代码", "级别", "说明", "由此问题引起"]
+    ws.append(header)
+    bold = Font(bold=True)
+    for c in ws[1]:
+        c.font = bold
+        c.fill = PatternFill("solid", fgColor="D9E1F2")
+    link_font = Font(color="0563C1", underline="single")
+    wrap = Alignment(wrap_text=True, vertical="top")
+    name = shown_name or src.name
+    for i, (f, sheet, ref) in enumerate(places, start=1):
+        where = f.where or f"{sheet}!{ref}"
+        ws.append([i, name, where, f.code, SEVERITY_ZH.get(f.severity, f.severity), f.message, f.caused_by or ""])
+        row = ws.max_row
+        loc = ws.cell(row=row, column=3)
+        target = f"'{sheet.replace(chr(39), chr(39) * 2)}'!{ref}"
+        loc.hyperlink = Hyperlink(ref=loc.coordinate, location=target, display=where)
+        loc.font = link_font
+        fill, _ = ANNOTATE_COLOURS.get(f.severity, ANNOTATE_COLOURS["error"])
+        ws.cell(row=row, column=5).fill = PatternFill("solid", fgColor=fill)
+        for col in (2, 6, 7):
+            ws.cell(row=row, column=col).alignment = wrap
+    if not places:
+        ws.append(["", name, "", "", "", "没有发现问题", ""])
+    for col, width in zip("ABCDEFG", (6, 28, 16, 8, 9, 80, 14)):
+        ws.column_dimensions[col].width = width
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:G{max(ws.max_row, 2)}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "1:1"
+    wb.active = 0
+    for other in wb.worksheets[1:]:
+        other.sheet_view.tabSelected = False
     buf = io.BytesIO()
     wb.save(buf)
-    atomic_write(dest, buf.getvalue(), overwrite=True)
+    atomic_write(dest, buf.getvalue(), overwrite=overwrite)
     return dest

@@ -13,6 +13,9 @@ SUMMARY = {
     "zh": "共检查 {n} 个文件：错误 {e} 个，警告 {w} 个；无法检查的文件 {f} 个。",
     "en": "checked {n} file(s): {e} error(s), {w} warning(s); {f} file(s) could not be checked.",
 }
+FOLLOWING = {"zh": "（另有 {c} 个问题由上面的问题引起，缩进列在其下）",
+             "en": " ({c} more finding(s) follow from the ones above, indented under them)"}
+CONSEQUENCE = {"zh": "    └ 由此引起：", "en": "    └ follows: "}
 ANNOTATED = {"zh": "已写出带批注的副本：{path}", "en": "annotated copy written: {path}"}
 
 
@@ -24,13 +27,16 @@ ANNOTATED = {"zh": "已写出带批注的副本：{path}", "en": "annotated copy
                    "json：问题记录列表（file、code、severity、sheet、cell、message、name）。")
 @click.option("--strict", is_flag=True, help="有警告（warning）也以退出码 1 结束。")
 @click.option("--annotate", "annotate_dir", type=click.Path(file_okay=False), default=None,
-              help="把每个检查过的文件复制到此目录，问题单元格标色并加批注；原文件不会被修改。")
+              help="把每个检查过的文件复制到此目录：问题单元格标色（错误红色、警告蓝色）并加批注，"
+                   "另加“问题清单”工作表（文件、位置、代码、级别、说明，点击位置跳到该单元格）；"
+                   "原文件不会被修改，目录中已有的同名文件不覆盖（除非 --force）。")
+@click.option("--force", is_flag=True, help="--annotate 时覆盖目录中已有的同名副本。")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
               help="说明文字的语言。")
 @click.option("--list-codes", is_flag=True, help="列出全部问题代码及说明后退出。")
 @click.pass_context
-def check(ctx, files, framework_path, fmt, strict, annotate_dir, lang, list_codes):
-    """检查 FILES（由 `xl-eval template` 生成、填好的 .xlsx 打分表），逐条报告问题。
+def check(ctx, files, framework_path, fmt, strict, annotate_dir, force, lang, list_codes):
+    """检查 FILES（由 `xl-eval template` 生成、填好的 .xlsx 打分表，或包含它们的文件夹），逐条报告问题。
 
     不是 xl-eval 模板的 .xlsx（评价机构自己做的打分表）和 Word 报告（.docx）也可以检查：
     按列标题（一级/二级/三级指标、权重、得分、得分率……）找到打分表，按指标代码、名称或框架中的别名
@@ -43,12 +49,17 @@ def check(ctx, files, framework_path, fmt, strict, annotate_dir, lang, list_code
       XE2xx 输入：必填项、文本写的数字（如“三千”“3592.06万元”“３５９２”）、负数、范围、选项、互相矛盾的数
       XE3xx 公式：计算单元格被数值覆盖或被改动、显示错误值、评分参数被改动
       XE4xx 得分：按本表输入重新计算，逐项核对得分、子项、得分率、小计、总分和等级（有缓存值时）
-      XE5xx 文字：扣分未写原因、文字中的比率/金额与数据不符、年份不是评价年度
+      XE5xx 文字：扣分未写原因、已计分但完成情况为空、文字中的比率/金额/扣分与数据不符、年份不是评价年度
       XE6xx 项目明细：项目数、名称、金额、决算超预算
       XE7xx 其他打分表和 Word 报告：找不到打分表、对应不到指标、权重、得分、小计合计、等级、表格之间、
             评分标准分值、扣分/得分文字、年份、同一数据前后不一、按所引数据重算、正文句子、金额表合计
       XE8xx 项目支出绩效自评表：得分按指标值和完成值重算、分值合计、偏差原因、成本指标“≥”、
             超额完成、满意度无调查、执行率低于90%、执行数超预算、资金合计、无法评定的指标
+
+    \b
+    文件夹：检查其中（含子文件夹）全部 .xlsx/.xlsm，跳过 Excel 的临时文件（~$开头）和 --annotate 目录。
+    公式被覆盖等问题会使下游的得分率、小计、总分、等级一并不符：这些只算一次，缩进列在根源问题之下
+    （JSON 中为 caused_by，值为根源问题的位置）。
 
     \b
     退出码：0 没有错误（警告不影响，除非 --strict）；1 有错误；2 有文件无法检查或参数有误。
@@ -70,12 +81,15 @@ def check(ctx, files, framework_path, fmt, strict, annotate_dir, lang, list_code
     if not files:
         raise UserError("请给出要检查的 .xlsx 文件（或用 --list-codes 列出问题代码）")
     fw = load_framework(framework_path)
-    targets = _annotation_targets(files, annotate_dir) if annotate_dir else {}
+    files = expand_folders(files, annotate_dir)
+    targets = _annotation_targets(files, annotate_dir, force) if annotate_dir else {}
 
     from xl_eval.check.foreign.run import is_docx
-    from xl_eval.check.workbook import annotate
+    from xl_eval.check.workbook import AnnotateRefused, annotate
+    from xl_eval.core.outfiles import FileExists
 
     totals = {"fatal": 0, "error": 0, "warning": 0}
+    following = 0
     unchecked = 0
     first = True
     if fmt == "json":
@@ -92,7 +106,10 @@ def check(ctx, files, framework_path, fmt, strict, annotate_dir, lang, list_code
             unchecked += 1
             continue
         for f in result.findings:
-            totals[f.severity] += 1
+            if f.caused_by:
+                following += 1
+            else:
+                totals[f.severity] += 1
         unchecked += not result.checked
         if fmt == "json":
             for rec in result.records():
@@ -101,14 +118,21 @@ def check(ctx, files, framework_path, fmt, strict, annotate_dir, lang, list_code
         else:
             for f in result.findings:
                 where = f":{f.where}" if f.where else ""
-                click.echo(f"{path}{where}: {f.code} [{f.severity}] {f.message}")
+                lead = CONSEQUENCE[lang] if f.caused_by else ""
+                click.echo(f"{lead}{path}{where}: {f.code} [{f.severity}] {f.message}")
         if path in targets and result.checked:
             if is_docx(path):
                 click.echo(f"{path}: --annotate 只能用于 .xlsx 工作簿；Word 文档的问题见上面的列表（表格、行、列或段落）",
                            err=True)
                 continue
             try:
-                annotate(path, result.findings, targets[path])
+                annotate(path, result.findings, targets[path], overwrite=force, shown_name=path)
+            except AnnotateRefused as exc:
+                click.echo(f"{path}: --annotate：{exc}（检查结果见上）", err=True)
+                unchecked += 1
+            except FileExists:
+                click.echo(f"{path}: --annotate：{targets[path]} 已存在，未覆盖（要覆盖请加 --force）", err=True)
+                unchecked += 1
             except Exception as exc:   # an annotated copy is a convenience: say so, keep going
                 click.echo(f"{path}: --annotate 失败：{exc}", err=True)
                 unchecked += 1
@@ -117,7 +141,8 @@ def check(ctx, files, framework_path, fmt, strict, annotate_dir, lang, list_code
     if fmt == "json":
         click.echo("\n]" if not first else "]")
     else:
-        click.echo(SUMMARY[lang].format(n=len(files), e=totals["error"], w=totals["warning"], f=unchecked))
+        tail = FOLLOWING[lang].format(c=following) if following else ""
+        click.echo(SUMMARY[lang].format(n=len(files), e=totals["error"], w=totals["warning"], f=unchecked) + tail)
     if unchecked:
         ctx.exit(2)
     ctx.exit(1 if totals["error"] or (strict and totals["warning"]) else 0)
@@ -136,21 +161,47 @@ def _check_one(path, fw, lang):
     return result
 
 
-def _annotation_targets(files, annotate_dir) -> dict[str, Path]:
-    """Output path of each file's annotated copy; never the input itself."""
+def expand_folders(args, annotate_dir=None) -> list[str]:
+    """The files to check: files as given, folders replaced by the workbooks in them
+    (recursively, sorted; Excel lock files ~$*, xl-eval temporary files and the
+    --annotate folder skipped), as `xl-eval collect` reads folders."""
+    skip = Path(annotate_dir).resolve() if annotate_dir else None
+    out: list[str] = []
+    for arg in args:
+        p = Path(arg)
+        if not p.is_dir():
+            out.append(arg)
+            continue
+        found = sorted(str(q) for q in p.rglob("*")
+                       if q.suffix.lower() in (".xlsx", ".xlsm") and q.is_file()
+                       and not q.name.startswith(("~$", ".xl-eval-"))
+                       and not (skip and (skip == q.resolve().parent or skip in q.resolve().parents)))
+        out.extend(found or [arg])          # an empty folder: reported as XE102 like a bad file
+    return list(dict.fromkeys(out))
+
+
+def _annotation_targets(files, annotate_dir, force: bool = False) -> dict[str, Path]:
+    """Output path of each file's annotated copy; never an input, never an
+    existing file unless --force."""
     from xl_eval.core.outfiles import NameAllocator
     out_dir = Path(annotate_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise UserError(f"--annotate：{out_dir} 不是目录")
-    out_dir.mkdir(parents=True, exist_ok=True)
     names = NameAllocator(".xlsx")
     inputs = {Path(f).resolve() for f in files if Path(f).exists()}
     targets = {}
+    existing = []
     for f in files:
         dest = out_dir / names.allocate(Path(f).stem)
         if dest.resolve() in inputs:
             raise UserError(f"--annotate：{dest} 会覆盖输入文件；请换一个目录（不要用输入文件所在的目录）")
+        if dest.exists() and not force:
+            existing.append(str(dest))
         targets[f] = dest
+    if existing:
+        shown = "、".join(existing[:3]) + (f" 等 {len(existing)} 个文件" if len(existing) > 3 else "")
+        raise UserError(f"--annotate：{shown} 已存在，未覆盖；要覆盖请加 --force，或换一个目录")
+    out_dir.mkdir(parents=True, exist_ok=True)
     return targets
 
 
