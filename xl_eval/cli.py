@@ -6,9 +6,14 @@ Each command lives in xl_eval/commands/ and imports heavy libraries
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
+
+from xl_eval.commands import click_zh
+
+click_zh.use("zh")      # before the commands are built: click's texts (Usage:, Options: …) in Chinese
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -26,19 +31,22 @@ HELP = """xl-eval：部门整体支出绩效评价打分表工具。
 
 \b
 退出码：0 正常；1 发现问题（如某行数据有误、框架有错误）；2 无法运行（文件不存在、无法读取等）。
-示例：
+示例（在仓库根目录，用自带的 samples 即可运行）：
   xl-eval template -o 打分表.xlsx
   xl-eval fill samples/departments.csv --projects samples/projects.csv -o out
-  xl-eval check out/*.xlsx
+  xl-eval check out
+  xl-eval collect out -o 汇总.xlsx
   xl-eval report samples/seed_filled.xlsx -o 评价报告.docx
-  xl-eval score samples/departments.csv
+  xl-eval score samples/departments.csv --projects samples/projects.csv
   xl-eval framework show
-  xl-eval framework lint my_framework.yaml
+  xl-eval framework lint samples/指标体系_附件1.yaml
 """
 
 
 @click.group(help=HELP, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="xl-eval", prog_name="xl-eval")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", expose_value=False,
+              help="命令行自身文字（用法、选项、参数错误）的语言；也可设环境变量 XL_EVAL_LANG=en。")
 def cli() -> None:
     pass
 
@@ -60,6 +68,9 @@ _register()
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit code instead of raising SystemExit."""
+    lang = click_zh.lang_of(sys.argv[1:] if argv is None else list(argv), os.environ)
+    click_zh.use(lang)
+    click_zh.metavars(cli, lang)
     try:
         rv = cli.main(args=argv, prog_name="xl-eval", standalone_mode=False)
     except click.ClickException as exc:

@@ -67,9 +67,8 @@ def check(ctx, files, framework_path, fmt, strict, annotate_dir, force, lang, li
     \b
     示例：
       xl-eval check samples/seed_filled.xlsx
-      xl-eval check 评价机构打分表.xlsx 评价报告.docx
-      xl-eval check 回收/*.xlsx --format json > 检查结果.json
-      xl-eval check 回收/*.xlsx --annotate 批注/
+      xl-eval check samples --format json > 检查结果.json
+      xl-eval check samples/seed_filled.xlsx --annotate 批注/
       xl-eval check --list-codes
     """
     from xl_eval.check.findings import CODES, title

@@ -43,8 +43,9 @@ def collect(ctx, inputs, output, csv_path, framework_path, force):
 
     \b
     示例：
-      xl-eval collect out -o out/汇总.xlsx
-      xl-eval collect 交回/*.xlsx -o 汇总.xlsx --csv 汇总.csv
+      xl-eval fill samples/departments.csv --projects samples/projects.csv -o 交回
+      xl-eval collect 交回 -o 汇总.xlsx
+      xl-eval collect 交回/*.xlsx -o 汇总2.xlsx --csv 汇总.csv
     """
     from xl_eval.batch import collect as col
     from xl_eval.core.outfiles import FileExists, atomic_write

@@ -77,9 +77,8 @@ def fill(ctx, departments, projects_path, outdir, sheet, header_row, framework_p
     \b
     示例：
       xl-eval fill samples/departments.csv --projects samples/projects.csv -o out/
-      xl-eval fill 各单位.xlsx --projects 项目.xlsx -o 打分表 --jobs 4 --json 结果.json
+      xl-eval fill samples/departments.csv --projects samples/projects.csv -o 打分表 --jobs 2 --json 结果.json
       xl-eval fill samples/selfeval/projects.csv --indicators samples/selfeval/indicators.csv -o 自评表/
-      xl-eval fill 项目.xlsx --indicators 指标.xlsx --framework selfeval_2021_101 --per unit -o 自评表/
     """
     if indicators_path:
         from xl_eval.commands import selfeval_cli

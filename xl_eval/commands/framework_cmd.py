@@ -97,7 +97,7 @@ def show(framework_path, fmt):
     \b
     示例：
       xl-eval framework show
-      xl-eval framework show --framework 我的指标体系.yaml --format json
+      xl-eval framework show --framework samples/指标体系_附件1.yaml --format json
     """
     from xl_eval.framework.describe import KIND_NAMES, allowed_values, rows_summary, rule_summary, zero_outcome_text
     from xl_eval.core.xlround import plain
@@ -194,7 +194,7 @@ def lint(ctx, files):
 
     \b
     示例：
-      xl-eval framework lint my_framework.yaml
+      xl-eval framework lint samples/指标体系_附件1.yaml
     """
     from xl_eval.framework.lint import lint_file
     errors = 0

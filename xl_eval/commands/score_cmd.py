@@ -46,7 +46,7 @@ def score(ctx, table, projects_path, sheet, header_row, framework_path, year, fm
     \b
     示例：
       xl-eval score samples/departments.csv --projects samples/projects.csv
-      xl-eval score 各单位.xlsx --format json > 结果.json
+      xl-eval score samples/departments.csv --projects samples/projects.csv --format json > 结果.json
     """
     from xl_eval.sources.departments import apply_projects, read_departments, score_rows
     from xl_eval.sources.projects import read_projects

@@ -48,7 +48,7 @@ def template(ctx, output, framework_path, udf, force):
     示例：
       xl-eval template
       xl-eval template -o 中山路街道打分表.xlsx
-      xl-eval template --framework 我的指标体系.yaml -o 模板.xlsx --force
+      xl-eval template --framework samples/指标体系_附件1.yaml -o 模板.xlsx --force
       xl-eval template --udf -o XE函数版.xlsx
     """
     from xl_eval.forms.scoresheet.layout import LayoutError
