@@ -673,7 +673,7 @@ def test_annotate_writes_a_commented_copy_and_leaves_the_input(tmp_path, capsys,
     listing = wb.worksheets[0]
     assert listing.title == "问题清单"
     rows = list(listing.iter_rows(values_only=True))
-    assert rows[0] == ("序号", "文件", "位置", "代码", "级别", "说明", "由此问题引起")
+    assert rows[0] == ("序号", "文件", "位置", "代码", "级别", "说明", "由哪处问题引起")
     assert [(r[2], r[3], r[4]) for r in rows[1:]] == [
         ("打分表!I8", "XE506", "警告"), ("打分表!I9", "XE506", "警告"),
         ("打分表!I11", "XE504", "警告"), ("打分表!I16", "XE504", "警告")]

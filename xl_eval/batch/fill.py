@@ -318,8 +318,12 @@ def drafted_notes(fw: Framework, ev) -> dict[str, str]:
     from xl_eval.forms.scoresheet.layout import findings_name, reason_name
     out = {}
     for leaf in fw.leaves:
-        for name, text in ((findings_name(leaf.code), draft_findings(fw, ev, leaf.code)),
-                           (reason_name(leaf.code), draft_reason(fw, ev, leaf.code))):
+        try:
+            texts = ((findings_name(leaf.code), draft_findings(fw, ev, leaf.code)),
+                     (reason_name(leaf.code), draft_reason(fw, ev, leaf.code)))
+        except Exception:       # a draft is a convenience: without it the workbook is still written
+            continue
+        for name, text in texts:
             if text:
                 out[name] = text
     return out

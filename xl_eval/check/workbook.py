@@ -1009,7 +1009,7 @@ def annotate(src: str | Path, findings: list[Finding], dest: str | Path, *, over
         cell.border = Border(left=side, right=side, top=side, bottom=side)
 
     ws = wb.create_sheet(LIST_SHEET, 0)
-    header = ["序号", "文件", "位置", "代码", "级别", "说明", "由此问题引起"]
+    header = ["序号", "文件", "位置", "代码", "级别", "说明", "由哪处问题引起"]
     ws.append(header)
     bold = Font(bold=True)
     for c in ws[1]:

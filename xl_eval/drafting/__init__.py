@@ -31,15 +31,15 @@ _EPS = 1e-9
 def _drafts(fw: Framework, ev: Evaluation, leaf: Leaf) -> list[tuple[Clause, float]]:
     """(clause, points lost after capping) for each part worth stating, in order."""
     res = ev.leaves[leaf.code]
-    if res.score is None:
+    if res.score is None or res.weight is None:
         return []
     values, rates = ev.values, ev.rates
     out = []
     triggered = [(p, r) for p, r in zip(leaf.parts, res.parts) if r.triggered]
     if triggered:                       # a veto (0 points) or an exemption (full marks) decides alone
         part, r = triggered[0]
-        return [(part_clause(fw, part, r, values, rates), xl_round(leaf.weight - res.score, fw.precision.score))]
-    remaining = xl_round(leaf.weight - res.score, fw.precision.score)
+        return [(part_clause(fw, part, r, values, rates), xl_round(res.weight - res.score, fw.precision.score))]
+    remaining = xl_round(res.weight - res.score, fw.precision.score)
     # The parts' own losses first (each already within its sub-item), then the
     # leaf-wide deductions up to what is left: the quoted points add up to weight − score.
     ordered = sorted(zip(leaf.parts, res.parts), key=lambda pr: pr[0].rule.kind == "deduction")
@@ -47,7 +47,7 @@ def _drafts(fw: Framework, ev: Evaluation, leaf: Leaf) -> list[tuple[Clause, flo
     for part, r in ordered:
         if r.score is None:
             continue
-        lost = -r.score if part.rule.kind == "deduction" else part.max - r.score
+        lost = -r.score if part.rule.kind == "deduction" else (r.max if r.max is not None else part.max) - r.score
         lost = max(0.0, min(xl_round(lost, fw.precision.score), remaining))
         remaining = xl_round(remaining - lost, fw.precision.score)
         losses[part.code] = lost
@@ -72,7 +72,7 @@ def draft_reason(fw: Framework, ev: Evaluation, leaf_code: str) -> str:
     """The 扣分原因 of a leaf scored below its weight; "" otherwise."""
     leaf = fw.leaf(leaf_code)
     res = ev.leaves[leaf.code]
-    if res.score is None or res.score >= leaf.weight - _EPS:
+    if res.score is None or res.weight is None or res.score >= res.weight - _EPS:
         return ""
     clauses = []
     for clause, lost in _drafts(fw, ev, leaf):
@@ -80,7 +80,7 @@ def draft_reason(fw: Framework, ev: Evaluation, leaf_code: str) -> str:
             continue
         bits = [clause.reason] if clause.reason else clause.facts + ([clause.rule] if clause.rule else [])
         clauses.append("，".join(bits + [f"扣{plain(lost)}分"]))
-    return _sentence(clauses) or f"{leaf.name}得{plain(res.score)}分，扣{plain(xl_round(leaf.weight - res.score, 2))}分。"
+    return _sentence(clauses) or f"{leaf.name}得{plain(res.score)}分，扣{plain(xl_round(res.weight - res.score, 2))}分。"
 
 
 def draft_findings(fw: Framework, ev: Evaluation, leaf_code: str) -> str:
@@ -103,8 +103,9 @@ def draft_analysis(fw: Framework, ev: Evaluation, leaf_code: str) -> str:
     """One report paragraph: what the leaf measures, the figures, the rule, the result."""
     leaf = fw.leaf(leaf_code)
     res = ev.leaves[leaf.code]
-    head = f"{leaf.name}指标（{plain(leaf.weight)}分）{measure(leaf)}。"
-    end = f"应得分{plain(leaf.weight)}分，"
+    weight = res.weight if res.weight is not None else leaf.weight
+    head = f"{leaf.name}指标（{plain(weight)}分）{measure(leaf)}。" if weight is not None else f"{leaf.name}指标{measure(leaf)}。"
+    end = f"应得分{plain(weight)}分，" if weight is not None else ""
     if res.score is None:
         missing = "、".join(f"“{fw.inputs[c].label}”" for c in res.missing)
         body = f"尚未填写{missing}，暂无法计分。" if missing else "暂无法计分。"

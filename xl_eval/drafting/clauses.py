@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,6 +53,10 @@ def input_fact(fw: Framework, code: str, value: Any) -> str:
         return answer_fact(inp.label, value)
     if inp.kind == "choice":
         return f"{inp.label}为“{value}”"
+    if inp.kind == "percent" and isinstance(value, (int, float)):
+        return f"{inp.label}为{percent(value, rate_digits(fw))}"
+    if inp.kind == "date" and isinstance(value, (int, float)):
+        return f"{inp.label}为{date_text(value)}"
     if isinstance(value, (int, float)):
         unit = inp.unit or ""
         shown = amount_text(value)
@@ -60,6 +65,16 @@ def input_fact(fw: Framework, code: str, value: Any) -> str:
             return f"{inp.label[:-2]}{shown}{unit}"
         return f"{inp.label}为{shown}{unit if value != 0 or inp.kind == 'amount' else ''}"
     return f"{inp.label}为{value}"
+
+
+def date_text(serial: float) -> str:
+    """An Excel date serial as 2024年6月30日."""
+    import datetime
+    try:
+        d = datetime.date(1899, 12, 30) + datetime.timedelta(days=int(serial))
+    except (OverflowError, ValueError):
+        return plain(serial)
+    return f"{d.year}年{d.month}月{d.day}日"
 
 
 def answer_fact(label: str, answer: Any) -> str:
@@ -147,6 +162,7 @@ def part_clause(fw: Framework, part: Part, result: PartResult, values: dict, rat
     """The clause of one part whose inputs are all given (result.score is not None)."""
     rule = part.rule
     k = rule.kind
+    part_max = result.max if result.max is not None else part.max
     named = dict(values)
     named.update(rates)
     if k in ("bands", "excess_deduction", "proportional"):
@@ -154,10 +170,12 @@ def part_clause(fw: Framework, part: Part, result: PartResult, values: dict, rat
         v = _value(fw, rule, values, rates, x)
         if k == "bands":
             band = find_band(rule.bands, x)
+            if band is None:               # a framework that gives points outside every band
+                return Clause(v.facts, f"不在评分标准所列各档内，计{plain(result.score)}分")
             return Clause(v.facts, f"在{band_text(band.range, v.is_rate)}档内，计{plain(band.points)}分")
         if k == "proportional":
             return Clause(v.facts, f"按比例计{plain(result.score)}分")
-        full = rule.full if rule.full is not None else part.max
+        full = rule.full if rule.full is not None else part_max
         over = x - rule.threshold
         if over <= 0:
             limit = f"未超过{_threshold(v, rule.threshold)}，" if rule.threshold else ""
@@ -182,7 +200,7 @@ def part_clause(fw: Framework, part: Part, result: PartResult, values: dict, rat
             return Clause(facts, "不扣分")
         units = list(dict.fromkeys(fw.inputs[c].unit or "项" for c in rule.inputs))
         per = "、".join(f"每{u}" for u in units)
-        full = part.max if k == "deduction" else (rule.full if rule.full is not None else part.max)
+        full = part_max if k == "deduction" else (rule.full if rule.full is not None else part_max)
         capped = k == "per_finding" and n * rule.each >= full - 1e-9
         return Clause(facts, f"{per}扣{plain(rule.each)}分" + ("，扣完为止" if capped else ""), capped=capped)
     if k == "tiers":
@@ -217,4 +235,7 @@ def part_clause(fw: Framework, part: Part, result: PartResult, values: dict, rat
         return Clause([fact], "", silent=_is_default(fw, rule.input, ans))
     if k == "discretionary":
         return Clause([f"{part.name}由评价组根据相关材料和实际情况酌情评分"], f"计{plain(result.score)}分")
-    return Clause([], "")   # a kind this module does not know yet: the leaf falls back to the engine's text
+    # A kind this module has no wording for yet: the engine's own sentence for the
+    # figures, and only the points in the reason (so the deduction quoted stays right).
+    text = re.sub(r"[，,]?(?:得|计)[0-9.]+分$", "", result.explanation or "")
+    return Clause([text] if text else [], f"计{plain(result.score)}分", reason=f"{part.name}计{plain(result.score)}分")
