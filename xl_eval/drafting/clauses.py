@@ -123,7 +123,7 @@ def _value(fw: Framework, rule: Rule, values: dict, rates: dict, x: float) -> _V
         return _Value(rate_facts(fw, name, values, rates), True, "", fw.rates[name].name)
     if name in fw.inputs:
         inp = fw.inputs[name]
-        return _Value([input_fact(fw, name, x)], False, inp.unit or "", inp.label)
+        return _Value([input_fact(fw, name, x)], inp.kind == "percent", inp.unit or "", inp.label)
     names = [n for n in rule.value.names if n in fw.inputs]
     facts = [input_fact(fw, n, values.get(n)) for n in names if values.get(n) is not None]
     units = {fw.inputs[n].unit or "" for n in names}
@@ -166,28 +166,35 @@ def part_clause(fw: Framework, part: Part, result: PartResult, values: dict, rat
     named = dict(values)
     named.update(rates)
     if k in ("bands", "excess_deduction", "proportional"):
-        x = rule.value.evaluate(named)
+        try:
+            x = rule.value.evaluate(named)
+        except (ZeroDivisionError, ValueError, TypeError):    # a format-2 value dividing by zero
+            return _fallback(part, result)
+        if x is None:
+            return _fallback(part, result)
         v = _value(fw, rule, values, rates, x)
         if k == "bands":
             band = find_band(rule.bands, x)
             if band is None:               # a framework that gives points outside every band
                 return Clause(v.facts, f"不在评分标准所列各档内，计{plain(result.score)}分")
-            return Clause(v.facts, f"在{band_text(band.range, v.is_rate)}档内，计{plain(band.points)}分")
+            return Clause(v.facts, f"在{band_text(band.range, v.is_rate)}档内，计{plain(result.score)}分")
         if k == "proportional":
             return Clause(v.facts, f"按比例计{plain(result.score)}分")
         full = rule.full if rule.full is not None else part_max
-        over = x - rule.threshold
+        below = bool(getattr(rule, "below", False))      # format 2: deduct for a shortfall
+        side = "低于" if below else "超出"
+        over = rule.threshold - x if below else x - rule.threshold
         if over <= 0:
-            limit = f"未超过{_threshold(v, rule.threshold)}，" if rule.threshold else ""
+            limit = f"未{side}{_threshold(v, rule.threshold)}，" if rule.threshold else ""
             return Clause(v.facts, f"{limit}不扣分")
         units = xl_round(over / rule.step, 9)
         if not math.isfinite(units):
-            return Clause(v.facts, f"超出{_threshold(v, rule.threshold)}，扣完为止", capped=True)
+            return Clause(v.facts, f"{side}{_threshold(v, rule.threshold)}，扣完为止", capped=True)
         whole = rule.whole_steps
         per = _per(v, rule.step, whole)
         cut = (math.floor(units) if whole else units) * rule.each
         capped = cut >= full - 1e-9
-        start = f"超出{_threshold(v, rule.threshold)}共{_over(v, over)}，" if rule.threshold else ""
+        start = f"{side}{_threshold(v, rule.threshold)}共{_over(v, over)}，" if rule.threshold else ""
         text = f"{start}{per}扣{plain(rule.each)}分" + ("，扣完为止" if capped else "")
         if whole and math.floor(units) == 0:
             text = f"{start}{per.replace('每满', '不足')}，不扣分"
@@ -235,6 +242,66 @@ def part_clause(fw: Framework, part: Part, result: PartResult, values: dict, rat
         return Clause([fact], "", silent=_is_default(fw, rule.input, ans))
     if k == "discretionary":
         return Clause([f"{part.name}由评价组根据相关材料和实际情况酌情评分"], f"计{plain(result.score)}分")
+    if k == "target":
+        return _target_clause(fw, part, result, values, named)
+    if k == "qualitative":
+        tier, share = values.get(rule.input), values.get(rule.share)
+        return Clause([input_fact(fw, rule.input, tier), input_fact(fw, rule.share, share)],
+                      f"按{percent(share, rate_digits(fw))}计{plain(result.score)}分")
+    if k == "either_or":
+        choice = values.get(rule.input)
+        alt = dict(rule.alternatives).get(choice)
+        if alt is None:
+            return _fallback(part, result)
+        import dataclasses
+        inner = part_clause(fw, dataclasses.replace(part, rule=alt), result, values, rates)
+        inner.facts.insert(0, input_fact(fw, rule.input, choice))
+        if inner.reason:
+            inner.reason = f"{input_fact(fw, rule.input, choice)}，{inner.reason}"
+        return inner
+    return _fallback(part, result)
+
+
+def _target_clause(fw: Framework, part: Part, result: PartResult, values: dict, named: dict) -> Clause:
+    """A target-based indicator (format 2): 年度指标值, 实际完成值, how far it was met."""
+    rule = part.rule
+    nature = rule.nature or values.get(rule.nature_input)
+    score = plain(result.score)
+    if nature == "定性":
+        tier, share = values.get(rule.tier_input), values.get(rule.share)
+        return Clause([input_fact(fw, rule.tier_input, tier), input_fact(fw, rule.share, share)],
+                      f"按{percent(share, rate_digits(fw))}计{score}分")
+    target, actual = rule.target.evaluate(named), rule.actual.evaluate(named)
+    name = rule.actual.single_name
+    inp = fw.inputs.get(name) if name else None
+    kind = inp.kind if inp else ""
+    unit = (inp.unit or "") if inp else ""
+
+    def shown(x: float) -> str:
+        if kind == "date":
+            return date_text(x)
+        if kind == "percent":
+            return percent(x, rate_digits(fw))
+        return f"{amount_text(x)}{unit}"
+
+    facts = [f"年度指标值{nature}{shown(target)}", f"实际完成值为{shown(actual)}"]
+    ratio = getattr(result, "ratio", None)
+    if kind == "date":
+        met = result.score is not None and result.max is not None and result.score >= result.max - 1e-9
+        return Clause(facts, f"按期完成，计{score}分" if met else f"未按期完成，计{score}分")
+    if getattr(result, "flagged", False):
+        limit = percent_plain(rule.over_target.ratio)
+        return Clause(facts, f"实际完成值达到年度指标值的{limit}以上，指标值设置可能偏低，计{score}分")
+    if ratio is None or ratio >= 1:
+        return Clause(facts, f"已达成年度指标值，计{score}分")
+    done = f"完成年度指标值的{percent(ratio, rate_digits(fw))}"
+    p = rule.pass_threshold
+    if p is not None and ratio < p:
+        return Clause(facts, f"{done}，低于{percent_plain(p)}，计0分")
+    return Clause(facts, f"{done}，按完成比例计{score}分")
+
+
+def _fallback(part: Part, result: PartResult) -> Clause:
     # A kind this module has no wording for yet: the engine's own sentence for the
     # figures, and only the points in the reason (so the deduction quoted stays right).
     text = re.sub(r"[，,]?(?:得|计)[0-9.]+分$", "", result.explanation or "")
