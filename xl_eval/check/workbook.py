@@ -268,6 +268,7 @@ def _strip_quotes(text: str) -> str:
 
 
 _NUM = r"([0-9]+(?:\.[0-9]+)?)"
+_SIGNED = r"([-−－]?[0-9]+(?:\.[0-9]+)?)"      # a rate may be negative ("预算调整率为-8.00%")
 
 
 def _rate_patterns(fw: Framework) -> list[tuple[str, re.Pattern]]:
@@ -281,7 +282,7 @@ def _rate_patterns(fw: Framework) -> list[tuple[str, re.Pattern]]:
         if len(name) > 3 and not clash:
             keys.append(suffix)
         alt = "|".join(_key_regex(k) for k in sorted(set(keys), key=len, reverse=True))
-        out.append((code, re.compile(rf"(?:{alt})[^0-9，。；;,、！？%]{{0,6}}?{_NUM}\s*%")))
+        out.append((code, re.compile(rf"(?:{alt})[^0-9，。；;,、！？%]{{0,6}}?{_SIGNED}\s*%")))
     return out
 
 
@@ -762,7 +763,7 @@ def _quoted_numbers(ctx: Context, name: str, text: str, year: Any) -> Iterator[F
         if expected is None or expected == math.inf or prep.rate_deps[code] & ctx.tainted:
             continue
         for m in pattern.finditer(norm):
-            quoted = m.group(1)
+            quoted = m.group(1).replace("−", "-").replace("－", "-")
             decimals = min(len(quoted.partition(".")[2]), max(ctx.fw.precision.rate - 2, 0))
             if xl_round(expected * 100, decimals) != xl_round(float(quoted), decimals):
                 yield ctx.find("XE502", name, quoted=text[m.start():m.end()], rate_name=ctx.fw.rates[code].name,
