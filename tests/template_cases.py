@@ -365,11 +365,12 @@ def recalculate_native(fw, rows: dict, soffice: str, src: Path, dest: Path) -> N
     lay = layout(fw)
     template = workbook_bytes(build_workbook(fw))
     cases = build_cases(fw, rows)
+    drafts = {case.id: drafted_cells(fw, lay, case) for case in cases}     # engine work, not LibreOffice's
     started = time.monotonic()
     paths = []
     for case in cases:
         path = src / f"{case.id}.xlsx"
-        fill(template, {**case_cells(lay, case), **drafted_cells(fw, lay, case)}, path)
+        fill(template, {**case_cells(lay, case), **drafts[case.id]}, path)
         paths.append(path)
     out = recalculate(paths, dest, soffice=soffice)
     got = {case.id: fast_named_values(out[path]) for case, path in zip(cases, paths)}
