@@ -70,7 +70,8 @@ def test_every_example_runs_as_written(args, capsys, workdir):
 def test_the_sample_framework_is_the_shipped_one():
     """samples/指标体系_附件1.yaml (a starting point for your own, used by the examples)."""
     shipped = ROOT / "xl_eval" / "framework" / "shipped" / "annex1.yaml"
-    assert (ROOT / "samples" / "指标体系_附件1.yaml").read_bytes() == shipped.read_bytes()
+    assert (ROOT / "samples" / "指标体系_附件1.yaml").read_bytes() == shipped.read_bytes(), \
+        "after changing the shipped framework: cp xl_eval/framework/shipped/annex1.yaml samples/指标体系_附件1.yaml"
 
 
 def test_help_has_no_english_from_click(capsys):
