@@ -7,6 +7,7 @@ Each command lives in xl_eval/commands/ and imports heavy libraries
 from __future__ import annotations
 
 import os
+import re
 import sys
 
 import click
@@ -31,6 +32,7 @@ HELP = """xl-eval：部门整体支出绩效评价打分表工具。
 
 \b
 退出码：0 正常；1 发现问题（如某行数据有误、框架有错误）；2 无法运行（文件不存在、无法读取等）。
+出现意外错误时只显示一行中文说明（哪个文件、在做什么），退出码 2；加 --debug 显示 Python 报错堆栈。
 示例（在仓库根目录，用自带的 samples 即可运行）：
   xl-eval template -o 打分表.xlsx
   xl-eval fill samples/departments.csv --projects samples/projects.csv -o out
@@ -47,7 +49,8 @@ HELP = """xl-eval：部门整体支出绩效评价打分表工具。
 @click.version_option(package_name="xl-eval", prog_name="xl-eval")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", expose_value=False,
               help="命令行自身文字（用法、选项、参数错误）的语言；也可设环境变量 XL_EVAL_LANG=en。")
-def cli() -> None:
+@click.option("--debug", is_flag=True, help="出现意外错误时显示 Python 报错堆栈（报告问题时使用；也可写在子命令之后）。")
+def cli(debug: bool) -> None:
     pass
 
 
@@ -67,21 +70,125 @@ _register()
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point; returns the exit code instead of raising SystemExit."""
-    lang = click_zh.lang_of(sys.argv[1:] if argv is None else list(argv), os.environ)
+    """Entry point; returns the exit code instead of raising SystemExit.
+
+    Whatever happens inside a command, the user sees Chinese lines and an
+    exit code 0/1/2: an unexpected exception becomes one line naming the
+    file and what was being done (exit 2); ``--debug`` (anywhere on the
+    command line) adds the traceback.  Everything printed passes through
+    terminal.SafeStream, so control characters from the user's files never
+    reach the terminal raw.
+    """
+    from xl_eval.core.terminal import SafeStream
+    args = list(sys.argv[1:] if argv is None else argv)
+    lang = click_zh.lang_of(args, os.environ)
     click_zh.use(lang)
     click_zh.metavars(cli, lang)
+    debug = _take_debug(args)
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = SafeStream(sys.stdout), SafeStream(sys.stderr)
     try:
-        rv = cli.main(args=argv, prog_name="xl-eval", standalone_mode=False)
+        return _run(args, debug)
+    finally:
+        try:
+            sys.stdout.flush()
+        except Exception:
+            pass
+        sys.stdout, sys.stderr = saved
+
+
+def _take_debug(args: list[str]) -> bool:
+    """Remove --debug from anywhere before a "--" (click wants it before the command)."""
+    end = args.index("--") if "--" in args else len(args)
+    found = "--debug" in args[:end]
+    if found:
+        args[:end] = [a for a in args[:end] if a != "--debug"]
+    return found
+
+
+def _run(args: list[str], debug: bool) -> int:
+    try:
+        rv = cli.main(args=args, prog_name="xl-eval", standalone_mode=False)
     except click.ClickException as exc:
         exc.show()
         return EXIT_ERROR
-    except click.Abort:
+    except (click.Abort, KeyboardInterrupt):
         click.echo("已中止。", err=True)
         return EXIT_ERROR
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else EXIT_ERROR
+    except BrokenPipeError:             # e.g. `xl-eval check … | head`
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return EXIT_ERROR
+    except BaseException as exc:        # a bug or the machine, never the user's data: one line, exit 2
+        if debug:
+            import traceback
+            traceback.print_exc()
+        click.echo(_crash_text(exc, args), err=True)
+        return EXIT_ERROR
     return rv if isinstance(rv, int) else EXIT_OK
+
+
+_CLICK_PHRASES = (
+    ("does not exist", "不存在"), ("is a directory", "是文件夹"), ("is a file", "是文件，不是文件夹"),
+    ("is not readable", "无法读取"), ("is not writable", "无法写入"), ("is not one of", "不是可选的值之一"),
+    ("is not in the range", "超出范围"), ("is not a valid integer", "不是整数"),
+)
+
+
+def _usage_text(exc: click.UsageError) -> str:
+    """click's English usage errors in Chinese."""
+    if isinstance(exc, click.NoSuchOption):
+        return f"没有选项 {exc.option_name}"
+    if isinstance(exc, click.MissingParameter):
+        return f"缺少参数 {_param(exc)}"
+    if isinstance(exc, click.BadParameter):
+        reason = exc.message
+        for en, zh in _CLICK_PHRASES:
+            if en in reason:
+                m = re.match(r"(?:File|Directory|Path) '(.*)' " + en, reason)
+                reason = f"“{m.group(1)}”{zh}" if m else f"{reason}（{zh}）"
+                break
+        return f"参数 {_param(exc)} 的值无效：{reason}"
+    if "No such command" in exc.message:
+        return f"没有这个命令：{exc.message.split(' ', 3)[-1]}"
+    if "Got unexpected extra argument" in exc.message:
+        return f"多余的参数：{exc.message.rsplit('(', 1)[-1].rstrip(')')}"
+    return f"命令用法有误：{exc.message}"
+
+
+def _param(exc) -> str:
+    param = getattr(exc, "param", None)
+    if param is not None and exc.ctx is not None:
+        return " / ".join(param.get_error_hint(exc.ctx).split(" / "))
+    return getattr(exc, "param_hint", None) or ""
+
+
+def _crash_text(exc: BaseException, args: list[str]) -> str:
+    """One Chinese line: what was being done, to which file, and what happened."""
+    doing = getattr(exc, "xl_eval_doing", None)
+    command = next((a for a in args if not a.startswith("-")), "")
+    if doing is not None:
+        action, path = doing
+        where = f"{path}：{action}时" if path else f"{action}时"
+    else:
+        path = getattr(exc, "filename", None)
+        where = f"{path}：" if path else ""
+        where += f"运行 xl-eval {command} 时".rstrip() if command else "运行 xl-eval 时"
+    if isinstance(exc, MemoryError):
+        what = "内存不足"
+    elif isinstance(exc, RecursionError):
+        what = "数据嵌套过深"
+    elif isinstance(exc, OSError) and exc.strerror:
+        what = f"系统错误：{exc.strerror}"
+    else:
+        text = str(exc)
+        what = f"内部错误 {type(exc).__name__}" + (f"：{text[:200]}" if text else "")
+    return (f"错误：{where}出错（{what}）。这是 xl-eval 的问题，不是数据的问题；"
+            f"请加 --debug 重新运行并把输出报告给维护者。")
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ from typing import Any
 from xl_eval.engine.score import Evaluation
 from xl_eval.engine.validity import assess, read_cell
 from xl_eval.framework.model import YES, Framework
+from xl_eval.xlsx.reader import parse_area
 
 SUMMARY_SHEET, DIST_SHEET, FAILED_SHEET = "汇总", "等级分布", "未能汇总"
 PROJECT_NAME_RANGE, PROJECT_DONE_RANGE = "projects_name", "projects_done"
@@ -78,14 +79,18 @@ class Department:
 
 # ------------------------------------------------------------------ finding files
 
-def find_workbooks(args: list[str], exclude: list[Path]) -> tuple[list[tuple[Path, str]], list[tuple[str, str]]]:
-    """(path, shown) of every workbook to read, in a stable order, and the
-    arguments that are neither a workbook nor a folder.  Folders are searched
-    recursively for *.xlsx / *.xlsm; Excel lock files (~$*) and xl-eval's
-    temporary files are skipped, and so are the *exclude* paths (the output)."""
+def find_workbooks(args: list[str], exclude: list[Path]) -> tuple[list[tuple[Path, str]], list[tuple[str, str]],
+                                                                  list[str]]:
+    """(path, shown) of every workbook to read, in a stable order; the
+    arguments that cannot be read as (shown, reason); and the Excel lock files
+    skipped (~$…, not a zip; a real workbook with such a name is read).
+    Folders are searched recursively for *.xlsx / *.xlsm; the *exclude*
+    paths (the output) are left out.  Nothing is skipped without a word."""
+    from xl_eval.core.terminal import show_path
     seen: set[str] = set()
     out: list[tuple[Path, str]] = []
     bad: list[tuple[str, str]] = []
+    locks: list[str] = []
     skip = {_key(p) for p in exclude}
 
     def add(p: Path, shown: str) -> None:
@@ -93,20 +98,46 @@ def find_workbooks(args: list[str], exclude: list[Path]) -> tuple[list[tuple[Pat
         if k in seen or k in skip:
             return
         seen.add(k)
+        if p.name.startswith("~$") and _is_lock_file(p):
+            locks.append(shown)
+            return
         out.append((p, shown))
 
     for arg in args:
         p = Path(arg)
-        if p.is_dir():
-            found = sorted((q for q in p.rglob("*") if q.suffix.lower() in (".xlsx", ".xlsm") and q.is_file()
-                            and not q.name.startswith(("~$", ".xl-eval-"))), key=lambda q: str(q))
-            for q in found:
-                add(q, str(q))
-        elif p.is_file():
-            add(p, arg)
-        else:
-            bad.append((arg, "文件或文件夹不存在"))
-    return out, bad
+        try:
+            if p.is_dir():
+                found = sorted((q for q in p.rglob("*") if q.suffix.lower() in (".xlsx", ".xlsm")
+                                and not q.is_dir()), key=lambda q: str(q))
+                for q in found:
+                    add(q, show_path(q))
+            elif os.path.lexists(p):
+                add(p, show_path(arg))
+            else:
+                bad.append((show_path(arg), "文件或文件夹不存在"))
+        except OSError as exc:
+            bad.append((show_path(arg), f"无法读取（{exc.strerror or exc}）"))
+    return out, bad, locks
+
+
+def is_scoresheet(path: Path) -> bool:
+    """Whether *path* is a workbook made from an xl-eval template (never to be
+    replaced by a summary)."""
+    from xl_eval.xlsx.reader import WorkbookError, open_workbook
+    try:
+        with open_workbook(path) as wb:
+            return "xe_framework_id" in wb.names
+    except (WorkbookError, OSError):
+        return False
+
+
+def _is_lock_file(p: Path) -> bool:
+    """Excel's owner file: tiny and not a zip (a real workbook named ~$… is collected)."""
+    try:
+        with open(p, "rb") as fh:
+            return not fh.read(4).startswith(b"PK")
+    except OSError:
+        return True
 
 
 def _key(p: Path) -> str:
@@ -127,6 +158,14 @@ def read_department(fw: Framework, path: Path, shown: str) -> Department:
             return _read(fw, wb, path, shown)
     except WorkbookError as exc:
         raise CollectError(render(exc.code, **exc.fields)) from None
+    except (CollectError, KeyboardInterrupt):
+        raise
+    except MemoryError:
+        raise CollectError("读取时内存不足，已跳过（文件可能过大或被构造过）") from None
+    except RecursionError:
+        raise CollectError("文件内容嵌套过深，无法读取") from None
+    except Exception as exc:         # a reader bug must not stop the others: say so, go on
+        raise CollectError(f"内部错误，未能读取（{type(exc).__name__}: {str(exc)[:200]}；请报告此问题）") from None
 
 
 def _read(fw: Framework, wb, path: Path, shown: str) -> Department:
@@ -135,10 +174,16 @@ def _read(fw: Framework, wb, path: Path, shown: str) -> Department:
         raise CollectError("不是由 xl-eval 模板生成的工作簿（没有定义名称 xe_framework_id）")
     wanted: dict[str, set[str]] = {}
     areas = {}
+    expected = _template_sizes(fw)
     for name in (*IDENTITY, *fw.inputs, PROJECT_NAME_RANGE, PROJECT_DONE_RANGE):
         area = wb.area(name)
         if area is None:
+            if name in wb.names and parse_area(wb.names[name]) is not None:
+                raise CollectError(wb.area_problem(name))      # an area too large to read
             continue
+        if area.size > expected.get(name, 1):
+            raise CollectError(f"定义名称 {name} 的区域 {wb.names[name][:80]} 有 {area.size} 个单元格，"
+                               f"比模板中的 {expected.get(name, 1)} 个大；工作簿的定义名称被改动过")
         areas[name] = area
         wanted.setdefault(area.sheet, set()).update(area.cells())
     cells = wb.read(wanted)
@@ -187,6 +232,23 @@ def _read(fw: Framework, wb, path: Path, shown: str) -> Department:
         needed += [c for c in leaf.missing if c not in needed]
     name = values.get("unit_name") or None
     return Department(path, shown, name, ev, problems, [fw.inputs[c].label for c in needed], notes)
+
+
+_SIZES: dict[int, tuple[Framework, dict[str, int]]] = {}
+
+
+def _template_sizes(fw: Framework) -> dict[str, int]:
+    """Number of cells of each defined name in the template (layout.py is the source)."""
+    hit = _SIZES.get(id(fw))
+    if hit is None or hit[0] is not fw:
+        from xl_eval.forms.scoresheet.layout import layout
+        sizes = {}
+        for name, text in layout(fw).defined_names().items():
+            area = parse_area(text)
+            if area is not None:
+                sizes[name] = area.size
+        hit = _SIZES[id(fw)] = (fw, sizes)
+    return hit[1]
 
 
 def _list_counts(fw: Framework, areas, cells) -> dict[str, int]:
@@ -432,6 +494,9 @@ def _axes(chart) -> None:
 
 
 def _set(cell, value: Any) -> None:
+    if isinstance(value, str):
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)     # openpyxl refuses control characters
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"        # never a formula, whatever the text starts with

@@ -445,6 +445,8 @@ def write_many(w: Writer, ctx: Context, items: list[tuple[Task, Checked]], done:
         except OSError as exc:
             return failed(task, checked, FAILED, f"无法写入 {task.file_name}（{exc.strerror or exc}；"
                                                  f"如果文件正在 Excel/WPS 中打开，请先关闭）")
+        except Exception as exc:
+            return failed(task, checked, FAILED, _internal(f"写入 {task.file_name}", exc))
         return Result(task.row, task.name, task.file_name, WRITTEN, list(checked.messages), checked.total,
                       checked.grade, checked.pending)
 
@@ -456,7 +458,12 @@ def write_many(w: Writer, ctx: Context, items: list[tuple[Task, Checked]], done:
                 res = failed(task, checked, FAILED, f"项目明细有 {len(task.projects)} 个项目，超过工作簿“项目明细”表的"
                                                     f"容量 {w.capacity} 行，本单位未生成", ctx.columns.get(NAME_CODE))
             else:
-                data = w.patcher.render(cell_values(w, checked.values, task.projects, checked.notes))
+                try:
+                    data = w.patcher.render(cell_values(w, checked.values, task.projects, checked.notes))
+                except Exception as exc:          # one row's bug never stops the others
+                    res = failed(task, checked, FAILED, _internal("生成工作簿", exc))
+                    pending.append((task, checked, res))
+                    continue
                 res = w.publisher.submit(w.outdir / task.file_name, data, overwrite=w.overwrite, run_id=w.run_id,
                                          fsync=w.fsync)
             pending.append((task, checked, res))
@@ -476,7 +483,24 @@ def write_many(w: Writer, ctx: Context, items: list[tuple[Task, Checked]], done:
 
 def fill_many(w: Writer, ctx: Context, tasks: list[Task], done: list[Result]) -> list[Result]:
     """Check department rows and write the workbooks of those that are fine."""
-    return write_many(w, ctx, [(t, check_task(w.fw, ctx, t)) for t in tasks], done)
+    return write_many(w, ctx, [(t, safe_check(w.fw, ctx, t)) for t in tasks], done)
+
+
+def safe_check(fw: Framework, ctx: Context, task: Task) -> Checked:
+    """``check_task``, with an unexpected error reported on its row instead of
+    ending the run (the other rows are still written)."""
+    try:
+        return check_task(fw, ctx, task)
+    except Exception as exc:
+        return Checked(None, [*task.early, Message(ctx.departments, task.row, None, None,
+                                                   _internal("检查本行", exc))])
+
+
+def _internal(action: str, exc: BaseException) -> str:
+    if isinstance(exc, MemoryError):
+        return f"{action}时内存不足，本行未生成"
+    return (f"{action}时出现内部错误（{type(exc).__name__}: {str(exc)[:200]}），本行未生成；"
+            f"这是 xl-eval 的问题，请报告")
 
 
 # ------------------------------------------------------------------ running
@@ -505,7 +529,7 @@ def _plan_job(departments, projects, year=None, sheet=None, header_row=None) -> 
 
 
 def _check_chunk(ctx: Context, tasks: list[Task]) -> list[Checked]:
-    return [check_task(_FW, ctx, t) for t in tasks]
+    return [safe_check(_FW, ctx, t) for t in tasks]
 
 
 def _writer(key: tuple, template: bytes) -> Writer:

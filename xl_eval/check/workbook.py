@@ -347,6 +347,9 @@ class Context:
         area = self.wb.area(name)
         if area is None or area.sheet not in self.wb.sheet_state:
             return None
+        expected = self.prep.expected.get(name)
+        if expected is not None and area.size > expected.size:
+            return None      # larger than the template's: broken (XE116), never enumerated
         return area
 
     def where(self, name: str) -> tuple[str, str]:

@@ -48,20 +48,28 @@ def collect(ctx, inputs, output, csv_path, framework_path, force):
       xl-eval collect 交回/*.xlsx -o 汇总2.xlsx --csv 汇总.csv
     """
     from xl_eval.batch import collect as col
-    from xl_eval.core.outfiles import FileExists, atomic_write
+    from xl_eval.commands.common import doing
+    from xl_eval.core.outfiles import FileExists, atomic_write, output_problem, remove_stale_temp_files, same_file
+    from xl_eval.core.terminal import show_path
 
     out = Path(output)
     targets = [out] + ([Path(csv_path)] if csv_path else [])
-    if not force:
-        for t in targets:
-            if t.exists():
-                raise UserError(f"{t}：文件已存在（要覆盖请加 --force）")
+    if csv_path and same_file(out, csv_path):
+        raise UserError(f"{show_path(csv_path)}：--csv 与 -o 是同一个文件；请给 CSV 另起一个名字")
     for t in targets:
-        if t.parent and not t.parent.is_dir():
-            raise UserError(f"{t}：文件夹 {t.parent} 不存在")
-    paths, bad = col.find_workbooks(list(inputs), targets)
+        problem = output_problem(t)
+        if problem:
+            raise UserError(f"{show_path(t)}：无法写入汇总文件：{problem}")
+        if t.exists() and not force:
+            raise UserError(f"{show_path(t)}：文件已存在（要覆盖请加 --force）")
+        if t.exists() and col.is_scoresheet(t):
+            raise UserError(f"{show_path(t)}：这是一个打分表（由 xl-eval 模板生成），不会用汇总覆盖它，"
+                            f"即使加了 --force；请给汇总文件另起一个名字，最好放在被汇总的文件夹之外")
+    paths, bad, locks = col.find_workbooks(list(inputs), targets)
     if bad:      # a mistyped folder: nothing is written rather than a summary without it
         raise UserError("；".join(f"{arg}：{why}" for arg, why in bad) + "（未写出汇总）")
+    for lock in locks:
+        click.echo(f"{lock}：是 Excel/WPS 打开文件时留下的锁定文件（~$ 开头，不是工作簿），已跳过", err=True)
     from xl_eval.check.selfeval import is_selfeval
     if paths and is_selfeval(paths[0][0]):
         from xl_eval.commands import selfeval_cli
@@ -70,15 +78,16 @@ def collect(ctx, inputs, output, csv_path, framework_path, force):
     failed: list[tuple[str, str]] = []
     depts = []
     for path, shown in paths:
-        try:
-            d = col.read_department(fw, path, shown)
-        except col.CollectError as exc:
-            failed.append((shown, str(exc)))
-            continue
-        d.findings, d.check_errors = col.check_summary(path, fw)
-        depts.append(d)
+        with doing("汇总（读取工作簿）", shown):
+            try:
+                d = col.read_department(fw, path, shown)
+            except col.CollectError as exc:
+                failed.append((shown, str(exc)))
+                continue
+            d.findings, d.check_errors = col.check_summary(path, fw)
+            depts.append(d)
     if not depts and not failed:
-        raise UserError("没有找到工作簿（.xlsx）：" + " ".join(inputs))
+        raise UserError("没有找到工作簿（.xlsx）：" + " ".join(show_path(i) for i in inputs))
     for shown, why in failed:
         click.echo(f"{shown}：无法汇总：{why}", err=True)
     for d in depts:
@@ -95,13 +104,21 @@ def collect(ctx, inputs, output, csv_path, framework_path, force):
 
     depts.sort(key=col.sort_key)
     with_findings = any(d.findings is not None for d in depts)
-    try:
-        atomic_write(out, col.build_summary(fw, depts, failed, with_findings), overwrite=True)
-        if csv_path:
-            atomic_write(Path(csv_path), col.build_csv(fw, depts, with_findings), overwrite=True)
-    except (FileExists, OSError) as exc:
-        raise UserError(f"无法写入汇总文件（{getattr(exc, 'strerror', None) or exc}；"
-                        f"如果文件正在 Excel/WPS 中打开，请先关闭）") from None
+    written: list[str] = []
+    outputs = [(out, lambda: col.build_summary(fw, depts, failed, with_findings))]
+    if csv_path:
+        outputs.append((Path(csv_path), lambda: col.build_csv(fw, depts, with_findings)))
+    for target, build in outputs:
+        remove_stale_temp_files(target.parent)
+        with doing("写出汇总文件", show_path(target)):
+            try:
+                atomic_write(target, build(), overwrite=force)
+            except FileExists:
+                raise UserError(_not_written(target, written, "文件已存在（要覆盖请加 --force）")) from None
+            except OSError as exc:
+                raise UserError(_not_written(target, written, f"{exc.strerror or exc}；"
+                                             f"如果文件正在 Excel/WPS 中打开，请先关闭")) from None
+        written.append(show_path(target))
 
     finished = sum(d.complete for d in depts)
     grades = {}
@@ -109,11 +126,17 @@ def collect(ctx, inputs, output, csv_path, framework_path, force):
         if d.evaluation.grade and d.complete:
             grades[d.evaluation.grade] = grades.get(d.evaluation.grade, 0) + 1
     dist = "，".join(f"{g.name} {grades.get(g.name, 0)}" for g in fw.grades)
-    msg = (f"已汇总 {len(depts)} 个工作簿到 {out}"
-           + (f"（及 {csv_path}）" if csv_path else "")
+    msg = (f"已汇总 {len(depts)} 个工作簿到 {show_path(out)}"
+           + (f"（及 {show_path(csv_path)}）" if csv_path else "")
            + f"：完成 {finished} 个（{dist}），未完成 {len(depts) - finished} 个")
     if failed:
         msg += f"；无法汇总 {len(failed)} 个（见上方）"
     click.echo(msg + "。")
     bad_inputs = any(d.problems or d.check_errors for d in depts)
     ctx.exit(1 if failed or bad_inputs else 0)
+
+
+def _not_written(target: Path, written: list[str], why: str) -> str:
+    from xl_eval.core.terminal import show_path
+    done = f"已写出 {'、'.join(written)}；" if written else "没有写出任何文件；"
+    return f"{show_path(target)}：无法写入（{why}）。{done}{show_path(target)} 未写出（原有文件保持不变）"

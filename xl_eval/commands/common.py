@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from contextlib import contextmanager
 
 import click
 
@@ -13,6 +14,22 @@ class UserError(click.ClickException):
 
     def show(self, file=None) -> None:
         click.echo(f"错误：{self.format_message()}", err=True)
+
+
+@contextmanager
+def doing(action: str, path=None):
+    """Name what is being done (and to which file) for the top-level error
+    handler in cli.py: an unexpected exception raised inside says where it
+    happened.  The innermost `doing` wins."""
+    try:
+        yield
+    except Exception as exc:
+        if not hasattr(exc, "xl_eval_doing"):
+            try:
+                exc.xl_eval_doing = (action, None if path is None else str(path))
+            except AttributeError:       # exceptions without a __dict__
+                pass
+        raise
 
 
 FRAMEWORK_OPTION = click.option(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -31,7 +32,8 @@ LIST_LIMIT = 30
               help="评价年度：单位表没有“评价年度”列（或该列为空）时写入这个年度，如 --year 2024。")
 @click.option("--no-reasons", is_flag=True, help="不自动起草“完成情况”和“扣分原因”（默认起草，供评价人员核实修改）。")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, allow_dash=True), default=None,
-              help="另外把运行结果写成 JSON 文件；“-”表示输出到标准输出（此时文字摘要改为输出到标准错误）。")
+              help="另外把运行结果写成 JSON 文件；“-”表示输出到标准输出（此时文字摘要改为输出到标准错误）。"
+                   "文件已存在时不覆盖（除非 --force）；不会覆盖输入表本身。")
 @click.option("--indicators", "indicators_path", type=click.Path(dir_okay=False), default=None,
               help="项目支出绩效自评表：绩效指标表（每行一个指标，按项目名称或项目编码对应）；"
                    "此时第一个参数是项目表（每行一个项目），每个项目生成一个自评表（见 README 自评部分）。")
@@ -88,14 +90,28 @@ def fill(ctx, departments, projects_path, outdir, sheet, header_row, framework_p
     from xl_eval.core.outfiles import new_run_id, remove_temp_files
     from xl_eval.sources.tables import TableError
 
+    from xl_eval.core.outfiles import name_problem, output_problem, remove_stale_temp_files, same_file
+    from xl_eval.core.terminal import show_path
+
     fw = load_framework(framework_path)
     from xl_eval.forms.scoresheet.support import FORM_NAME, SUPPORTED
     refuse_unsupported(fw, SUPPORTED, FORM_NAME)
     out = Path(outdir)
-    if out.exists() and not out.is_dir():
-        raise UserError(f"{outdir}：已存在同名文件，不是文件夹")
-    if json_path and json_path != "-" and not Path(json_path).absolute().parent.is_dir():
-        raise UserError(f"{json_path}：所在的文件夹不存在")
+    problem = name_problem(out)
+    if problem:
+        raise UserError(f"{show_path(outdir)}：不能作为输出文件夹：{problem}")
+    if os.path.lexists(out) and not out.is_dir():
+        raise UserError(f"{show_path(outdir)}：已存在同名文件，不是文件夹")
+    if json_path and json_path != "-":
+        problem = output_problem(json_path)
+        if problem:
+            raise UserError(f"{show_path(json_path)}：无法写入 --json：{problem}")
+        for given in (departments, projects_path):
+            if given and same_file(json_path, given):
+                raise UserError(f"{show_path(json_path)}：--json 是输入表本身，不会覆盖它（即使加了 --force）；"
+                                f"请给 JSON 另起一个名字")
+        if os.path.lexists(json_path) and not force:
+            raise UserError(f"{show_path(json_path)}：文件已存在（要覆盖请加 --force）")
     # With --jobs N the workers start now: one builds the template while another reads the tables.
     runner = fill_mod.Runner(fw, jobs)
     run_id = new_run_id()
@@ -110,7 +126,10 @@ def fill(ctx, departments, projects_path, outdir, sheet, header_row, framework_p
         try:
             out.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise UserError(f"{outdir}：无法创建输出文件夹（{exc.strerror or exc}）") from None
+            raise UserError(f"{show_path(outdir)}：无法创建输出文件夹（{exc.strerror or exc}）") from None
+        stale = remove_stale_temp_files(out)
+        if stale:
+            click.echo(f"{show_path(outdir)}：已删除以前被中断的运行留下的 {stale} 个临时文件（.xl-eval-*.tmp）", err=True)
         for m in plan.warnings + plan.errors:
             click.echo(m.text(), err=True)
         gen = runner.run(plan, out, overwrite=force, run_id=run_id, draft_reasons=not no_reasons)
@@ -145,11 +164,16 @@ def fill(ctx, departments, projects_path, outdir, sheet, header_row, framework_p
         if json_path == "-":
             click.echo(data)
         else:
-            from xl_eval.core.outfiles import atomic_write
+            from xl_eval.core.outfiles import FileExists, atomic_write
             try:
-                atomic_write(Path(json_path), (data + "\n").encode("utf-8"), overwrite=True)
+                atomic_write(Path(json_path), (data + "\n").encode("utf-8", "backslashreplace"),
+                             overwrite=force)   # a non-UTF-8 file name: a \udcXX escape
+            except FileExists:
+                raise UserError(f"{show_path(json_path)}：文件已存在（要覆盖请加 --force）；"
+                                f"工作簿已按上面的摘要写出") from None
             except OSError as exc:
-                raise UserError(f"{json_path}：无法写入（{exc.strerror or exc}）") from None
+                raise UserError(f"{show_path(json_path)}：无法写入（{exc.strerror or exc}）；"
+                                f"工作簿已按上面的摘要写出") from None
     if interrupted:
         raise click.Abort()
     ctx.exit(summary["exit_code"])

@@ -23,8 +23,23 @@ Atomic writes
     an existing file is never replaced even if it appears mid-run.  Whatever
     happens before that step (an error, Ctrl-C, a full disk), the temporary
     file is removed and no file exists under the final name.  Temporary files
-    are named ``.xl-eval-<run>-*.tmp``; ``remove_temp_files`` sweeps a run's
-    leftovers (e.g. after a worker process was killed).
+    are named ``.xl-eval-<run>-<pid>-*.tmp``; ``remove_temp_files`` sweeps a
+    run's leftovers (e.g. after a worker process was killed) and
+    ``remove_stale_temp_files`` those of runs whose writing process no longer
+    exists (a run killed with SIGKILL cannot clean up after itself).
+
+Names that look like someone else's
+    A stem starting with ``~$`` (Excel's lock files) or ``.xl-eval-`` (our
+    temporary files) gets a ``_`` prefix, so no workbook is ever named like
+    a file that tools skip.
+
+Paths the user gives
+    ``input_problem`` refuses FIFOs, devices, sockets and anything else that
+    is not a regular file (a FIFO would block for ever, /dev/zero never ends)
+    and files above a size limit, before a byte is read; ``output_problem``
+    says, in Chinese, why a file cannot be written at a path (folder missing,
+    a name longer than the file system allows, a folder in the way ...).
+    ``same_file`` compares paths the way the file system does.
 """
 
 from __future__ import annotations
@@ -56,7 +71,8 @@ _RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"} | {
 
 def safe_stem(name: str) -> str:
     """A Windows-safe file-name stem for a 单位名称 (no extension added)."""
-    text = unicodedata.normalize("NFC", str(name))
+    from xl_eval.core.terminal import show_path
+    text = unicodedata.normalize("NFC", show_path(str(name)))   # a non-UTF-8 file name: decoded or escaped
     text = _FORBIDDEN.sub("_", text)
     # other invisible format characters (zero-width space, BOM, bidi marks ...)
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
@@ -64,6 +80,8 @@ def safe_stem(name: str) -> str:
     text = _truncate(text).rstrip(". ")
     if not text:
         return FALLBACK_STEM
+    if text.startswith(("~$", TEMP_PREFIX)):
+        text = _truncate("_" + text).rstrip(". ")
     if text.split(".")[0].rstrip(" ").upper() in _RESERVED:
         text = "_" + text
     return text
@@ -109,6 +127,11 @@ def temp_prefix(run_id: str) -> str:
     return f"{TEMP_PREFIX}{run_id}-"
 
 
+def _writer_prefix(run_id: str) -> str:
+    """The temporary-file prefix of this process in run *run_id*."""
+    return f"{temp_prefix(run_id)}{os.getpid()}-"
+
+
 class FileExists(FileExistsError):
     pass
 
@@ -121,7 +144,7 @@ def atomic_write(path: Path, data: bytes, *, overwrite: bool, run_id: str = "x",
     if not overwrite and os.path.lexists(path):
         raise FileExists(errno.EEXIST, "文件已存在", str(path))
     import tempfile
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=temp_prefix(run_id), suffix=TEMP_SUFFIX)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_writer_prefix(run_id), suffix=TEMP_SUFFIX)
     try:
         if hasattr(os, "fchmod"):           # mkstemp makes 0600; use the usual mode
             os.fchmod(fd, 0o666 & ~_UMASK)
@@ -172,6 +195,115 @@ def remove_temp_files(folder: Path, run_id: str) -> int:
             except OSError:
                 pass
     return n
+
+
+_TEMP_RE = re.compile(re.escape(TEMP_PREFIX) + r"[0-9a-zA-Z]+-(?:([0-9]+)-)?.*" + re.escape(TEMP_SUFFIX) + "$")
+STALE_AFTER = 24 * 3600          # temporary files without a process id: removed after a day
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True
+    return True
+
+
+def remove_stale_temp_files(folder: Path) -> int:
+    """Delete temporary files left in *folder* by runs whose writing process
+    has gone (killed, machine restarted); a running fill's files are kept.
+    Returns how many were removed."""
+    import time
+    n = 0
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return 0
+    now = time.time()
+    for entry in entries:
+        m = _TEMP_RE.match(entry.name)
+        if not m:
+            continue
+        try:
+            if not entry.is_file(follow_symlinks=False):
+                continue
+            if m.group(1) is not None:
+                stale = not _alive(int(m.group(1)))
+            else:
+                stale = now - entry.stat(follow_symlinks=False).st_mtime > STALE_AFTER
+            if stale:
+                os.unlink(entry.path)
+                n += 1
+        except OSError:
+            pass
+    return n
+
+
+MAX_INPUT_BYTES = 256 << 20      # a table or framework file larger than this is refused
+
+
+def input_problem(path, limit: int = MAX_INPUT_BYTES) -> str | None:
+    """Why *path* must not be read (Chinese), or None if it is a regular
+    file of acceptable size.  Never opens the file: a FIFO would block."""
+    import stat as st_mod
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return "文件不存在"
+    except OSError as exc:
+        return f"无法读取（{exc.strerror or exc}）"
+    mode = st.st_mode
+    if st_mod.S_ISDIR(mode):
+        return "这是一个文件夹，不是文件"
+    if not st_mod.S_ISREG(mode):
+        kind = ("命名管道（FIFO）" if st_mod.S_ISFIFO(mode) else "设备文件" if st_mod.S_ISCHR(mode) or st_mod.S_ISBLK(mode)
+                else "套接字" if st_mod.S_ISSOCK(mode) else "特殊文件")
+        return f"是{kind}，不是普通文件，不予读取"
+    if st.st_size > limit:
+        return f"文件有 {st.st_size} 字节，超过上限 {limit} 字节，不予读取"
+    return None
+
+
+NAME_MAX = 255                   # bytes in one file or folder name (ext4, NTFS in UTF-16 is similar)
+
+
+def name_problem(path) -> str | None:
+    """Why *path* cannot exist on common file systems (a name too long), or None."""
+    for part in Path(path).parts:
+        size = len(os.fsencode(part))
+        if size > NAME_MAX:
+            return f"名称“{part[:20]}……”有 {size} 字节，超过文件系统允许的 {NAME_MAX} 字节"
+    return None
+
+
+def output_problem(path) -> str | None:
+    """Why a file cannot be created at *path* (Chinese), or None."""
+    p = Path(path)
+    problem = name_problem(p)
+    if problem:
+        return problem
+    parent = p.parent
+    try:
+        if not parent.is_dir():
+            return f"文件夹 {parent} 不存在" if not os.path.lexists(parent) else f"{parent} 不是文件夹"
+        if p.is_dir():
+            return "这是一个文件夹"
+    except OSError as exc:
+        return f"无法访问（{exc.strerror or exc}）"
+    return None
+
+
+def same_file(a, b) -> bool:
+    """Whether paths *a* and *b* name the same existing file (or the same path)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        try:
+            return os.path.normcase(os.path.abspath(a)) == os.path.normcase(os.path.abspath(b))
+        except (OSError, ValueError):
+            return False
 
 
 class Publisher:

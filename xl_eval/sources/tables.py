@@ -134,6 +134,10 @@ def column_letter(index: int) -> str:
 # --- internals -------------------------------------------------------------
 
 def _read_bytes(path: Path) -> bytes:
+    from xl_eval.core.outfiles import input_problem
+    problem = input_problem(path)          # a FIFO or /dev/zero is never opened
+    if problem is not None:
+        raise TableError(path, problem)
     try:
         return path.read_bytes()
     except OSError as exc:
@@ -194,6 +198,12 @@ def _read_xlsx(path: Path, sheet: str | None = None) -> tuple[list[list[object]]
                                "请用 Excel 或 WPS 另存为不加密的 .xlsx")
     if not head.startswith(_ZIP_MAGIC):
         raise TableError(path, "文件已损坏或不是 XLSX 文件，请用 Excel 或 WPS 重新另存为 .xlsx")
+    from xl_eval.check.findings import render
+    from xl_eval.xlsx.reader import WorkbookError, guard_zip
+    try:
+        guard_zip(path)                    # zip bombs and foreign compression, before openpyxl inflates
+    except WorkbookError as exc:
+        raise TableError(path, render(exc.code, **exc.fields)) from None
     try:
         book = pd.ExcelFile(path, engine="openpyxl")
         names = tuple(str(n) for n in book.sheet_names)

@@ -17,8 +17,13 @@ Guards, in order, each raising WorkbookError with a catalogue code
 * the zip: unreadable, truncated or failing its CRC (XE107); too many
   entries, too many declared bytes, or a part whose declared size or
   compression ratio is beyond the limits (XE108, checked on the central
-  directory before a byte is inflated; zipfile never inflates past the
-  declared size, so a lying header ends in a CRC error, XE107);
+  directory before a byte is inflated); a part compressed with anything
+  but stored or deflate (bzip2, LZMA, ...) is refused (XE108): Excel and
+  WPS write only those two, and zipfile inflates a bzip2/LZMA block whole
+  before cutting it, so such a member could take any amount of memory.
+  Stored and deflate parts are inflated in bounded steps and cut at the
+  declared size plus one byte, so a lying header ends in XE108 or a CRC
+  error (XE107), never in memory beyond the limit;
 * the XML: streamed from the zip in 64 KiB chunks; before a chunk reaches
   the parser it is searched for "<!DOCTYPE" and "<!ENTITY" (with an overlap
   across chunk boundaries), and any is refused (XE109).  Only encodings in
@@ -26,6 +31,13 @@ Guards, in order, each raising WorkbookError with a catalogue code
   part is refused), so the search cannot be evaded.  Without a DTD there is
   nothing to expand: only the five predefined entities and character
   references exist.  Malformed XML or a missing workbook part is XE110.
+
+Everything the parts say is distrusted too: a row number that is not 1 to
+7 ASCII digits, a shared-string index that is not a plain number, and
+text nested deeper than MAX_DEPTH are XE110 (never a Python error), and a
+defined name whose area is larger than ``Limits.max_area_cells`` is treated
+as broken (``area`` returns None, ``area_problem`` says why) before any of
+its cells is enumerated.
 
 Then, per sheet, one streaming pass (ElementTree's pull parser, rows
 cleared as they are read) collects the wanted cells: formula, cached value
@@ -35,6 +47,7 @@ that wanted cells refer to are parsed.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import stat
@@ -45,7 +58,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Iterator
 import xml.etree.ElementTree as ET
 
-__all__ = ["Area", "Cell", "Limits", "Workbook", "WorkbookError", "open_workbook",
+__all__ = ["Area", "Cell", "Limits", "Workbook", "WorkbookError", "open_workbook", "guard_zip",
            "parse_area", "col_letter", "col_index", "shift_formula"]
 
 
@@ -57,6 +70,8 @@ class Limits:
     max_ratio: int = 200                   # uncompressed/compressed, for parts over ratio_from
     ratio_from: int = 1 << 20
     in_memory: int = 4 << 20               # sheets up to this size are parsed in one go
+    max_area_cells: int = 10_000           # a defined name's area (the template's largest: 200)
+    max_cells_wanted: int = 200_000        # cells one read() may ask for
 
 
 LIMITS = Limits()
@@ -101,6 +116,10 @@ class Area:
     @property
     def first(self) -> str:
         return f"{col_letter(self.min_col)}{self.min_row}"
+
+    @property
+    def size(self) -> int:
+        return (self.max_row - self.min_row + 1) * (self.max_col - self.min_col + 1)
 
     def cells(self) -> Iterator[str]:
         for r in range(self.min_row, self.max_row + 1):
@@ -187,6 +206,14 @@ def shift_formula(text: str, drow: int, dcol: int) -> str:
 
 # ------------------------------------------------------------------ opening
 
+# zip compression methods Excel and WPS write; anything else is refused unread
+_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+_METHOD_NAMES = {zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "LZMA", 9: "deflate64", 93: "zstd", 95: "xz",
+                 98: "PPMd", 99: "AES 加密"}
+MAX_DEPTH = 64          # element nesting in a text item (Excel writes 3-4 levels)
+_ROW_NO = re.compile(r"[0-9]{1,7}")
+_SST_INDEX = re.compile(r"[0-9]{1,9}")
+
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 _ENCRYPTED_NAMES = ("EncryptedPackage".encode("utf-16-le"), "EncryptionInfo".encode("utf-16-le"))
@@ -210,6 +237,18 @@ def _tags(local: str, namespaces=NS_MAIN) -> frozenset[str]:
 
 def open_workbook(path: str | os.PathLike, limits: Limits = LIMITS) -> "Workbook":
     """Guard the file and read its workbook part; raises WorkbookError."""
+    zf = open_workbook_zip(path, limits)
+    try:
+        wb = Workbook(Path(path), zf, limits)
+    except BaseException:
+        zf.close()
+        raise
+    return wb
+
+
+def open_workbook_zip(path: str | os.PathLike, limits: Limits = LIMITS) -> zipfile.ZipFile:
+    """The file checks (regular file, not empty, not OLE2/.xls/encrypted, a
+    zip) and the opened zip; raises WorkbookError."""
     p = Path(path)
     try:
         st = p.stat()
@@ -237,15 +276,9 @@ def open_workbook(path: str | os.PathLike, limits: Limits = LIMITS) -> "Workbook
     if not head.startswith(_ZIP_MAGIC):
         raise WorkbookError("XE104", hint=_hint(p, head))
     try:
-        zf = zipfile.ZipFile(p)
+        return zipfile.ZipFile(p)
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as exc:
         raise WorkbookError("XE107", detail=_zip_detail(exc)) from None
-    try:
-        wb = Workbook(p, zf, limits)
-    except BaseException:
-        zf.close()
-        raise
-    return wb
 
 
 def _classify_ole(fh) -> None:
@@ -280,7 +313,45 @@ def _zip_detail(exc: BaseException) -> str:
     return text
 
 
-# ----------------------------------------------------------------- parsing
+def _check_entries(infos: list[zipfile.ZipInfo], limits: Limits) -> None:
+    if len(infos) > limits.max_entries:
+        raise WorkbookError("XE108", part="zip", detail=f"含 {len(infos)} 个条目",
+                            detail_en=f"has {len(infos)} entries")
+    total = sum(i.file_size for i in infos)
+    if total > limits.max_total_declared:
+        raise WorkbookError("XE108", part="zip", detail=f"声明解压后共 {total} 字节",
+                            detail_en=f"declares {total} bytes uncompressed")
+
+
+def _check_member(info: zipfile.ZipInfo, lim: Limits) -> None:
+    """A zip member's central-directory entry against the limits (nothing inflated)."""
+    if info.flag_bits & 0x1:
+        raise WorkbookError("XE106")
+    if info.compress_type not in _METHODS:
+        method = _METHOD_NAMES.get(info.compress_type, f"方法 {info.compress_type}")
+        raise WorkbookError("XE108", part=info.filename,
+                            detail=f"使用 {method} 压缩（Excel 和 WPS 只用 stored/deflate），不予解压",
+                            detail_en=f"is compressed with {method} (Excel and WPS use only stored/deflate)")
+    if info.file_size > lim.max_part:
+        raise WorkbookError("XE108", part=info.filename,
+                            detail=f"声明解压后 {info.file_size} 字节，超过上限 {lim.max_part}",
+                            detail_en=f"declares {info.file_size} bytes, above the limit {lim.max_part}")
+    if info.file_size > lim.ratio_from and info.file_size > lim.max_ratio * max(info.compress_size, 1):
+        ratio = info.file_size // max(info.compress_size, 1)
+        raise WorkbookError("XE108", part=info.filename, detail=f"压缩比 {ratio}:1，超过上限",
+                            detail_en=f"compression ratio {ratio}:1 is above the limit")
+
+
+def guard_zip(path: str | os.PathLike, limits: Limits = LIMITS) -> None:
+    """The checks of ``open_workbook`` on the file and on every zip member's
+    declared size, ratio, encryption and compression method, for xlsx files
+    other libraries read (tables); raises WorkbookError."""
+    with open_workbook_zip(path, limits) as zf:
+        infos = zf.infolist()
+        _check_entries(infos, limits)
+        for info in infos:
+            _check_member(info, limits)
+
 
 # ----------------------------------------------------------------- parsing
 
@@ -303,13 +374,7 @@ class Workbook:
         self._zf = zf
         self._limits = limits
         infos = zf.infolist()
-        if len(infos) > limits.max_entries:
-            raise WorkbookError("XE108", part="zip", detail=f"含 {len(infos)} 个条目",
-                                detail_en=f"has {len(infos)} entries")
-        total = sum(i.file_size for i in infos)
-        if total > limits.max_total_declared:
-            raise WorkbookError("XE108", part="zip", detail=f"声明解压后共 {total} 字节",
-                                detail_en=f"declares {total} bytes uncompressed")
+        _check_entries(infos, limits)
         self._infos = {i.filename: i for i in infos}
         self._lower = {name.lower(): name for name in self._infos}
         self.sheets: list[str] = []
@@ -343,29 +408,25 @@ class Workbook:
         info = self._member(name)
         if info is None:
             raise WorkbookError("XE110", detail=f"缺少 {name}", detail_en=f"{name} is missing")
-        lim = self._limits
-        if info.flag_bits & 0x1:
-            raise WorkbookError("XE106")
-        if info.file_size > lim.max_part:
-            raise WorkbookError("XE108", part=info.filename,
-                                detail=f"声明解压后 {info.file_size} 字节，超过上限 {lim.max_part}",
-                                detail_en=f"declares {info.file_size} bytes, above the limit {lim.max_part}")
-        if info.file_size > lim.ratio_from and info.file_size > lim.max_ratio * max(info.compress_size, 1):
-            ratio = info.file_size // max(info.compress_size, 1)
-            raise WorkbookError("XE108", part=info.filename, detail=f"压缩比 {ratio}:1，超过上限",
-                                detail_en=f"compression ratio {ratio}:1 is above the limit")
+        _check_member(info, self._limits)
         return info
 
     def _chunks(self, info: zipfile.ZipInfo) -> Iterator[bytes]:
         """The part's bytes in chunks, each searched for DTD/entity declarations."""
         tail = b""
         first = True
+        left = info.file_size + 1        # one byte more than declared: a lying header shows
         try:
             with self._zf.open(info) as fh:
                 while True:
-                    chunk = fh.read(_CHUNK)
+                    chunk = fh.read(min(_CHUNK, left))
                     if not chunk:
                         return
+                    left -= len(chunk)
+                    if left <= 0:
+                        raise WorkbookError("XE108", part=info.filename,
+                                            detail="解压后比声明的大小更大",
+                                            detail_en="inflates to more than its declared size")
                     if first:
                         _check_prolog(chunk[:256], info.filename)
                         first = False
@@ -486,11 +547,28 @@ class Workbook:
 
     # -- names
     def area(self, name: str) -> Area | None:
-        """The area a workbook-scoped defined name points to, or None."""
+        """The area a workbook-scoped defined name points to, or None (not
+        defined, not one area, or larger than ``max_area_cells``)."""
         if name not in self._areas:
             text = self.names.get(name)
-            self._areas[name] = None if text is None else parse_area(text)
+            area = None if text is None else parse_area(text)
+            if area is not None and area.size > self._limits.max_area_cells:
+                area = None
+            self._areas[name] = area
         return self._areas[name]
+
+    def area_problem(self, name: str) -> str | None:
+        """Why ``area(name)`` is None, in Chinese (None if it is not)."""
+        if self.area(name) is not None:
+            return None
+        text = self.names.get(name)
+        if text is None:
+            return f"没有定义名称 {name}"
+        area = parse_area(text)
+        if area is not None:
+            return (f"定义名称 {name} 的区域 {text} 有 {area.size} 个单元格，"
+                    f"超过上限 {self._limits.max_area_cells}（模板中的区域不超过 200 格）")
+        return f"定义名称 {name} 的引用无效（{text[:80]}）"
 
     def constant(self, name: str) -> str | None:
         """The text of a name defined as a constant string (="..."), else None."""
@@ -507,6 +585,10 @@ class Workbook:
         that do not exist are left out."""
         out: dict[str, dict[str, Cell]] = {}
         need_sst: list[Cell] = []
+        asked = sum(len(refs) for refs in wanted.values())
+        if asked > self._limits.max_cells_wanted:
+            raise WorkbookError("XE110", detail=f"定义名称共指向 {asked} 个单元格，超过上限",
+                                detail_en=f"the defined names cover {asked} cells, above the limit")
         for sheet, refs in wanted.items():
             part = self._sheet_parts.get(sheet)
             if part is None or not refs:
@@ -517,9 +599,10 @@ class Workbook:
                     cells[ref] = Cell()
             out[sheet] = cells
         if need_sst:
-            sst = self.shared_strings({int(c.value) for c in need_sst if c.value.isdigit()})
+            index = {id(c): int(c.value) for c in need_sst if _SST_INDEX.fullmatch(c.value)}
+            sst = self.shared_strings(set(index.values()))
             for cell in need_sst:
-                text = sst.get(int(cell.value)) if cell.value.isdigit() else None
+                text = sst.get(index[id(cell)]) if id(cell) in index else None
                 if text is None:
                     cell.value, cell.kind = "#REF!", "e"
                 else:
@@ -576,7 +659,13 @@ class Workbook:
                 c_tag, f_tag, v_tag, is_tag = ns + "c", ns + "f", ns + "v", ns + "is"
                 with_formula = f"{c_tag}[{f_tag}]"
             r = el.get("r")
-            row_no = int(r) if r and r.isdigit() else row_no + 1
+            if r is None:
+                row_no += 1
+            elif _ROW_NO.fullmatch(r):
+                row_no = int(r)
+            else:
+                raise WorkbookError("XE110", detail=f"{part} 的行号无效（{r[:20]!r}）",
+                                    detail_en=f"{part} has an invalid row number ({r[:20]!r})")
             if row_no not in rows:
                 # nothing wanted here: only note the masters of shared formulas
                 for c in el.iterfind(with_formula):
@@ -627,19 +716,25 @@ _RPH_TAGS = _tags("rPh")
 
 
 def _si_text(si: ET.Element) -> str:
-    """Text of a shared string or inline string: its t runs, without phonetic runs."""
+    """Text of a shared string or inline string: its t runs, without phonetic
+    runs.  Iterative, and nesting deeper than MAX_DEPTH is XE110."""
     out: list[str] = []
-
-    def walk(el: ET.Element) -> None:
-        for child in el:
-            if child.tag in _RPH_TAGS:
-                continue
-            if child.tag in _T_TAGS:
-                out.append(child.text or "")
-            else:
-                walk(child)
-
-    walk(si)
+    stack = [(iter(si), 1)]
+    while stack:
+        children, depth = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            continue
+        if child.tag in _RPH_TAGS:
+            continue
+        if child.tag in _T_TAGS:
+            out.append(child.text or "")
+        elif len(child):
+            if depth >= MAX_DEPTH:
+                raise WorkbookError("XE110", detail=f"文字嵌套超过 {MAX_DEPTH} 层",
+                                    detail_en=f"text nested deeper than {MAX_DEPTH} levels")
+            stack.append((iter(child), depth + 1))
     return "".join(out)
 
 
@@ -657,8 +752,12 @@ def _fill(cell: Cell, t: str, f: ET.Element | None, v: str | None, inline: ET.El
         return
     if t == "n":
         try:
-            cell.value, cell.kind = float(v), "n"
+            number = float(v)
         except ValueError:
+            number = None
+        if number is not None and math.isfinite(number) and "_" not in v:
+            cell.value, cell.kind = number, "n"
+        else:                     # Excel never stores NaN, inf or 1_000: keep the text
             cell.value, cell.kind = v, "s"
     elif t == "s":
         cell.value, cell.kind = v.strip(), "s"
