@@ -176,6 +176,9 @@ def _crash_text(exc: BaseException, args: list[str]) -> str:
         where = f"{path}：{action}时" if path else f"{action}时"
     else:
         path = getattr(exc, "filename", None)
+        if not path:       # name the files given on the command line
+            given = [a for a in args if not a.startswith("-") and a != command and _exists(a)]
+            path = "、".join(given[:3]) + ("……" if len(given) > 3 else "")
         where = f"{path}：" if path else ""
         where += f"运行 xl-eval {command} 时".rstrip() if command else "运行 xl-eval 时"
     if isinstance(exc, MemoryError):
@@ -189,6 +192,13 @@ def _crash_text(exc: BaseException, args: list[str]) -> str:
         what = f"内部错误 {type(exc).__name__}" + (f"：{text[:200]}" if text else "")
     return (f"错误：{where}出错（{what}）。这是 xl-eval 的问题，不是数据的问题；"
             f"请加 --debug 重新运行并把输出报告给维护者。")
+
+
+def _exists(path: str) -> bool:
+    try:
+        return os.path.lexists(path)
+    except (OSError, ValueError):
+        return False
 
 
 if __name__ == "__main__":
