@@ -181,12 +181,17 @@ def _crash_text(exc: BaseException, args: list[str]) -> str:
             path = "、".join(given[:3]) + ("……" if len(given) > 3 else "")
         where = f"{path}：" if path else ""
         where += f"运行 xl-eval {command} 时".rstrip() if command else "运行 xl-eval 时"
+    if isinstance(exc, OSError) and exc.strerror:       # the file system said no: not a bug
+        import errno
+        hint = {errno.ENAMETOOLONG: "文件或文件夹名称过长", errno.ENOSPC: "磁盘已满", errno.EROFS: "文件系统只读",
+                errno.EACCES: "没有权限", errno.EPERM: "没有权限", errno.EFBIG: "文件过大",
+                errno.ENOENT: "文件或文件夹不存在"}.get(exc.errno, "")
+        return (f"错误：{where}出错：{hint or '系统错误'}（{exc.strerror}）；请检查路径、权限和磁盘空间。"
+                f"已写出的文件都是完整的。")
     if isinstance(exc, MemoryError):
         what = "内存不足"
     elif isinstance(exc, RecursionError):
         what = "数据嵌套过深"
-    elif isinstance(exc, OSError) and exc.strerror:
-        what = f"系统错误：{exc.strerror}"
     else:
         text = str(exc)
         what = f"内部错误 {type(exc).__name__}" + (f"：{text[:200]}" if text else "")
