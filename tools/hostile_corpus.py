@@ -493,8 +493,7 @@ def cases() -> list[Case]:
         f"{c}: &{c} [{','.join('*' + p for _ in range(9))}]\n" for p, c in zip("abcdefgh", "bcdefghi"))
     add("framework-alias-bomb", "framework", files(**{"fw.yaml": laughs + fw}),
         [(["framework", "lint", "fw.yaml"], (1, 2), ("fw.yaml",)),
-         (["score", str(SAMPLES / "departments.csv"), "--framework", "fw.yaml"], (1, 2), ("fw.yaml",))],
-        pending="YAML alias bombs (fw2 engineer, #17 item 5)")
+         (["score", str(SAMPLES / "departments.csv"), "--framework", "fw.yaml"], (1, 2), ("fw.yaml",))])
     add("framework-python-tag", "framework",
         files(**{"fw.yaml": "!!python/object/apply:os.system ['touch pwned']\n"}),
         [(["framework", "show", "--framework", "fw.yaml"], (1, 2), ("fw.yaml",))],
@@ -505,7 +504,7 @@ def cases() -> list[Case]:
          (["score", str(SAMPLES / "departments.csv"), "--framework", "fw.yaml"], (1, 2), ("fw.yaml",))],
         post=lambda d, runs: "表达式执行了代码" if (d / "pwned").exists() else None)
     add("framework-rates-scalar", "framework", files(**{"fw.yaml": re.sub(r"(?m)^rates:\n", "rates: 5\nxrates:\n", fw, 1)}),
-        [(["framework", "lint", "fw.yaml"], (1, 2), ("fw.yaml",))], pending="loader crashes (fw2 engineer, #17 item 5)")
+        [(["framework", "lint", "fw.yaml"], (1, 2), ("fw.yaml",))])
     add("framework-not-utf8", "framework", files(**{"fw.yaml": fw.encode("gbk", "replace")}),
         [(["framework", "show", "--framework", "fw.yaml"], (1, 2), ("fw.yaml",))])
     add("framework-formula-title", "framework",
@@ -547,10 +546,10 @@ def cases() -> list[Case]:
         [(["score", CSV], (0, 1, 2), (CSV,)), (["fill", CSV, "-o", "out"], (0, 1, 2), (CSV,))], outputs=("out",))
     add("csv-big5", "held", files(**{CSV: lambda: dept_csv(renamed(dept_rows(), "臺北單位"), "big5", errors="replace")}),
         [(["score", CSV], (0, 1, 2)), (["fill", CSV, "-o", "out"], (0, 1, 2))], outputs=("out",))
-    add("csv-semicolons", "held", files(**{CSV: lambda: dept_csv(dept_rows(), delimiter=";")}),
-        [(["score", CSV], (0, 1, 2), (CSV,)), (["fill", CSV, "-o", "out"], (0, 1, 2), (CSV,))], outputs=("out",))
-    add("csv-tabs", "held", files(**{CSV: lambda: dept_csv(dept_rows(), delimiter="\t")}),
-        [(["score", CSV], (0, 1, 2), (CSV,)), (["fill", CSV, "-o", "out"], (0, 1, 2), (CSV,))], outputs=("out",))
+    add("csv-semicolons", "held", files(**{CSV: lambda: dept_csv(dept_rows()[:4], delimiter=";")}),
+        [(["score", CSV], (0, 1, 2)), (["fill", CSV, "-o", "out"], (0, 1, 2))], outputs=("out",))
+    add("csv-tabs", "held", files(**{CSV: lambda: dept_csv(dept_rows()[:4], delimiter="\t")}),
+        [(["score", CSV], (0, 1, 2)), (["fill", CSV, "-o", "out"], (0, 1, 2))], outputs=("out",))
     add("csv-quoted-newlines", "held", files(**{CSV: lambda: dept_csv(renamed(dept_rows(), "城东\n街道", "城西\r\n街道"))}),
         [(["score", CSV], (0, 1)), (["fill", CSV, "-o", "out"], (0, 1)), (["collect", "out", "-o", "s.xlsx"], (0, 1))],
         outputs=("out", "s.xlsx"))
