@@ -208,7 +208,11 @@ def _alive(pid: int) -> bool:
         return False
     except (PermissionError, OverflowError, ValueError):
         return True
-    return True
+    try:        # a killed writer whose parent died too may linger as a zombie: it writes nothing
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            return fh.read().rsplit(b")", 1)[-1].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return True
 
 
 def remove_stale_temp_files(folder: Path) -> int:
