@@ -476,7 +476,7 @@ def cases() -> list[Case]:
     esc = renamed(dept_rows(), "城东\x1b[2J\x1b]0;pwned\x07街道", "\u202e文件\u202c名", "控制\x08字符\x7f")
     add("escape-sequences-in-unit-names", "omissions", files(**{CSV: lambda: dept_csv(esc)}),
         [(["score", CSV], (0, 1)), (["fill", CSV, "-o", "out"], (0, 1)), (["collect", "out", "-o", "s.xlsx"], (0, 1)),
-         (["check", "out"], (1, 2))], outputs=("out", "s.xlsx"))
+         (["check", "out"], (0, 1, 2))], outputs=("out", "s.xlsx"))      # check DIR checks the folder
     rows = dept_rows()
     hdr = [{("年初预算数\x1b[31m" if k == "年初预算数" else k): v for k, v in r.items()} for r in rows]
     add("escape-sequence-in-header", "omissions", files(**{CSV: lambda: dept_csv(hdr)}),
