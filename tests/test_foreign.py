@@ -309,3 +309,12 @@ def test_a_deduction_without_a_reason_and_a_rate_off_by_its_digits(files, fw, tm
     assert ("XE717", f"打分表!J{rows['预算编制规范性']}") in found
     assert ("XE722", f"打分表!H{r}") in found
     assert not [c for c, w in found if c == "XE730"]      # "扣1分" = 7 − 6
+
+
+def test_a_foreign_table_checked_against_a_format_2_framework(files, capsys):
+    """The workbook checks are not run on a foreign file: a framework whose
+    template layout cannot be built does not stop the foreign reader."""
+    code, out, err = run_cli(["check", files["xlsx"], files["docx"], "--framework",
+                              ROOT / "tests" / "fixtures" / "v2_open.yaml"], capsys)
+    assert code in (0, 1) and "内部错误" not in err and "Traceback" not in out + err
+    assert "XE710" in out                  # the seed's rows are not indicators of that framework

@@ -152,12 +152,23 @@ def _check_one(path, fw, lang):
     .docx go to the foreign reader, which finds score tables by their headers."""
     from xl_eval.check.foreign.run import check_foreign, is_docx
     from xl_eval.check.workbook import check_file
-    if is_docx(path):
+    if is_docx(path) or not _made_by_xl_eval(path):
         return check_foreign(path, fw, lang)
-    result = check_file(path, fw, lang)
-    if any(f.code == "XE111" for f in result.findings):
-        return check_foreign(path, fw, lang)
-    return result
+    return check_file(path, fw, lang)
+
+
+def _made_by_xl_eval(path) -> bool:
+    """Has the workbook xl-eval's identity name?  (Unreadable files go to
+    check_file, whose guards report them.)  Only workbook.xml is read."""
+    from xl_eval.xlsx.reader import WorkbookError, open_workbook
+    try:
+        wb = open_workbook(path)
+    except WorkbookError:
+        return True
+    try:
+        return "xe_framework_id" in wb.names
+    finally:
+        wb.close()
 
 
 def expand_folders(args, annotate_dir=None) -> list[str]:

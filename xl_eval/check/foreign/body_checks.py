@@ -64,7 +64,7 @@ def _table(ctx: Ctx) -> str:
 
 
 def _values(ctx: Ctx, node: Node) -> tuple[float, float | None]:
-    return node.weight, ctx.node_score(node)
+    return (None if node.open else node.weight), ctx.node_score(node)
 
 
 def _summary(ctx: Ctx, para, text: str, m: re.Match, section: Node | None) -> Iterator[Finding]:
@@ -83,13 +83,15 @@ def _summary(ctx: Ctx, para, text: str, m: re.Match, section: Node | None) -> It
         else:
             nw, ns = _values(ctx, named)
             problem = (f"本节是“{section.name}”，所写的是“{named.name}”"
-                       f"（“{named.name}”应得 {plain(nw)} 分、实际得 {plain(ns) if ns is not None else '—'} 分）")
+                       f"（“{named.name}”应得 {plain(nw) if nw is not None else '—'} 分、"
+                       f"实际得 {plain(ns) if ns is not None else '—'} 分）")
             en = f"the section is “{section.name}”, the sentence names “{named.name}”"
         if fits(section):
             problem += f"；数字与本节“{section.name}”一致，应为“{section.name}”"
             en += f"; the figures are those of “{section.name}”"
         elif named is None or not fits(named):
-            problem += f"；本节“{section.name}”应得 {plain(sw)} 分、实际得 {plain(ss) if ss is not None else '—'} 分"
+            problem += (f"；本节“{section.name}”应得 {plain(sw) if sw is not None else '—'} 分、"
+                        f"实际得 {plain(ss) if ss is not None else '—'} 分")
         if named is None or not fits(named) or fits(section):
             yield ctx.in_paragraph("XE741", para, quoted=quoted, problem=problem, problem_en=en)
             return
@@ -97,7 +99,7 @@ def _summary(ctx: Ctx, para, text: str, m: re.Match, section: Node | None) -> It
     if node is None:
         return
     w, s = _values(ctx, node)
-    if xl_round(due, 2) != xl_round(w, 2):
+    if w is not None and xl_round(due, 2) != xl_round(w, 2):
         yield ctx.in_paragraph("XE740", para, quoted=quoted, table=_table(ctx), node=node.name, column="权重",
                                column_en="weight", expected=plain(w))
     if s is not None and xl_round(got, 2) != xl_round(s, 2):
@@ -118,7 +120,7 @@ def _level_sentence(ctx: Ctx, para, text: str, m: re.Match, node: Node) -> Itera
     quoted = excerpt(text, m.start(), m.end(), limit=60)
     w, s = _values(ctx, node)
     due, got = float(m.group(1)), float(m.group(2))
-    if xl_round(due, 2) != xl_round(w, 2):
+    if w is not None and xl_round(due, 2) != xl_round(w, 2):
         yield ctx.in_paragraph("XE740", para, quoted=quoted, table=_table(ctx), node=node.name, column="权重",
                                column_en="weight", expected=plain(w))
     if s is not None and xl_round(got, 2) != xl_round(s, 2):

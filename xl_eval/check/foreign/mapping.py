@@ -26,6 +26,7 @@ class Node:
     leaf: object = None         # the framework Leaf (level 3)
     parent: "Node | None" = None
     children: list["Node"] = field(default_factory=list)
+    open: bool = False          # a weight set by each evaluation (format 2): the table's weight counts
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -44,13 +45,14 @@ class NodeIndex:
         self.nodes: list[Node] = []
         self.by_key: dict[str, list[Node]] = {}
         for l1 in fw.level1:
-            n1 = self._add(Node(1, l1.code, l1.name, _weight(l1.leaves), _aliases(l1)))
+            n1 = self._add(Node(1, l1.code, l1.name, _weight(l1.leaves), _aliases(l1), open=_open(l1.leaves)))
             for l2 in l1.children:
                 n2 = self._add(Node(2, l2.code, l2.name, _weight(l2.leaves), _aliases(l2),
-                                    parent=n1))
+                                    parent=n1, open=_open(l2.leaves)))
                 n1.children.append(n2)
                 for leaf in l2.leaves:
-                    n3 = self._add(Node(3, leaf.code, leaf.name, _weight([leaf]), _aliases(leaf), leaf, n2))
+                    n3 = self._add(Node(3, leaf.code, leaf.name, _weight([leaf]), _aliases(leaf), leaf, n2,
+                                        open=_open([leaf])))
                     n2.children.append(n3)
 
     def _add(self, node: Node) -> Node:
@@ -111,6 +113,10 @@ def _weight(leaves) -> float:
     """Sum of the leaves' weights; an open weight (set by each evaluation) counts
     as 0 here and the table's own weight is used instead (see table_checks)."""
     return float(sum(x.weight or 0.0 for x in leaves))
+
+
+def _open(leaves) -> bool:
+    return any(x.weight is None for x in leaves)
 
 
 def _aliases(obj) -> tuple[str, ...]:

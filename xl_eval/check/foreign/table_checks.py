@@ -82,6 +82,8 @@ def check_rows(ctx: Ctx) -> Iterator[Finding]:
             if w.present and node.weight and not same_shown(node.weight, w.value, w.digits) and not w.percent:
                 yield ctx.at("XE720", w.cell, node=rec.label, shown=plain(w.value), expected=plain(node.weight))
             weight = w.value if w.present and not w.percent else node.weight
+            if not weight:
+                continue                   # an open weight the table does not state
             if s.present and (s.value < 0 or s.value > weight + 1e-9):
                 yield ctx.at("XE721", s.cell, node=rec.label, score=plain(s.value), weight=plain(weight))
             if (rec.kind == "leaf" and s.present and s.value < weight - 1e-9 and "reason" in t.columns
@@ -145,7 +147,7 @@ def check_sums(ctx: Ctx) -> Iterator[Finding]:
 
 def _sum(recs: list[Record], f: str) -> float | None:
     vals = [r.value(f).value if r.value(f).present and not r.value(f).percent else
-            (r.node.weight if f == "weight" else None) for r in recs]
+            (r.node.weight if f == "weight" and not r.node.open else None) for r in recs]
     if not vals or any(v is None for v in vals):
         return None
     return xl_round(sum(vals), 2)
@@ -214,7 +216,9 @@ def check_cross_tables(ctx: Ctx) -> Iterator[Finding]:
         for rec in t.records:
             node = rec.node
             if rec.kind == "total" and t.rows("leaf", "group") and _spans_all(t):
-                yield from _against(ctx, t, rec, "合计", sum(n.weight for n in ctx.index.leaves), ctx.total)
+                open_weights = any(n.open for n in ctx.index.leaves)
+                yield from _against(ctx, t, rec, "合计", None if open_weights else
+                                    sum(n.weight for n in ctx.index.leaves), ctx.total)
                 continue
             if node is None or rec.kind not in ("leaf", "group"):
                 continue
@@ -225,7 +229,7 @@ def check_cross_tables(ctx: Ctx) -> Iterator[Finding]:
                 exp_w = other.value("weight").value if other.value("weight").present else node.weight
                 exp_s = other.value("score").value if other.value("score").present else None
             else:
-                exp_w, exp_s = node.weight, ctx.node_score(node)
+                exp_w, exp_s = (None if node.open else node.weight), ctx.node_score(node)
             yield from _against(ctx, t, rec, node.name, exp_w, exp_s)
 
 

@@ -121,6 +121,8 @@ def _deductions_and_scores(ctx: Ctx) -> Iterator[Finding]:
             continue
         w = rec.value("weight")
         weight = w.value if w.present and not w.percent else t.leaf.weight
+        if not weight:
+            continue
         text = t.text.translate(_FULLWIDTH)
         total, quoted = 0.0, []
         for m in DEDUCT_RE.finditer(text):
@@ -265,7 +267,7 @@ def check_recomputed(ctx: Ctx) -> Iterator[Finding]:
     for code, items in by_leaf.items():
         node = ctx.index.leaf(code)
         rec = ctx.leaf_rows.get(code)
-        if node is None or rec is None:
+        if node is None or rec is None or node.open:
             continue
         found: dict[str, float] = {}
         for t in items:
