@@ -132,41 +132,6 @@ def _run(args: list[str], debug: bool) -> int:
     return rv if isinstance(rv, int) else EXIT_OK
 
 
-_CLICK_PHRASES = (
-    ("does not exist", "不存在"), ("is a directory", "是文件夹"), ("is a file", "是文件，不是文件夹"),
-    ("is not readable", "无法读取"), ("is not writable", "无法写入"), ("is not one of", "不是可选的值之一"),
-    ("is not in the range", "超出范围"), ("is not a valid integer", "不是整数"),
-)
-
-
-def _usage_text(exc: click.UsageError) -> str:
-    """click's English usage errors in Chinese."""
-    if isinstance(exc, click.NoSuchOption):
-        return f"没有选项 {exc.option_name}"
-    if isinstance(exc, click.MissingParameter):
-        return f"缺少参数 {_param(exc)}"
-    if isinstance(exc, click.BadParameter):
-        reason = exc.message
-        for en, zh in _CLICK_PHRASES:
-            if en in reason:
-                m = re.match(r"(?:File|Directory|Path) '(.*)' " + en, reason)
-                reason = f"“{m.group(1)}”{zh}" if m else f"{reason}（{zh}）"
-                break
-        return f"参数 {_param(exc)} 的值无效：{reason}"
-    if "No such command" in exc.message:
-        return f"没有这个命令：{exc.message.split(' ', 3)[-1]}"
-    if "Got unexpected extra argument" in exc.message:
-        return f"多余的参数：{exc.message.rsplit('(', 1)[-1].rstrip(')')}"
-    return f"命令用法有误：{exc.message}"
-
-
-def _param(exc) -> str:
-    param = getattr(exc, "param", None)
-    if param is not None and exc.ctx is not None:
-        return " / ".join(param.get_error_hint(exc.ctx).split(" / "))
-    return getattr(exc, "param_hint", None) or ""
-
-
 def _crash_text(exc: BaseException, args: list[str]) -> str:
     """One Chinese line: what was being done, to which file, and what happened."""
     doing = getattr(exc, "xl_eval_doing", None)
