@@ -151,8 +151,10 @@ def _summary(fw, inputs: list[str], out: Path, template_path, force) -> int:
             open_template(template_path)
         except TemplateError as exc:
             raise UserError(f"--template：{exc}") from None
-    paths, bad = find_workbooks(inputs, [out])
+    paths, bad, locks = find_workbooks(inputs, [out])
     failed = list(bad)
+    for lock in locks:
+        click.echo(f"{lock}：是 Excel/WPS 打开文件时留下的锁定文件（~$ 开头，不是工作簿），已跳过", err=True)
     sources = []
     for path, shown in paths:
         try:
