@@ -415,8 +415,7 @@ def cases() -> list[Case]:
     add("fill-existing-workbook", "overwrite", files(**{CSV: SAMPLE_DEPTS, "out__城东街道办事处（示例）.xlsx": b"mine"}),
         [(["fill", CSV, "-o", "out"], (1,), ("城东街道办事处（示例）.xlsx",))], outputs=("out",))
     add("annotate-existing-copy", "overwrite", both(seed_copy("in/a.xlsx"), files(**{"notes__a.xlsx": b"keep me"})),
-        [(["check", "in/a.xlsx", "--annotate", "notes"], (1, 2), ("a.xlsx",))], outputs=("notes",),
-        pending="check --annotate overwrite rule (drafting engineer)")
+        [(["check", "in/a.xlsx", "--annotate", "notes"], (1, 2), ("a.xlsx",))], outputs=("notes",))
     add("annotate-into-input-folder", "overwrite", seed_copy("in/a.xlsx"),
         [(["check", "in/a.xlsx", "--annotate", "in"], (2,), ("a.xlsx",))])
 
