@@ -7,6 +7,7 @@ Each command lives in xl_eval/commands/ and imports heavy libraries
 from __future__ import annotations
 
 import os
+import signal
 import re
 import sys
 
@@ -90,11 +91,24 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _run(args, debug)
     finally:
+        # The command has finished or said why not: a Ctrl-C arriving now would
+        # only print a traceback over a complete result, so it is ignored here.
+        previous = _set_sigint(signal.SIG_IGN)
         try:
             sys.stdout.flush()
         except Exception:
             pass
         sys.stdout, sys.stderr = saved
+        if previous is not None:
+            _set_sigint(previous)
+
+
+def _set_sigint(handler):
+    """Install *handler* for SIGINT; returns the previous one (None off the main thread)."""
+    try:
+        return signal.signal(signal.SIGINT, handler)
+    except (ValueError, OSError):
+        return None
 
 
 def _take_debug(args: list[str]) -> bool:
@@ -109,6 +123,7 @@ def _take_debug(args: list[str]) -> bool:
 def _run(args: list[str], debug: bool) -> int:
     try:
         rv = cli.main(args=args, prog_name="xl-eval", standalone_mode=False)
+        return rv if isinstance(rv, int) else EXIT_OK
     except click.ClickException as exc:
         exc.show()
         return EXIT_ERROR
@@ -129,7 +144,6 @@ def _run(args: list[str], debug: bool) -> int:
             traceback.print_exc()
         click.echo(_crash_text(exc, args), err=True)
         return EXIT_ERROR
-    return rv if isinstance(rv, int) else EXIT_OK
 
 
 def _crash_text(exc: BaseException, args: list[str]) -> str:
