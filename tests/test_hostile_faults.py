@@ -155,10 +155,14 @@ def test_interrupted_collect_writes_nothing_partial(tmp_path, sig):
     if proc.returncode == 0:                     # it finished first: then both files are complete
         assert (tmp_path / "s.csv").exists()
     else:
-        assert proc.returncode in (2, -9), stderr
+        # 2: the CLI caught the Ctrl-C; -2/-9: the signal's default action killed
+        # the process (a Ctrl-C landing where Python cannot raise it, or SIGKILL).
+        assert proc.returncode in (2, -2, -9), stderr
     if (tmp_path / "s.xlsx").exists():
         complete_workbooks(tmp_path)
-    assert temp_files(tmp_path) == []  or sig == signal.SIGKILL
+    # A process killed outright may leave a temporary file (the next run removes
+    # it); one that handled the signal may not.
+    assert temp_files(tmp_path) == [] or proc.returncode < 0
     assert len(complete_workbooks(out)) == 40    # the inputs are untouched
 
 
