@@ -89,7 +89,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from xl_eval.forms.common import formula_string
-from xl_eval.framework.model import INPUT_GROUPS, YES, Framework, Input, Leaf, Part, Rule
+from xl_eval.framework.model import INPUT_GROUPS, YES, Framework, Input, Leaf, Part
 
 GUIDE, BASE, PROJECTS, SCORE, SUMMARY, PARAMS, META = (
     "填表说明", "基础数据", "项目明细", "打分表", "汇总", "评分参数", "xl_eval")
@@ -545,10 +545,6 @@ def _and(tests: list[str]) -> str:
     return tests[0] if len(tests) == 1 else f"AND({','.join(tests)})"
 
 
-def _is_rate_value(fw: Framework, rule: Rule) -> bool:
-    return rule.value is not None and rule.value.single_name in fw.rates
-
-
 class _Builder:
     def __init__(self, fw: Framework, mode: str):
         self.fw = fw
@@ -558,6 +554,8 @@ class _Builder:
         self.params: list[ParamCell] = []
         self.shipped = mode != "udf" or is_shipped(fw)
         self.udf_values = self.udf_codes = ""
+        from xl_eval.forms.scoresheet.rule_formulas import RuleFormulas
+        self.rules = RuleFormulas(self)
 
     # -- helpers
     def ref_value(self, name: str) -> str:
@@ -626,8 +624,8 @@ class _Builder:
         # formulas, in dependency order
         self.project_formulas(projects)
         self.effective_formulas(base, inputs)
-        self.rate_formulas(base, params)
-        self.part_formulas(params)
+        self.rules.rate_formulas(base, params)
+        self.rules.part_formulas(params)
         self.leaf_formulas(score)
         self.subtotal_formulas(score, summary)
         self.total_formulas(score, summary, params)
@@ -783,11 +781,12 @@ class _Builder:
         row += 1
         part_title, part_header = row, row + 1
         row += 2
+        from xl_eval.forms.scoresheet.rule_formulas import param_specs
         from xl_eval.framework.describe import rule_summary
         blocks = []
         for leaf in fw.leaves:
             for part in leaf.parts:
-                specs = _param_specs(fw, part)
+                specs = param_specs(fw, part)
                 first = row
                 max_cell = None if part.rule.is_modifier else self.param(Ref(PARAMS, first, ParamCol.MAX), part.max)
                 rows = []
@@ -854,99 +853,6 @@ class _Builder:
                         f'IF({input_name(code)}="","",{input_name(code)})', "scoring_value",
                         fmts.get(inp.kind, FMT_GENERAL))
             for code, inp in self.fw.inputs.items() if code not in self.effective)
-
-    def rate_formulas(self, base: BaseRows, params: ParamRows) -> None:
-        fw = self.fw
-        digits = fw.precision.rate
-        for rr in params.rates:
-            rate = fw.rates[rr.code]
-            names = list(dict.fromkeys(rate.numerator.names + rate.denominator.names))
-            num, den = self.expr_operand(rate.numerator), self.expr_operand(rate.denominator)
-            zero = rr.zero_cell.ref.ref_from(BASE) if rr.zero_cell else '""'
-            nonzero = rr.nonzero_cell.ref.ref_from(BASE) if rr.nonzero_cell else '""'
-            value = (self.xe("XE_RATE", f'"{rr.code}"', self.udf_values, self.udf_codes) if self.udf
-                     else self.round(f"{num}/{den}", digits))
-            body = f"IF({den}=0,IF({num}=0,{zero},{nonzero}),{value})"
-            formula = f'IF({self.blank_test(names)},"",{body})' if names else body
-            self.add(rate_name(rr.code), Ref(BASE, base.rate_rows[rr.code], BaseCol.VALUE), formula, "rate", FMT_RATE)
-
-    def part_formulas(self, params: ParamRows) -> None:
-        digits = self.fw.precision.score
-        for block in params.parts:
-            leaf, part = block.leaf, block.part
-            pts_ref = Ref(PARAMS, block.first, ParamCol.POINTS)
-            pts = self.add(points_name(leaf.code, part.code), pts_ref, self.points_formula(block), "points")
-            p = pts.name
-            kind = part.rule.kind
-            if kind in ("veto", "exemption"):
-                formula = f'IF({p}="","",{p})'
-            elif kind == "deduction":
-                formula = f'IF({p}="","",{self.round(p, digits)})'
-            else:
-                mx = block.max_cell.ref.ref_from(PARAMS)
-                formula = f'IF({p}="","",MIN(MAX({self.round(p, digits)},0),{mx}))'
-            self.add(part_name(leaf.code, part.code), Ref(PARAMS, block.first, ParamCol.SCORE), formula, "part",
-                     FMT_SCORE)
-
-    def points_formula(self, block: PartBlock) -> str:
-        """The rule's points before rounding/clamping (engine.rule_points)."""
-        rule = block.part.rule
-        k = rule.kind
-        rows = block.rows
-        here = PARAMS
-
-        def val(i: int) -> str:
-            return rows[i].value.ref.ref_from(here)
-
-        if k in ("bands", "excess_deduction", "proportional"):
-            x = self.expr_operand(rule.value)
-            blank = self.blank_test(rule.value.names)
-            if k == "bands":
-                chain = '""'
-                for row in reversed(rows):
-                    tests = []
-                    if row.lo is not None:
-                        tests.append(f"{x}{'>=' if row.lo_closed == '含' else '>'}{row.lo.ref.ref_from(here)}")
-                    if row.hi is not None:
-                        tests.append(f"{x}{'<=' if row.hi_closed == '含' else '<'}{row.hi.ref.ref_from(here)}")
-                    chain = f"IF({_and(tests)},{row.value.ref.ref_from(here)},{chain})"
-                return f'IF({blank},"",{chain})'
-            if k == "proportional":
-                return f'IF({blank},"",{x}*{val(0)})'
-            thr, step, each, full = val(0), val(1), val(2), val(3)
-            units = self.round(f"({x}-{thr})/{step}", 9)
-            if rule.whole_steps:
-                units = f"INT({units})"
-            return f'IF({blank},"",IF({x}-{thr}<=0,{full},{full}-MIN({full},{units}*{each})))'
-        if k in ("per_finding", "deduction"):
-            refs = [self.ref_value(c) for c in rule.inputs]
-            n = "+".join(refs)
-            n = n if len(refs) == 1 else f"({n})"
-            blank = self.blank_test(rule.inputs)
-            if k == "deduction":
-                return f'IF({blank},"",-({n}*{val(0)}))'
-            return f'IF({blank},"",MAX(0,{val(0)}-{n}*{val(1)}))'
-        if k == "tiers":
-            x = self.ref_value(rule.input)
-            chain = '""'
-            for i in reversed(range(len(rows))):
-                label = Ref(PARAMS, rows[i].row, ParamCol.LABEL).ref_from(here)
-                chain = f"IF({x}={label},{val(i)},{chain})"
-            return f'IF({x}="","",{chain})'
-        if k == "checklist":
-            refs = [self.ref_value(c) for c, _ in rule.items]
-            terms = "+".join(f'IF({r}="{YES}",{val(i)},0)' for i, r in enumerate(refs))
-            return f'IF({self.blank_test([c for c, _ in rule.items])},"",{terms})'
-        if k == "yes_no":
-            x = self.ref_value(rule.input)
-            return f'IF({x}="","",IF({x}="{YES}",{val(0)},IF({x}="否",{val(1)},"")))'
-        if k in ("veto", "exemption"):
-            x = self.ref_value(rule.input)
-            return f'IF({x}="","",IF(OR({x}="{YES}",{x}="否"),0,""))'
-        if k == "discretionary":
-            x = self.ref_value(rule.input)
-            return f'IF({x}="","",{x})'
-        raise LayoutError(f"unknown rule kind {k}")
 
     def leaf_formulas(self, score: ScoreRows) -> None:
         fw = self.fw
@@ -1034,43 +940,3 @@ class _Builder:
 def _num_text(x: float) -> str:
     from xl_eval.core.xlround import plain
     return plain(float(x))
-
-
-def _param_specs(fw: Framework, part: Part) -> list[dict]:
-    """The parameter rows a rule shows on 评分参数, in the order its formula uses them."""
-    from xl_eval.core.xlround import plain
-    rule = part.rule
-    k = rule.kind
-    pct = _is_rate_value(fw, rule)
-    edge_fmt = FMT_PCT if pct else FMT_GENERAL
-    if k == "bands":
-        return [{"label": f"第{i}档", "lo": b.range.lo, "lo_closed": "含" if b.range.lo_closed else "不含",
-                 "hi": b.range.hi, "hi_closed": "含" if b.range.hi_closed else "不含", "value": b.points,
-                 "edge_fmt": edge_fmt} for i, b in enumerate(rule.bands, 1)]
-    if k == "excess_deduction":
-        full = rule.full if rule.full is not None else part.max
-        return [{"label": "起扣阈值（不超过不扣分）", "value": rule.threshold, "fmt": edge_fmt},
-                {"label": "步长（每超出）", "value": rule.step, "fmt": edge_fmt},
-                {"label": "每步扣分", "value": rule.each},
-                {"label": "满分", "value": full},
-                {"label": "不足一步不扣（按整步计）" if rule.whole_steps else "按比例计（不取整）"}]
-    if k == "proportional":
-        return [{"label": "分值（比率 × 分值）", "value": rule.points}]
-    if k == "per_finding":
-        full = rule.full if rule.full is not None else part.max
-        return [{"label": "满分", "value": full}, {"label": "每项扣分（扣完为止）", "value": rule.each}]
-    if k == "deduction":
-        return [{"label": "每处扣分（从本指标中扣）", "value": rule.each}]
-    if k == "tiers":
-        return [{"label": opt, "value": pts} for opt, pts in rule.tier_points]
-    if k == "checklist":
-        return [{"label": fw.inputs[c].label, "value": pts} for c, pts in rule.items]
-    if k == "yes_no":
-        return [{"label": "是", "value": rule.yes}, {"label": "否", "value": rule.no}]
-    if k == "veto":
-        return [{"label": f"“{fw.inputs[rule.input].label}”为“是”时本指标得0分（一票否决）"}]
-    if k == "exemption":
-        return [{"label": f"“{fw.inputs[rule.input].label}”为“是”时本指标直接得满分"}]
-    if k == "discretionary":
-        return [{"label": f"评价人员酌情给分（0～{plain(part.max)}分），填入“{fw.inputs[rule.input].label}”"}]
-    raise LayoutError(f"unknown rule kind {k}")
