@@ -23,8 +23,9 @@ formulas on the same inputs:
     undefined.  The workbook's formulas show a blank there; only check can
     say why, so every path reports it.
 
-The pairs and limits below are framework data; they are read from the
-framework when it carries them (``Framework.not_above`` …), else from here.
+The pairs XE208–XE210 compare are framework data (``check_text`` in the
+framework file); a framework that declares none gets none of these checks.
+Only the 元-vs-万元 magnitudes below are general.
 """
 
 from __future__ import annotations
@@ -41,27 +42,15 @@ from xl_eval.engine.inputs import parse_value
 from xl_eval.engine.score import Evaluation, evaluate, leaf_inputs
 from xl_eval.framework.model import YES, Framework, Input
 
-# Pairs of inputs where the first can never exceed the second (XE208).
-NOT_ABOVE = (
-    ("projects_completed", "projects_planned"),
-    ("gp_completed", "gp_planned"),
-    ("assets_in_use", "assets_total"),
-    ("carryover", "budget_full"),
-)
-# Amounts of one department's budget: of the same order of magnitude (XE209).
-SAME_SCALE = ("budget_initial", "budget_full", "final_accounts")
-# (amount, reference, largest share of the reference they may differ by) (XE210).
-NEAR = (("final_accounts", "budget_full", 0.5),)
-# A 万元 amount this large (100亿元), or this many times another of SAME_SCALE,
-# was probably typed in 元.
+# A 万元 amount this large (100亿元), or this many times another amount of
+# check_text.same_scale, was probably typed in 元.
 YUAN_ABSOLUTE = 1_000_000.0
 YUAN_RATIO = 1000.0
 YUAN_RATIO_FROM = 100_000.0
 
 
 def not_above(fw: Framework) -> tuple[tuple[str, str], ...]:
-    pairs = getattr(fw, "not_above", None) or NOT_ABOVE
-    return tuple((a, b) for a, b in pairs if a in fw.inputs and b in fw.inputs)
+    return tuple((a, b) for a, b in fw.check_text.not_above if a in fw.inputs and b in fw.inputs)
 
 
 @dataclass(frozen=True)
@@ -250,7 +239,7 @@ def assess(fw: Framework, values: Mapping[str, Any], *, tainted: set[str] | froz
             conflicted |= {lo, hi}
 
     yuan = set()
-    scale = [c for c in SAME_SCALE if c in fw.inputs and fw.inputs[c].kind == "amount"]
+    scale = [c for c in fw.check_text.same_scale if c in fw.inputs and fw.inputs[c].kind == "amount"]
     for code, inp in fw.inputs.items():
         x = vals.get(code)
         if inp.kind != "amount" or code in tainted or not isinstance(x, (int, float)) or x <= 0:
@@ -268,7 +257,7 @@ def assess(fw: Framework, values: Mapping[str, Any], *, tainted: set[str] | froz
                                                     suggestion=fixed(x / 10000, 2))))
             yuan.add(code)
 
-    for code, ref, share in NEAR:
+    for code, ref, share in fw.check_text.near:
         if code not in fw.inputs or ref not in fw.inputs or {code, ref} & (tainted | yuan | conflicted):
             continue
         a, b = vals.get(code), vals.get(ref)

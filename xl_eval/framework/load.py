@@ -1009,9 +1009,9 @@ def _check_text(data: dict, p: _Problems, inputs: dict[str, Input], rates: dict[
     p.v2("check_text", "校验用的别名（check_text）")
     v = data["check_text"]
     if not isinstance(v, dict):
-        p.add("check_text", "应为映射 {amount_aliases: …, rate_aliases: …, not_above: …}")
+        p.add("check_text", "应为映射 {amount_aliases: …, rate_aliases: …, not_above: …, same_scale: …, near: …}")
         return CheckText()
-    _unknown_keys(v, {"amount_aliases", "rate_aliases", "not_above"}, "check_text", p)
+    _unknown_keys(v, {"amount_aliases", "rate_aliases", "not_above", "same_scale", "near"}, "check_text", p)
     out: dict[str, Any] = {}
     for key, pool, what in (("amount_aliases", inputs, "输入"), ("rate_aliases", rates, "比率")):
         m = v.get(key, {})
@@ -1040,7 +1040,26 @@ def _check_text(data: dict, p: _Problems, inputs: dict[str, Input], rates: dict[
             p.add(k, "应为两个数值输入的代码 [较小者, 较大者]")
             continue
         pairs.append((pair[0], pair[1]))
-    return CheckText(out.get("amount_aliases", {}), out.get("rate_aliases", {}), tuple(pairs))
+    amounts = {c for c, i in inputs.items() if i.kind == "amount"}
+    scale = v.get("same_scale", [])
+    if not (isinstance(scale, list) and all(isinstance(c, str) and c in amounts for c in scale)):
+        p.add("check_text.same_scale", "应为金额（amount）输入代码的列表")
+        scale = []
+    near = []
+    raw = v.get("near", [])
+    if not isinstance(raw, list):
+        p.add("check_text.near", "应为 [[金额, 参照金额, 最大偏离比例], …] 的列表")
+        raw = []
+    for j, triple in enumerate(raw):
+        k = f"check_text.near[{j}]"
+        if not (isinstance(triple, list) and len(triple) == 3 and all(x in amounts for x in triple[:2])
+                and isinstance(triple[2], (int, float)) and not isinstance(triple[2], bool)
+                and 0 < triple[2] < 100):
+            p.add(k, "应为 [金额代码, 参照金额代码, 最大偏离比例（如 0.5 表示 50%）]")
+            continue
+        near.append((triple[0], triple[1], float(triple[2])))
+    return CheckText(out.get("amount_aliases", {}), out.get("rate_aliases", {}), tuple(pairs),
+                     tuple(scale), tuple(near))
 
 
 DRAFT_FIELDS = {"name", "weight", "score", "deducted", "explanation"}

@@ -360,6 +360,10 @@ class CheckText:
     rate_aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # pairs of inputs where the first can never exceed the second (XE208)
     not_above: tuple[tuple[str, str], ...] = ()
+    # amounts of one budget, of one order of magnitude: one far larger was typed in 元 (XE209)
+    same_scale: tuple[str, ...] = ()
+    # (amount, reference, largest share of the reference they may differ by) (XE210)
+    near: tuple[tuple[str, str, float], ...] = ()
 
 
 @dataclass(frozen=True)
