@@ -346,14 +346,6 @@ def _rate(fw: Framework, key: Any) -> Rate:
     return fw.rates[found[1]]
 
 
-def _label(fw: Framework, name: str) -> str:
-    if name in fw.inputs:
-        return fw.inputs[name].label
-    if name in fw.rates:
-        return fw.rates[name].name
-    return name
-
-
 def _leaf_names(leaf: Leaf) -> list[str]:
     return list(dict.fromkeys(n for part in leaf.parts for n in part.rule.input_names()))
 
@@ -396,13 +388,13 @@ class _Named:
                           and all(self.values.get(n) is not None for n in _rate_inputs(fw.rates[c]))]
 
     def pending_text(self) -> str:
-        return "待填写：" + "、".join(_label(self.fw, c) for c in self.blank)
+        return "待填写：" + "、".join(self.fw.label(c) for c in self.blank)
 
 
 def _value_mode_name(fw: Framework, leaf: Leaf) -> str:
     names = [n for n in _leaf_names(leaf) if not (n in fw.inputs and fw.inputs[n].default is not None)]
     if len(names) != 1:
-        labels = "、".join(_label(fw, n) for n in _leaf_names(leaf))
+        labels = "、".join(fw.label(n) for n in _leaf_names(leaf))
         raise UdfError(f"指标“{leaf.name}”需要多个输入（{labels}），"
                        "请用两列区域（名称 | 值）或 values + labels 给出")
     return names[0]
@@ -450,7 +442,7 @@ def _named_rate(framework: Any, code: str, args: dict[str, Any]) -> float | None
     rate = fw.rates[code]
     extra = [n for n in _rate_inputs(rate) if n not in args]
     if extra:
-        raise UdfError(f"当前框架的{rate.name}还需要：{'、'.join(_label(fw, n) for n in extra)}，请改用 XE_RATE")
+        raise UdfError(f"当前框架的{rate.name}还需要：{'、'.join(fw.label(n) for n in extra)}，请改用 XE_RATE")
     return _rate_result(fw, rate, {c: v for c, v in args.items() if c in fw.inputs})
 
 
@@ -648,4 +640,4 @@ def XE_TOTAL(values, labels=None, framework=None):
 def XE_INPUTS(leaf, framework=None):
     """该指标计分所需的输入项或比率名称（以“、”分隔），可用作 XE_SCORE 两列区域的第一列。"""
     fw = get_framework(framework)
-    return "、".join(_label(fw, n) for n in _leaf_names(_leaf(fw, leaf)))
+    return "、".join(fw.label(n) for n in _leaf_names(_leaf(fw, leaf)))

@@ -423,6 +423,18 @@ class _Fields(dict):
         return ""
 
 
+def unique(findings: list[Finding]) -> list[Finding]:
+    """The findings in order, each (code, place, message) once: two checks may see one fault."""
+    seen: set[tuple[str, str, str, str]] = set()
+    out = []
+    for f in findings:
+        key = (f.code, f.sheet, f.cell, f.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
+
+
 def title(code: str, lang: str = "zh") -> str:
     entry = CODES[code]
     return entry.title_en if lang == "en" else entry.title_zh

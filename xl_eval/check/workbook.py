@@ -34,7 +34,7 @@ from typing import Any, Callable, Iterator
 
 from xl_eval.forms.scoresheet import layout as L
 from xl_eval.engine.score import Evaluation, leaf_inputs
-from xl_eval.check.findings import Finding, make
+from xl_eval.check.findings import Finding, make, unique
 from xl_eval.framework.model import NO, YES, Framework, Input
 from xl_eval.engine.validity import assess, read_cell
 from xl_eval.core.values import ValueProblem, chinese_numeral, parse_number
@@ -86,7 +86,7 @@ def check_file(path: str | Path, fw: Framework, lang: str = "zh") -> CheckResult
                 break
     finally:
         wb.close()
-    return CheckResult(str(path), fold_consequences(prep, _unique(findings)))
+    return CheckResult(str(path), fold_consequences(prep, unique(findings)))
 
 
 def check_files(paths, fw: Framework, lang: str = "zh") -> Iterator[CheckResult]:
@@ -143,17 +143,6 @@ def _ancestors(prep: "Prepared", name: str) -> frozenset[str]:
                 todo.extend(prep.upstream.get(m, ()))
         hit = prep.ancestors[name] = frozenset(seen)
     return hit
-
-
-def _unique(findings: list[Finding]) -> list[Finding]:
-    seen: set[tuple[str, str, str, str]] = set()
-    out = []
-    for f in findings:
-        key = (f.code, f.sheet, f.cell, f.message)
-        if key not in seen:
-            seen.add(key)
-            out.append(f)
-    return out
 
 
 # ------------------------------------------------- per-framework preparation

@@ -422,6 +422,14 @@ class Framework:
                 return leaf
         raise KeyError(key)
 
+    def label(self, name: str) -> str:
+        """What a reader calls an input or a rate: its label or name (else the code itself)."""
+        if name in self.inputs:
+            return self.inputs[name].label
+        if name in self.rates:
+            return self.rates[name].name
+        return name
+
     def input_code(self, key: str) -> str | None:
         """Input code for a code or a Chinese label (quotes, spaces, width ignored)."""
         if key in self.inputs:

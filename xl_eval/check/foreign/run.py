@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from xl_eval.check.findings import Finding, make
+from xl_eval.check.findings import Finding, make, unique
 from xl_eval.check.foreign import body_checks, table_checks, text_checks
 from xl_eval.check.foreign.context import Ctx, evaluation_year
 from xl_eval.check.foreign.grid import Document
@@ -74,14 +74,4 @@ def check_foreign(path: str | Path, fw: Framework, lang: str = "zh") -> CheckRes
     findings: list[Finding] = []
     for check in CHECKS:
         findings.extend(check(ctx))
-    return CheckResult(str(path), _unique(findings))
-
-
-def _unique(findings: list[Finding]) -> list[Finding]:
-    seen, out = set(), []
-    for f in findings:
-        key = (f.code, f.sheet, f.cell, f.message)
-        if key not in seen:
-            seen.add(key)
-            out.append(f)
-    return out
+    return CheckResult(str(path), unique(findings))

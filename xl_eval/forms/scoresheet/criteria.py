@@ -46,14 +46,6 @@ def source_note(fw: Framework, leaf: Leaf) -> str:
 
 # ------------------------------------------------------------------ one rule
 
-def _label(fw: Framework, name: str) -> str:
-    if name in fw.inputs:
-        return fw.inputs[name].label
-    if name in fw.rates:
-        return fw.rates[name].name
-    return name
-
-
 def _unit(fw: Framework, name: str, default: str = "") -> str:
     inp = fw.inputs.get(name)
     return (inp.unit if inp is not None and inp.unit else default)
@@ -68,8 +60,8 @@ def _value(fw: Framework, rule: Rule) -> tuple[str, bool]:
     """(what the rule measures, whether it is a rate shown in %)."""
     name = rule.value.single_name
     if name is not None:
-        return _label(fw, name), name in fw.rates
-    return rule.value.to_excel(lambda n: _label(fw, n)).replace("-", "−"), False
+        return fw.label(name), name in fw.rates
+    return rule.value.to_excel(lambda n: fw.label(n)).replace("-", "−"), False
 
 
 def _difference(rule: Rule) -> tuple[str, str] | None:
@@ -97,7 +89,7 @@ def rule_sentence(fw: Framework, part: Part, leaf: Leaf) -> str:
             unit = _unit(fw, b, "个")
             step = plain(rule.step)
             tail = "" if rule.whole_steps or rule.step == 1 else "（按比例计）"
-            return (f"{_label(fw, b)}达到{_label(fw, a)}的，得{full}分；"
+            return (f"{fw.label(b)}达到{fw.label(a)}的，得{full}分；"
                     f"每少{step}{unit}扣{each}分{tail}，扣完为止。")
         what, pct = _value(fw, rule)
         if pct:
@@ -114,7 +106,7 @@ def rule_sentence(fw: Framework, part: Part, leaf: Leaf) -> str:
         what, _ = _value(fw, rule)
         return f"按{what}计分：得分 = {what} × {plain(rule.points)}分。"
     if k in ("per_finding", "deduction"):
-        labels = "、".join(_label(fw, c) for c in rule.inputs)
+        labels = "、".join(fw.label(c) for c in rule.inputs)
         units = list(dict.fromkeys(_unit(fw, c, "项") for c in rule.inputs))
         every = "或".join(f"每{u}" for u in units)
         if k == "deduction":
@@ -122,27 +114,27 @@ def rule_sentence(fw: Framework, part: Part, leaf: Leaf) -> str:
         full = plain(rule.full if rule.full is not None else part.max)
         return f"满分{full}分；{labels}{every}扣{plain(rule.each)}分，扣完为止。"
     if k == "tiers":
-        label = _label(fw, rule.input)
+        label = fw.label(rule.input)
         tiers = "；".join(f"为“{o}”的，得{plain(p)}分" for o, p in rule.tier_points)
         return f"{label}{tiers}。"
     if k == "checklist":
         points = {p for _, p in rule.items}
         if len(points) == 1:
             each = plain(next(iter(points)))
-            items = "；".join(f"{CIRCLED[i] if i < len(CIRCLED) else f'({i + 1})'}{_label(fw, c)}"
+            items = "；".join(f"{CIRCLED[i] if i < len(CIRCLED) else f'({i + 1})'}{fw.label(c)}"
                              for i, (c, _) in enumerate(rule.items))
             return f"以下{len(rule.items)}项每符合一项得{each}分：{items}。"
-        return "；".join(f"{_label(fw, c)}，得{plain(p)}分" for c, p in rule.items) + "（符合的得分）。"
+        return "；".join(f"{fw.label(c)}，得{plain(p)}分" for c, p in rule.items) + "（符合的得分）。"
     if k == "yes_no":
-        label = _statement(_label(fw, rule.input))
+        label = _statement(fw.label(rule.input))
         return f"{label}的，得{plain(rule.yes)}分；否则得{plain(rule.no)}分。"
     if k == "veto":
         named = "一票否决" in part.name
-        return f"{_statement(_label(fw, rule.input))}的，本指标得0分{'' if named else '（一票否决）'}。"
+        return f"{_statement(fw.label(rule.input))}的，本指标得0分{'' if named else '（一票否决）'}。"
     if k == "exemption":
-        return f"{_statement(_label(fw, rule.input))}的，本指标直接得满分（{plain(leaf.weight)}分）。"
+        return f"{_statement(fw.label(rule.input))}的，本指标直接得满分（{plain(leaf.weight)}分）。"
     if k == "discretionary":
         top = rule.max if rule.max is not None else part.max
-        return f"由评价人员根据核查情况酌情给分（0～{plain(top)}分），填入“{_label(fw, rule.input)}”。"
+        return f"由评价人员根据核查情况酌情给分（0～{plain(top)}分），填入“{fw.label(rule.input)}”。"
     from xl_eval.framework.describe import rule_summary     # rule kinds added later
     return rule_summary(fw, rule, part.max)

@@ -89,6 +89,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from xl_eval.forms.common import formula_string
+from xl_eval.xlsx.reader import col_letter  # noqa: F401  (part of this module's API: L.col_letter)
 from xl_eval.framework.model import INPUT_GROUPS, YES, Framework, Input, Leaf, Part
 
 GUIDE, BASE, PROJECTS, SCORE, SUMMARY, PARAMS, META = (
@@ -125,12 +126,6 @@ class LayoutError(ValueError):
 
 # ------------------------------------------------------------------ cells
 
-def col_letter(col: int) -> str:
-    out = ""
-    while col:
-        col, rem = divmod(col - 1, 26)
-        out = chr(65 + rem) + out
-    return out
 
 
 def quote_sheet(sheet: str) -> str:

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from xl_eval.xlsx.reader import col_letter
+
 META_SHEET = "xl_eval"
 FORM_ID = "selfeval"
 FORM_FORMAT = "1"
@@ -52,12 +54,6 @@ ROW_INPUT_COLS = (COL_NAME, COL_NATURE, COL_TARGET, COL_UNIT, COL_ACTUAL, COL_SH
                   COL_EVIDENCE)
 
 
-def col_letter(col: int) -> str:
-    s = ""
-    while col:
-        col, r = divmod(col - 1, 26)
-        s = chr(65 + r) + s
-    return s
 
 
 def a1(col: int, row: int) -> str:
