@@ -140,7 +140,7 @@ def plan(fw: Framework, departments: str | Path, projects: str | Path | None = N
     from xl_eval.sources.tables import read_table
 
     dep_label = str(departments)
-    from xl_eval.sources.departments import require_name_column
+    from xl_eval.sources.departments import not_a_unit, require_name_column
     table = read_table(departments, sheet=sheet, header_row=header_row)
     cmap = map_columns(fw, table.columns)
     columns = {code: col for col, code in cmap.codes.items()}
@@ -153,6 +153,8 @@ def plan(fw: Framework, departments: str | Path, projects: str | Path | None = N
         warnings.append(Message(dep_label, None, col, None,
                                 f"不是框架中的输入项，此列未写入工作簿{cmap.did_you_mean(col)}"
                                 f"（输入项的名称见 xl-eval framework show）"))
+    for col, note in cmap.conversions():
+        warnings.append(Message(dep_label, None, col, None, note, severity="warning"))
     for col, code in cmap.duplicates:
         warnings.append(Message(dep_label, None, col, None,
                                 f"与列“{columns[code]}”对应同一输入项（{fw.inputs[code].label}），"
@@ -187,7 +189,11 @@ def plan(fw: Framework, departments: str | Path, projects: str | Path | None = N
     tasks: list[Task] = []
     name_col = columns[NAME_CODE]
     for r in table.rows:
-        raw = {code: r.values.get(col) for code, col in columns.items()}
+        raw = cmap.raw(r.values)
+        why = not_a_unit(raw)
+        if why:
+            warnings.append(Message(dep_label, r.number, None, None, why, severity="warning"))
+            continue
         raw_name = raw.get(NAME_CODE)
         name = str(raw_name).strip() if raw_name is not None else ""
         task = Task(r.number, name or None, None, raw)

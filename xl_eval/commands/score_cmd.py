@@ -65,6 +65,10 @@ def score(ctx, table, projects_path, sheet, header_row, framework_path, year, fm
     for col in dept.columns.unknown:
         click.echo(f"{table}：列“{col}”不是框架中的输入项，已忽略{dept.columns.did_you_mean(col)}"
                    f"（输入项见 xl-eval framework show）", err=True)
+    for number, why in dept.skipped:
+        click.echo(f"{table}:第{number}行 {why}", err=True)
+    for col, note in dept.columns.conversions():
+        click.echo(f"{table}：列“{col}”{note}", err=True)
     for col, code in dept.columns.duplicates:
         click.echo(f"{table}：列“{col}”与另一列对应同一输入项 {code}，已忽略", err=True)
     derived = set(fw.project_list.values()) if projects else set()

@@ -54,19 +54,73 @@ class ColumnMap:
     unknown: tuple[str, ...]       # headers that match no input
     duplicates: tuple[tuple[str, str], ...]   # (header, code) matched twice
     suggestions: dict[str, str] = field(default_factory=dict)   # unknown header -> a close input label
+    # header -> divisor for amounts whose header names another money unit ("决算数（元）": 10000)
+    divisors: dict[str, float] = field(default_factory=dict)
 
     def did_you_mean(self, col: str) -> str:
         """'（是否应为“年初预算数”？）' for a misspelled header, else ''."""
         label = self.suggestions.get(col)
         return f"（是否应为“{label}”？）" if label else ""
 
+    def conversions(self) -> list[tuple[str, str]]:
+        """(header, Chinese note) for each column converted to 万元."""
+        return [(col, f"按{'元' if d > 1 else '亿元'}填写，已换算为万元（{'÷' if d > 1 else '×'}{plain(max(d, 1 / d))}）")
+                for col, d in self.divisors.items()]
+
+    def raw(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """One table row's raw values by input code, amounts of a 元 / 亿元 column in 万元."""
+        out = {}
+        for col, code in self.codes.items():
+            v = values.get(col)
+            if col in self.divisors:
+                v = _rescaled(v, self.divisors[col])
+            out[code] = v
+        return out
+
+
+# Units a header may name after the label, in brackets: "年初预算数（万元）",
+# "计划项目数(个)".  Money in 元 or 亿元 is converted to the framework's 万元.
+_MONEY_UNITS = {"万元": 1.0, "元": 10000.0, "亿元": 1 / 10000}
+_COUNT_UNITS = {"个", "项", "人", "处", "次", "件", "家", "分", "年", "%"}
+_HEADER_UNIT = __import__("re").compile(r"^(.+?)[(]\s*([^()]{1,4}?)\s*[)]$")
+
+
+def _header_unit(fw: Framework, col: str) -> tuple[str, float] | None:
+    """(input code, divisor) for a header that is a label plus its unit in brackets."""
+    m = _HEADER_UNIT.match("".join(unicodedata.normalize("NFKC", col).split()))
+    if not m:
+        return None
+    code = fw.input_code(m.group(1).strip())
+    if code is None:
+        return None
+    unit, inp = m.group(2), fw.inputs[code]
+    if inp.kind == "amount":
+        return (code, _MONEY_UNITS[unit]) if unit in _MONEY_UNITS else None
+    own = unicodedata.normalize("NFKC", inp.unit or "")
+    return (code, 1.0) if unit == own or (inp.kind != "text" and unit in _COUNT_UNITS) else None
+
+
+def _rescaled(raw: Any, divisor: float) -> Any:
+    """An amount of a 元 column in 万元; a cell that names its own unit is left as written."""
+    if raw is None or (isinstance(raw, str) and "元" in raw):
+        return raw
+    try:
+        x = parse_number(raw, kind="amount")
+    except ValueProblem:
+        return raw               # reported by parse_value with the raw text
+    return raw if x is None else x / divisor
+
 
 def map_columns(fw: Framework, columns: Iterable[str]) -> ColumnMap:
     codes: dict[str, str] = {}
+    divisors: dict[str, float] = {}
     unknown, dup = [], []
     seen: dict[str, str] = {}
     for col in columns:
         code = fw.input_code(str(col).strip())
+        divisor = 1.0
+        if code is None:
+            code, divisor = _header_unit(fw, str(col)) or (None, 1.0)
         if code is None:
             unknown.append(col)
         elif code in seen:
@@ -74,7 +128,9 @@ def map_columns(fw: Framework, columns: Iterable[str]) -> ColumnMap:
         else:
             seen[code] = col
             codes[col] = code
-    return ColumnMap(codes, tuple(unknown), tuple(dup), _suggest(fw, unknown, set(seen)))
+            if divisor != 1.0:
+                divisors[col] = divisor
+    return ColumnMap(codes, tuple(unknown), tuple(dup), _suggest(fw, unknown, set(seen)), divisors)
 
 
 def _suggest(fw: Framework, unknown: list[str], matched: set[str]) -> dict[str, str]:

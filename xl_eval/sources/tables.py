@@ -260,7 +260,7 @@ def _build_table(path: Path, grid: list[list[object]], header_row: int | None = 
 
     columns: list[tuple[int, str]] = []
     for index, value in enumerate(header):
-        name = "" if value is None else str(value).strip()
+        name = "" if value is None else " ".join(str(value).split())   # "决算数\n(万元)" on one line
         if name:
             columns.append((index, name))
         else:
@@ -303,9 +303,14 @@ def _title_hint(grid: list[list[object]], header_index: int) -> str:
     """Advice when the row taken as the header looks like a title above the real one:
     a later row of text cells only, wider than it."""
     width = sum(v is not None for v in grid[header_index])
+    if width > 3:
+        return ""            # a header of many columns is no title line
+    # the header is about as wide as the data; 填报单位 / 金额单位 lines above it are not
+    widest = max((sum(v is not None for v in row) for row in grid[:HEAD_ROWS]), default=0)
     for i in range(header_index + 1, min(len(grid), HEAD_ROWS)):
         cells = [v for v in grid[i] if v is not None]
-        if len(cells) > width and all(isinstance(v, str) and not _looks_numeric(v) for v in cells):
+        if (len(cells) > width and 2 * len(cells) >= widest
+                and all(isinstance(v, str) and not _looks_numeric(v) for v in cells)):
             title = next(str(v).strip() for v in grid[header_index] if v is not None)
             return (f"；第 {header_index + 1} 行（“{_short(title)}”）像是标题，表头似乎在第 {i + 1} 行："
                     f"请删去表头上方的行，或加 --header-row {i + 1}")
