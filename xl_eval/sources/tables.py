@@ -156,8 +156,6 @@ def _sniff(text: str) -> str:
 
 
 def _read_csv(path: Path) -> tuple[list[list[object]], str]:
-    import pandas as pd
-
     data = _read_bytes(path)
     if data.startswith(_ZIP_MAGIC):
         raise TableError(path, "实际是 XLSX 文件，只是扩展名写成了 .csv，请把扩展名改为 .xlsx")
@@ -175,16 +173,18 @@ def _read_csv(path: Path) -> tuple[list[list[object]], str]:
                                "请在 Excel/WPS 中另存为“CSV UTF-8”或 .xlsx")
     if not text.strip("\ufeff \t\r\n"):
         raise TableError(path, "文件是空的（没有表头）")
+    # Every CSV cell is text, so the stdlib reader gives the grid directly (pandas
+    # would build a column object per field: minutes for one 200,000-field line).
+    delimiter = _sniff(text)
     try:
-        # pandas takes the width from the first line; give it the widest row so
-        # that leading blank lines and longer rows are read, not rejected
-        delimiter = _sniff(text)
-        width = max((len(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)), default=0)
-        frame = pd.read_csv(io.StringIO(text), header=None, names=list(range(width)), sep=delimiter,
-                            dtype=str, keep_default_na=False, skip_blank_lines=False)
-    except (csv.Error, pd.errors.ParserError) as exc:
+        grid: list[list[object]] = [list(row) for row in
+                                    csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=delimiter, strict=True)]
+    except csv.Error as exc:
         raise TableError(path, f"CSV 格式有误（{exc}）") from None
-    return frame.values.tolist(), delimiter
+    width = max(map(len, grid), default=0)
+    for row in grid:                 # ragged rows as a rectangle, as a sheet is
+        row.extend([None] * (width - len(row)))
+    return grid, delimiter
 
 
 def _read_xlsx(path: Path, sheet: str | None = None) -> tuple[list[list[object]], str | None, tuple[str, ...]]:
