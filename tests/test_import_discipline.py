@@ -41,8 +41,14 @@ def test_command_does_not_import_heavy_modules(args, allowed, tmp_path):
 
 
 def test_the_probe_can_see_a_heavy_import(tmp_path):
-    # score reads tables through pandas: the probe must notice it
-    result = run("score", ROOT / "samples" / "departments.csv", "--format", "json", cwd=tmp_path)
+    # score reads .xlsx tables through pandas (CSV through the csv module): the probe must notice it
+    import csv
+    from openpyxl import Workbook
+    wb = Workbook()
+    for row in csv.reader((ROOT / "samples" / "departments.csv").read_text(encoding="utf-8-sig").splitlines()):
+        wb.active.append(row)
+    wb.save(tmp_path / "departments.xlsx")
+    result = run("score", tmp_path / "departments.xlsx", "--format", "json", cwd=tmp_path)
     assert "pandas" in result["heavy"]
 
 
