@@ -75,5 +75,16 @@ def projects(count: int, spec, seed: int = 2026) -> list[Project]:
             if not any(i.level1 == block.name for i in p.indicators) and rng.random() < 0.9:
                 n += 1
                 p.indicators.append(_row(rng, n, block.name, block.groups[0].name))
+        if rng.random() < 0.3:
+            # moved weights: the framework's allowed values or bounds, a few out of bounds, some left blank
+            for block in spec.blocks:
+                if block.adjustable and rng.random() < 0.7:
+                    lo = block.weight_range.lo if block.weight_range else min(block.weight_values)
+                    hi = block.weight_range.hi if block.weight_range else max(block.weight_values)
+                    choices = list(block.weight_values) + [lo, hi, block.allotment, hi + 5, (lo + hi) / 2]
+                    p.weights[block.name] = rng.choice(choices)
+            for block in spec.blocks:
+                if p.weights.get(block.name) == 0 and rng.random() < 0.6:
+                    p.indicators = [i for i in p.indicators if i.level1 != block.name]   # nothing to score
         out.append(p)
     return out

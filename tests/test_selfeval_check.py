@@ -86,6 +86,7 @@ MUTATIONS = [
     ("XE811", "古籍数字化保护", lambda r: {"F6": 70}, "F6"),
     ("XE814", "城区老旧小区改造", lambda r: {f"D{r('惠及居民户数')}": "改造老旧小区数量"}, lambda r: f"D{r('惠及居民户数')}"),
     ("XE812", "城区老旧小区改造", lambda r: {f"F{r('改造老旧小区数量')}": "≥12个"}, lambda r: f"F{r('改造老旧小区数量')}"),
+    ("XE815", "城区老旧小区改造", "产出权重=65", "产出权重"),
 ]
 
 
@@ -93,9 +94,14 @@ MUTATIONS = [
 def test_each_check_fires_on_its_case(code, project, edits, where, filled, tmp_path):
     src = filled / f"{project}.xlsx"
     r = lambda name: _row_of(src, name)  # noqa: E731
+    if isinstance(edits, str):           # "产出权重=65": the block's weight cell
+        lay = C.sheet_layouts(src)[SHEET]
+        edits = lambda r, w=float(edits.split("=")[1]): {lay.weight_cell("output"): w}  # noqa: E731
     dest = _mutate(src, tmp_path / f"{code}.xlsx", edits(r))
     got = findings(dest)
     lay = C.sheet_layouts(dest)[SHEET]
+    if where == "产出权重":
+        where = lay.weight_cell("output")
     if where == "总分":
         where = lay.total_cell
     elif where == "产出小计分值":

@@ -15,7 +15,7 @@ from xl_eval.forms.selfeval.bind import spec_of
 from xl_eval.framework.model import SHIPPED_DIR, load
 
 ROOT = Path(__file__).resolve().parent.parent
-CLASSIC = {"IF", "AND", "OR", "NOT", "ISNUMBER", "ROUND", "MIN", "MAX", "SUM", "COUNT", "SUMPRODUCT"}
+CLASSIC = {"ABS", "IF", "AND", "OR", "NOT", "ISNUMBER", "ROUND", "MIN", "MAX", "SUM", "COUNT", "SUMPRODUCT"}
 
 
 @pytest.mark.parametrize("fid", ["selfeval_2020_10", "selfeval_2021_101"])

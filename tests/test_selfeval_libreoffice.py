@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from selfeval_cases import projects
+from test_selfeval_weights import DEDUCT_EXPECTED, WEIGHTS_EXPECTED, deduct_projects as HAND_DEDUCT, \
+    weight_projects as HAND_WEIGHTS
 from xl_eval.batch import fill_selfeval as F
 from xl_eval.core.xlround import xl_round
 from xl_eval.forms.selfeval import layout as L, template as T
@@ -23,7 +25,8 @@ from xl_eval.xlsx.reader import open_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 PER_BOOK = 25
-N = {"selfeval_2020_10": 130, "selfeval_2021_101": 70}
+N = {"selfeval_2020_10": 130, "selfeval_2021_101": 70, "selfeval_deduct": 40}
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 # Hand calculations (selfeval_2020_10): 执行率 score, then the one-level subtotals, total, grade.
 SAMPLE_TOTALS = {
@@ -53,7 +56,8 @@ def _books(fw, spec, items, outdir: Path, prefix: str):
             placed = F.place(spec, p, "gen")
             assert placed.problems == []
             lay = L.layout(spec, placed.sizes)
-            values, formats = F.sheet_values(lay, p, placed)
+            weights, _ = F.block_weights(spec, p, placed, "gen")
+            values, formats = F.sheet_values(lay, p, placed, weights)
             name = F.sheet_name(p.name, used)
             sheets.append((name, lay, values, formats))
             meta.append((name, lay, values))
@@ -79,12 +83,14 @@ def recalculated(soffice, tmp_path_factory):
     out = tmp_path_factory.mktemp("selfeval_out")
     runs = []
     for fid, n in N.items():
-        fw = load(SHIPPED_DIR / f"{fid}.yaml")
+        fw = load(SHIPPED_DIR / f"{fid}.yaml") if (SHIPPED_DIR / f"{fid}.yaml").exists() else load(FIXTURES / f"{fid}.yaml")
         spec = spec_of(fw)
         items = projects(n, spec, seed=len(fid))
         if fid == "selfeval_2020_10":
             items = read_batch(ROOT / "samples/selfeval/projects.csv",
-                               ROOT / "samples/selfeval/indicators.csv").projects + items
+                               ROOT / "samples/selfeval/indicators.csv").projects + HAND_WEIGHTS() + items
+        if fid == "selfeval_deduct":
+            items = HAND_DEDUCT() + items
         runs.append((fw, spec, _books(fw, spec, items, src, fid)))
     paths = [path for _, _, books in runs for path, _ in books]
     done = recalculate(paths, out, soffice=soffice)
@@ -109,7 +115,7 @@ def test_engine_equals_libreoffice_on_every_computed_cell(recalculated):
                         if not _same(exp, cells[ref].value, digits):
                             bad.append((fw.id, name, ref, exp, cells[ref].value))
     assert bad == []
-    assert projects_seen >= 206 and compared > 10000
+    assert projects_seen >= 250 and compared > 12000
 
 
 @pytest.mark.libreoffice
@@ -125,3 +131,30 @@ def test_samples_match_the_hand_calculation(recalculated):
             cells = wb.read({name: set(refs)})[name]
             got[values[L.HEADER_CELLS["name"]]] = tuple(cells[r].value for r in refs)
     assert got == SAMPLE_TOTALS
+
+
+def _totals(recalculated, fid, names):
+    runs, done = recalculated
+    fw, spec, books = next(r for r in runs if r[0].id == fid or (fid == "selfeval_deduct" and "deduct" in r[0].id))
+    got = {}
+    for path, sheets in books:
+        with open_workbook(done[path]) as wb:
+            for name, lay, values in sheets:
+                title = values[L.HEADER_CELLS["name"]]
+                if title not in names:
+                    continue
+                refs = [lay.exec_score_cell] + [lay.subtotal_cell(b.code) for b in spec.blocks] + \
+                       [lay.total_cell, lay.grade_cell]
+                cells = wb.read({name: set(refs + [lay.weights_note_cell])})[name]
+                got[title] = tuple(cells[r].value for r in refs) + (cells[lay.weights_note_cell].value or "",)
+    return got
+
+
+@pytest.mark.libreoffice
+def test_moved_weights_match_the_hand_calculation(recalculated):
+    assert _totals(recalculated, "selfeval_2020_10", WEIGHTS_EXPECTED) == WEIGHTS_EXPECTED
+
+
+@pytest.mark.libreoffice
+def test_over_target_deduction_matches_the_hand_calculation(recalculated):
+    assert _totals(recalculated, "selfeval_deduct", DEDUCT_EXPECTED) == DEDUCT_EXPECTED

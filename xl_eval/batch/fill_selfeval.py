@@ -99,10 +99,61 @@ def place(spec: L.Spec, project: Project, file: str, spare: int = 1) -> Placed:
     return Placed(sizes, pairs, problems)
 
 
-def sheet_values(lay: L.Layout, project: Project, placed: Placed) -> tuple[dict[str, Any], dict[str, str]]:
+def block_weights(spec: L.Spec, project: Project, placed: Placed, file: str) -> tuple[dict[str, float], list[Problem]]:
+    """Weights of the adjustable 一级 blocks for one project, and what was decided.
+
+    The project table's weight columns (“产出指标权重” …) come first.  Without
+    them, when the indicator rows' 分值 add up per block to something other
+    than the framework's weights and those sums are an allowed adjustment
+    (each within its bounds, all adding up to the total), the sums are the
+    weights: that is how a unit that moved its weights exports its rows.
+    Otherwise the framework's weights stay (check reports rows that do not add up)."""
+    moved = [b for b in spec.blocks if b.adjustable]
+    if not moved:
+        return {}, []
+    problems: list[Problem] = []
+    by_key = {_key(b.name): b for b in spec.blocks}
+    given: dict[str, float] = {}
+    for stem, w in project.weights.items():
+        b = by_key.get(_key(stem))
+        if b is None:
+            continue
+        if not b.adjustable:
+            if abs(w - b.allotment) > 1e-9:
+                problems.append(Problem(file, project.row, f"{stem}权重", w,
+                                        f"“{b.name}”的权重在本框架中固定为 {b.allotment:g}，不能调整为 {w:g}"))
+            continue
+        given[b.code] = w
+    if given:
+        return given, problems
+    sums: dict[str, float] = {}
+    for grid, ind in placed.rows:
+        if ind.points is None:
+            return {}, problems
+        sums[grid.block] = sums.get(grid.block, 0.0) + ind.points
+    weights = {b.code: round(sums.get(b.code, 0.0), 9) for b in spec.blocks}
+    if all(abs(weights[b.code] - b.allotment) < 1e-9 for b in spec.blocks) or not sums:
+        return {}, problems
+    fixed_ok = all(abs(weights[b.code] - b.allotment) < 1e-9 for b in spec.blocks if not b.adjustable)
+    total = spec.scoring.exec_points + sum(weights.values())
+    if fixed_ok and all(b.allows(weights[b.code]) for b in moved) and abs(total - spec.total_weight) < 1e-9:
+        chosen = {b.code: weights[b.code] for b in moved}
+        text = "、".join(f"{b.name} {chosen[b.code]:g}" for b in moved if abs(chosen[b.code] - b.allotment) > 1e-9)
+        problems.append(Problem(file, None, None, project.name,
+                                f"项目“{project.name}”的指标分值按调整后的一级指标分值填入：{text}"
+                                "（各指标分值之和，在框架允许的调整范围内）", severity="warning"))
+        return chosen, problems
+    return {}, problems
+
+
+def sheet_values(lay: L.Layout, project: Project, placed: Placed,
+                 weights: dict[str, float] | None = None) -> tuple[dict[str, Any], dict[str, str]]:
     """(cell -> value, cell -> number format) for one project's sheet."""
     values: dict[str, Any] = {}
     formats: dict[str, str] = {}
+    for b in lay.spec.blocks:
+        if b.adjustable:
+            values[lay.weight_cell(b.code)] = (weights or {}).get(b.code, b.allotment)
     h = L.HEADER_CELLS
     for key in ("name", "code", "department", "unit", "goal_expected", "goal_actual"):
         text = getattr(project, key)
@@ -210,7 +261,9 @@ def run(spec: L.Spec, score_sheet, batch, indicators_file: str, outdir: Path, *,
             placed = place(spec, p, indicators_file)
             res.messages += placed.problems
             lay = L.layout(spec, placed.sizes)
-            values, formats = sheet_values(lay, p, placed)
+            weights, notes = block_weights(spec, p, placed, indicators_file)
+            res.messages += notes
+            values, formats = sheet_values(lay, p, placed, weights)
             sheet = sheet_name(p.name, used) if per == "unit" else T.TEMPLATE_SHEET
             sheets.append((sheet, lay, values, formats))
             verdict = score_sheet(lay, values)

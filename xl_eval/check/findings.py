@@ -345,8 +345,8 @@ CODES: dict[str, Code] = {
                   "成本指标“{indicator}”的指标性质为“≥”（成本一般应为“≤”，越低越好）",
                   "cost indicator “{indicator}” has nature ≥ (a cost is normally ≤: the lower the better)"),
     "XE807": Code("warning", "完成值远超指标值而未说明", "Far above target without explanation",
-                  "指标“{indicator}”完成率 {ratio}，达到指标值的 {limit} 以上，未说明原因（指标值是否设定偏低？）",
-                  "indicator “{indicator}”: completion {ratio}, at least {limit} of the target, without a reason "
+                  "指标“{indicator}”完成率 {ratio}，达到指标值的 {limit} 以上{cut}，未说明原因（指标值是否设定偏低？）",
+                  "indicator “{indicator}”: completion {ratio}, at least {limit} of the target{cut_en}, without a reason "
                   "(was the target set too low?)"),
     "XE808": Code("warning", "满意度无调查依据", "Satisfaction without a survey",
                   "满意度指标“{indicator}”得 {score} 分，但佐证材料和说明中没有问卷、调查或测评依据",
@@ -368,6 +368,8 @@ CODES: dict[str, Code] = {
                   "indicator “{indicator}” is already set under {first}; the same indicator counts once"),
     "XE813": Code("fatal", "自评表结构无法识别", "Self-evaluation sheet not recognised",
                   "{detail}", "{detail_en}"),
+    "XE815": Code("error", "一级指标分值调整不符合规定", "Weights moved against the framework",
+                  "{detail}（框架允许：{allowed}）", "{detail_en} (the framework allows: {allowed})"),
 }
 
 

@@ -22,6 +22,8 @@ and checked:
     XE812  an indicator that cannot be assessed (text in a number cell, unknown
            指标性质, a 定性 row without a valid tier and share)
     XE814  the same indicator set twice (e.g. under 产出 and under 效益): it counts once
+    XE815  一级 weights moved outside what the framework allows (weight_range /
+           weight_values), or not adding up to the total
 
 Checks are plain generator functions over one ``SheetData``; they never
 raise for bad content.  The 成本 / 满意度 words and the survey words below are
@@ -151,6 +153,7 @@ class Ctx:
         self.sheet = data.sheet
         self.spec = data.lay.spec
         self.altered: set[str] = set()
+        self.evaluation = None          # the engine's Evaluation of the sheet (XE815)
 
     def find(self, code: str, ref: str, **fields: Any) -> Finding:
         return make(code, self.sheet, ref, lang=self.lang, **fields)
@@ -217,6 +220,15 @@ def check_scores(ctx: Ctx) -> Iterator[Finding]:
             yield ctx.find("XE801", ref, what=_what(ctx, ref), shown=show(cell.value), expected=show(exp))
 
 
+def sheet_weight(ctx: Ctx, block: L.Block) -> float:
+    """The block's weight on this sheet: the weight cell when adjustable and a number, else the framework's."""
+    if block.adjustable:
+        w = _num(ctx.data.value(ctx.data.lay.weight_cell(block.code)))
+        if w is not None:
+            return w
+    return block.allotment
+
+
 def check_points(ctx: Ctx) -> Iterator[Finding]:
     lay = ctx.data.lay
     total = _num(ctx.data.value(lay.exec_points_cell)) or 0.0
@@ -226,9 +238,10 @@ def check_points(ctx: Ctx) -> Iterator[Finding]:
         total += got
         if not pts:
             continue
-        if abs(got - block.allotment) > 1e-9:
+        weight = sheet_weight(ctx, block)
+        if abs(got - weight) > 1e-9:
             yield ctx.find("XE803", L.a1(L.COL_POINTS, b.subtotal_row), block=b.name, found=f"{got:g}",
-                           expected=f"{block.allotment:g}")
+                           expected=f"{weight:g}")
     if abs(total - ctx.spec.total_weight) > 1e-9 and any(not r.empty for r in ctx.data.rows):
         yield ctx.find("XE803", lay.total_points_cell, block="全部指标（含预算执行率）", block_en="all indicators",
                        found=f"{total:g}", expected=f"{ctx.spec.total_weight:g}")
@@ -317,16 +330,20 @@ def check_reasons(ctx: Ctx) -> Iterator[Finding]:
         label = row.name or f"第{r}行"
         if not _blank(row.reason):
             continue
+        far = ratio is not None and over.over_target is not None and ratio >= over.over_target \
+            and str(row.nature or "").strip() != "="
         if ratio is not None and ratio < 1:
             yield ctx.find("XE804", L.a1(L.COL_REASON, r), indicator=label,
                            deviation=f"未完成年度指标值（完成率 {_pct(ratio)}）",
                            deviation_en=f"target not met (completion {_pct(ratio)})")
-        elif score is not None and pts is not None and score < pts:
+        elif score is not None and pts is not None and score < pts and not far:
             yield ctx.find("XE804", L.a1(L.COL_REASON, r), indicator=label,
                            deviation=f"得分 {score:g} 低于分值 {pts:g}", deviation_en=f"score {score:g} below {pts:g}")
-        elif ratio is not None and over.over_target is not None and ratio >= over.over_target:
+        elif far:
+            cut = f"，按框架扣 {over.over_deduct:g} 分" if over.over_deduct else ""
             yield ctx.find("XE807", L.a1(L.COL_REASON, r), indicator=label, ratio=_pct(ratio),
-                           limit=_pct(over.over_target))
+                           limit=_pct(over.over_target), cut=cut,
+                           cut_en=f", {over.over_deduct:g} points deducted" if over.over_deduct else "")
 
 
 def check_review_rules(ctx: Ctx) -> Iterator[Finding]:
@@ -404,12 +421,27 @@ def _sum_sources(d: SheetData, lay: L.Layout, stage: str) -> float | None:
     return sum(v for v in vals if v is not None)
 
 
-CHECKS = (check_formulas, check_scores, check_points, check_assessable, check_reasons,
+def check_weights(ctx: Ctx) -> Iterator[Finding]:
+    """XE815: the engine's verdict on the adjusted 一级 weights (framework weight_range / weight_values)."""
+    moved = [b for b in ctx.spec.blocks if b.adjustable]
+    if not moved or ctx.evaluation is None:
+        return
+    from xl_eval.forms.selfeval.bind import weight_problems
+    allowed = "；".join(f"{b.name} {b.weight_text}" for b in moved) + \
+        f"；预算执行率 {ctx.spec.scoring.exec_points:g} 不调整，合计 {ctx.spec.total_weight:g}"
+    for prob in weight_problems(ctx.spec, ctx.evaluation):
+        block = next(b for b in moved if b.weight_input == prob.codes[0])
+        yield ctx.find("XE815", ctx.data.lay.weight_cell(block.code), detail=prob.message,
+                       detail_en=prob.message, allowed=allowed)
+
+
+CHECKS = (check_formulas, check_scores, check_points, check_weights, check_assessable, check_reasons,
           check_review_rules, check_money)
 
 
-def check_sheet(data: SheetData, expected: dict[str, Any], lang: str = "zh") -> list[Finding]:
+def check_sheet(data: SheetData, expected: dict[str, Any], lang: str = "zh", evaluation=None) -> list[Finding]:
     ctx = Ctx(data, expected, lang)
+    ctx.evaluation = evaluation
     out: list[Finding] = []
     for check in CHECKS:
         out.extend(check(ctx))
@@ -482,8 +514,8 @@ def check_file(path: str | Path, fw=None, lang: str = "zh"):
             except WorkbookError as exc:
                 findings.append(make(exc.code, lang=lang, **exc.fields))
                 continue
-            _, expected = evaluate_sheet(fw, lay, {ref: c.value for ref, c in data.cells.items()})
-            findings.extend(check_sheet(data, expected, lang))
+            ev, expected = evaluate_sheet(fw, lay, {ref: c.value for ref, c in data.cells.items()})
+            findings.extend(check_sheet(data, expected, lang, ev))
     finally:
         wb.close()
     return CheckResult(str(path), findings)

@@ -162,11 +162,15 @@ def _named_values(fw: Framework, values: Mapping[str, Any], rates: Mapping[str, 
 
 
 def leaf_weight(leaf: Leaf, named: Mapping[str, Any]) -> float | None:
-    """The leaf's weight: fixed in the framework, or the open-weight input's value."""
-    if leaf.weight_input is None:
+    """The leaf's weight: fixed in the framework, the open-weight input's value,
+    or an adjustable weight's input (blank: the framework's default)."""
+    code = leaf.weight_input or (leaf.adjust.input if leaf.adjust else None)
+    if code is None:
         return leaf.weight
-    w = named.get(leaf.weight_input)
-    return float(w) if isinstance(w, (int, float)) and not isinstance(w, bool) else None
+    w = named.get(code)
+    if isinstance(w, (int, float)) and not isinstance(w, bool):
+        return float(w)
+    return leaf.weight if leaf.adjust else None
 
 
 def _value(rule: Rule, named: Mapping[str, Any]) -> tuple[float | None, bool]:
@@ -578,6 +582,9 @@ def _score_rows(fw: Framework, leaf: Leaf, block: RowBlock, weight: float | None
     if leaf.weight_input and weight is None:
         missing.insert(0, leaf.weight_input)
     parts = tuple(rows)
+    if not rows and weight == 0:
+        # a block the evaluation set to 0 points (e.g. no 满意度 indicators, 财预〔2021〕101号): nothing to score
+        return LeafResult(leaf.code, leaf.name, weight, 0.0, None, (), "本项分值为0，不设指标", ())
     if not rows:
         return LeafResult(leaf.code, leaf.name, weight, None, None, (), "待填写：指标行", tuple(missing))
     if weight is None or any(r.score is None for r in rows):
@@ -586,8 +593,8 @@ def _score_rows(fw: Framework, leaf: Leaf, block: RowBlock, weight: float | None
     score = xl_round(min(max(sum(r.score for r in rows), 0.0), weight), fw.precision.score)
     texts = [f"{r.name}：{r.explanation}" for r in rows if r.score < (r.max or 0)]
     text = "；".join(texts + [f"合计得{plain(score)}分"]) if texts else f"各指标均已达成，得{plain(score)}分"
-    return LeafResult(leaf.code, leaf.name, weight, score, xl_round(score / weight, fw.precision.score_rate),
-                      parts, text, ())
+    rate = xl_round(score / weight, fw.precision.score_rate) if weight else None
+    return LeafResult(leaf.code, leaf.name, weight, score, rate, parts, text, ())
 
 
 # ------------------------------------------------------------ adding up
@@ -616,6 +623,19 @@ def inputs_problems(fw: Framework, values: Mapping[str, Any]) -> list[InputsProb
             if node.leaf is None and node.weight is not None:
                 check(node.leaves, node.weight, f"“{node.name}”")
         check(fw.leaves, fw.total_weight, "全部指标")
+    adjusted = [leaf for leaf in fw.leaves if leaf.adjust]
+    for leaf in adjusted:
+        w = leaf_weight(leaf, values)
+        if w is not None and not leaf.adjust.allows(w):
+            out.append(InputsProblem((leaf.adjust.input,), f"“{leaf.name}”的权重调整为 {plain(w)}，"
+                                                            f"框架只允许 {leaf.adjust.text()}"))
+    if adjusted and not fw.open_weights:
+        ws = [leaf_weight(leaf, values) for leaf in fw.leaves]
+        if all(w is not None for w in ws) and not math.isclose(xl_round(sum(ws), 9), fw.total_weight, abs_tol=1e-9):
+            moved = "、".join(f"{leaf.name} {plain(leaf_weight(leaf, values))}" for leaf in adjusted)
+            out.append(InputsProblem(tuple(leaf.adjust.input for leaf in adjusted),
+                                     f"调整后的权重合计为 {plain(xl_round(sum(ws), 9))}，应为 {plain(fw.total_weight)}"
+                                     f"（{moved}）"))
     for leaf in fw.leaves:
         block = leaf.rows
         if block is None:

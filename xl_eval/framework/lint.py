@@ -159,6 +159,8 @@ def check_inputs_used(fw: Framework) -> Iterator[LintProblem]:
     for leaf in fw.leaves:
         if leaf.weight_input:
             used.add(leaf.weight_input)
+        if leaf.adjust:
+            used.add(leaf.adjust.input)
         if leaf.rows:
             used |= {c for c, i in fw.inputs.items() if i.generated == "rows"}
     for code, inp in fw.inputs.items():

@@ -29,7 +29,7 @@ from xl_eval.framework.model import (
     DEFAULT_FRAMEWORK, DEFAULT_LEVEL_NAMES, FORMAT, FORMAT_V2, FORMATS, INPUT_GROUPS, INPUT_KINDS,
     NATURES, NUMERIC_KINDS, NO, QUALITATIVE_TIERS, RULE_KINDS, YES, Band, CheckText, Framework,
     FrameworkError, Grade, Input, Interval, Leaf, Node, OverTarget, Part, Precision, Rate, RowBlock,
-    RowField, Rule)
+    RowField, Rule, WeightAdjust)
 
 CODE_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 MAX_NUMBER = 1e9          # weights, points, thresholds: anything larger is a typo or an attack
@@ -578,7 +578,7 @@ class _Tree:
     def leaf(self, d: dict, base: str, depth: int, path: tuple[str, ...]) -> Leaf | None:
         p = self.p
         _unknown_keys(d, {"code", "name", "weight", "explanation", "criteria", "rule", "parts", "rows",
-                          "overflow", "aliases"}, base, p)
+                          "overflow", "aliases", "weight_range", "weight_values"}, base, p)
         code = _code(d, p, base, self.codes)
         name = _str(d, "name", p, base)
         weight_input = None
@@ -647,10 +647,57 @@ class _Tree:
             self.generated[weight_input] = Input(
                 weight_input, f"{name}权重", "weight", "分", "weights", True, None, (), 0.0, self.total,
                 f"由本次评价设定的“{name}”权重（分值）；全部权重之和应为 {self.total:g}", None, False, "weight")
+        adjust = self.adjust(d, base, code, name, weight)
         level1 = path[0] if path else code
         level2 = path[1] if len(path) > 1 else ""
         return Leaf(code, name, weight, texts[0], texts[1], tuple(parts), "parts" in d, level1, level2,
-                    depth, path, weight_input, overflow, rows, _aliases(d, base, p))
+                    depth, path, weight_input, overflow, rows, _aliases(d, base, p), adjust)
+
+    def adjust(self, d: dict, base: str, code: str, name: str, weight: float | None) -> WeightAdjust | None:
+        """`weight_range: "[40, 60]"` or `weight_values: [0, 10]`: the weight may move per evaluation."""
+        p = self.p
+        if "weight_range" not in d and "weight_values" not in d:
+            return None
+        key = "weight_range" if "weight_range" in d else "weight_values"
+        where = _where(base, key)
+        p.v2(where, "可调整的权重（weight_range / weight_values）")
+        if "weight_range" in d and "weight_values" in d:
+            p.add(base, "weight_range 与 weight_values 只能写一个")
+            return None
+        if weight is None:
+            p.add(where, "可调整的权重需要一个默认权重（weight: 数值）")
+            return None
+        rng, values = None, ()
+        if key == "weight_range":
+            try:
+                rng = parse_interval(d["weight_range"])
+            except ValueError as exc:
+                p.add(where, str(exc))
+                return None
+            if rng.lo < 0 or math.isinf(rng.hi):
+                p.add(where, "权重的调整范围应在 0 和一个有限的上限之间，如 \"[40, 60]\"")
+                return None
+        else:
+            raw = d["weight_values"]
+            if not isinstance(raw, list) or not raw or not all(
+                    isinstance(x, (int, float)) and not isinstance(x, bool) and 0 <= x <= 1e9 for x in raw):
+                p.add(where, "应为不小于 0 的分值列表，如 [0, 10]")
+                return None
+            values = tuple(float(x) for x in raw)
+        adj = WeightAdjust(f"weight_{code}", rng, values)
+        if not adj.allows(weight):
+            p.add(where, f"默认权重 {weight:g} 不在允许的调整范围 {adj.text()} 内")
+            return None
+        if adj.input in self.inputs or adj.input in self.generated:
+            p.add(where, f"权重输入的代码 {adj.input!r} 与已声明的输入重复")
+            return None
+        lo = rng.lo if rng else min(values)
+        hi = rng.hi if rng else max(values)
+        self.generated[adj.input] = Input(
+            adj.input, f"{name}权重", "weight", "分", "weights", False, weight, (), lo, hi,
+            f"“{name}”的权重（分值），默认 {weight:g}，可调整为 {adj.text()}；全部权重之和应为 {self.total:g}",
+            None, False, "weight")
+        return adj
 
     # ---------------------------------------------------------- rows
     def rows(self, v: Any, base: str, code: str, name: str) -> RowBlock | None:

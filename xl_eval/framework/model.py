@@ -21,6 +21,8 @@ walk them without knowing the file format:
 Weights left open by the framework (``weight: open``) are evaluation inputs
 named ``weight_<leaf code>`` (kind "weight"); Leaf.weight is then None and
 Leaf.weight_input names the input.  The engine validates that they add up.
+A weight given with ``weight_range`` / ``weight_values`` is a default that an
+evaluation may move within those bounds (Leaf.adjust, input ``weight_<code>``).
 """
 
 from __future__ import annotations
@@ -146,6 +148,31 @@ class OverTarget:
     (0: flag only)."""
     ratio: float
     deduct: float = 0.0
+
+
+@dataclass(frozen=True)
+class WeightAdjust:
+    """A weight the framework fixes by default but lets each evaluation move
+    (财预〔2020〕10号 第十三条 "一级指标权重可做适当调整"): input `input` holds
+    the weight used (blank: the declared weight); it must lie in `range` or be
+    one of `values`, and all weights must still add up to total_weight."""
+    input: str
+    range: Interval | None = None
+    values: tuple[float, ...] = ()
+
+    def allows(self, w: float) -> bool:
+        if self.values:
+            return any(math.isclose(w, v, abs_tol=1e-9) for v in self.values)
+        return self.range is None or self.range.contains(w)
+
+    def text(self) -> str:
+        """'40～60' / '0 或 10' (plain numbers, for messages and the form)."""
+        def g(x):
+            return f"{x:g}"
+        if self.values:
+            return " 或 ".join(g(v) for v in self.values)
+        r = self.range
+        return f"{g(r.lo)}～{g(r.hi)}" if r is not None else "任意"
 
 
 @dataclass(frozen=True)
@@ -309,6 +336,7 @@ class Leaf:
     overflow: str | None = None       # sub-items above the weight: "cap" or "scale"
     rows: RowBlock | None = None
     aliases: tuple[str, ...] = ()     # other names tables use for it (check reads foreign tables by them)
+    adjust: WeightAdjust | None = None   # weight_range / weight_values: a default weight that may move
 
     @property
     def open_weight(self) -> bool:

@@ -162,6 +162,8 @@ class Project:
     goal_actual: str
     exec_reason: str
     indicators: list[Indicator] = field(default_factory=list)
+    # 一级指标 weights the table sets for this project: header stem ("产出指标" of "产出指标权重") -> points
+    weights: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -327,6 +329,8 @@ def read_batch(projects_path: str | Path, indicators_path: str | Path, *, sheet:
     pfile, ifile = str(projects_path), str(indicators_path)
     problems: list[Problem] = []
     pcols, punknown = _columns(ptable, PROJECT_COLUMNS)
+    weight_cols = {c: stem for c in punknown if (stem := weight_column(c))}
+    punknown = [c for c in punknown if c not in weight_cols]
     icols, iunknown = _columns(itable, INDICATOR_COLUMNS)
     if "name" not in pcols:
         raise TableError(projects_path, f"缺少“项目名称”列（现有列：{'、'.join(ptable.columns)}）")
@@ -344,6 +348,17 @@ def read_batch(projects_path: str | Path, indicators_path: str | Path, *, sheet:
         p = _read_project(pfile, row, pcols, problems)
         if p is None:
             continue
+        for col, stem in weight_cols.items():
+            raw = row.values.get(col)
+            try:
+                w = parse_number(raw, kind="score")
+                if w is not None and w < 0:
+                    raise ValueProblem("不能为负数", raw)
+            except ValueProblem as exc:
+                problems.append(Problem(pfile, row.number, col, raw, f"权重{exc}"))
+                continue
+            if w is not None:
+                p.weights[stem] = w
         key = normalise_label(p.name)
         if key in by_name:
             problems.append(Problem(pfile, row.number, pcols["name"], p.name,
@@ -373,6 +388,18 @@ def read_batch(projects_path: str | Path, indicators_path: str | Path, *, sheet:
             problems.append(Problem(ifile, None, None, p.name, f"项目“{p.name}”在指标表中没有指标行",
                                     severity="warning"))
     return Batch(projects, problems, punknown + [f"{Path(ifile).name}:{c}" for c in iunknown])
+
+
+_WEIGHT_SUFFIXES = ("权重", "分值", "权重（分值）", "分值（权重）", "权重(分值)")
+
+
+def weight_column(header: str) -> str | None:
+    """'产出指标权重' / '效益指标分值' -> '产出指标': a column setting a 一级指标's weight."""
+    h = normalise_label(header)
+    for suffix in sorted(_WEIGHT_SUFFIXES, key=len, reverse=True):
+        if h.endswith(normalise_label(suffix)) and len(h) > len(normalise_label(suffix)):
+            return h[: -len(normalise_label(suffix))]
+    return None
 
 
 def _read_project(file: str, row, cols: dict[str, str], problems: list[Problem]) -> Project | None:

@@ -72,8 +72,14 @@ def spec_of(fw) -> L.Spec:
         over = rows.over_target
         bands = tuple(L.ExecBand(b.range.lo, b.range.lo_closed, b.range.hi, b.range.hi_closed, b.points_of(1.0))
                       for b in getattr(rows, "actual_bands", ()))
+        adj = getattr(leaf, "adjust", None)
+        wkw: dict[str, Any] = {}
+        if adj is not None:
+            rng = adj.range
+            wkw = dict(weight_input=adj.input, weight_values=adj.values, weight_text=adj.text(),
+                       weight_range=None if rng is None else L.ExecBand(rng.lo, rng.lo_closed, rng.hi, rng.hi_closed, 0.0))
         out.append(L.Block(leaf.code, leaf.name, leaf.weight, spare, rows.max_rows, rows.pass_threshold,
-                           over.ratio if over else None, over.deduct if over else 0.0, bands))
+                           over.ratio if over else None, over.deduct if over else 0.0, bands, **wkw))
     return L.Spec(fw.title, fw.id, fw.version, fw.content_hash, exec_leaf.code, tuple(out), scoring,
                   fw.total_weight)
 
@@ -103,6 +109,9 @@ def engine_values(lay: L.Layout, cell: Mapping[str, Any]) -> dict[str, Any]:
         for st in L.STAGE_COLS:
             out[money_input(s, st)] = _number(cell.get(lay.money_cell(s, st)))
     tiers = {t[0] for t in spec.scoring.tiers}
+    for b in spec.blocks:
+        if b.adjustable:
+            out[b.weight_input] = _number(cell.get(lay.weight_cell(b.code)))
     for r in lay.rows:
         def v(col):
             return cell.get(L.a1(col, r.row))
@@ -154,7 +163,15 @@ def expected_cells(fw, lay: L.Layout, ev, inputs: Mapping[str, Any]) -> dict[str
         out[L.a1(L.COL_SCORE, b.subtotal_row)] = leaf.score
     out[lay.total_cell] = ev.total
     out[lay.grade_cell] = ev.grade
+    if any(b.adjustable for b in spec.blocks):
+        out[lay.weights_note_cell] = L.weights_message(spec) if weight_problems(spec, ev) else None
     return out
+
+
+def weight_problems(spec: L.Spec, ev) -> list:
+    """The engine's problems with the adjusted weights (not allowed, or not adding up)."""
+    codes = {b.weight_input for b in spec.blocks if b.adjustable}
+    return [p for p in ev.problems if codes & set(p.codes)]
 
 
 def evaluate_sheet(fw, lay: L.Layout, cell: Mapping[str, Any]):

@@ -23,7 +23,7 @@ from xl_eval.xlsx.reader import col_letter
 
 META_SHEET = "xl_eval"
 FORM_ID = "selfeval"
-FORM_FORMAT = "1"
+FORM_FORMAT = "2"        # 2: each 一级 block's weight in its own cell (weights adjustable per project)
 
 # grid columns (1-based)
 COL_SECTION, COL_L1, COL_L2, COL_NAME = 1, 2, 3, 4
@@ -81,6 +81,24 @@ class Block:
     over_target: float | None = None               # completion ratio flagged as far above target
     over_deduct: float = 0.0                       # points deducted when flagged
     actual_bands: tuple["ExecBand", ...] = ()      # rows scored by the band of their actual (101号 满意度)
+    # an adjustable weight (framework weight_range / weight_values): the unit types it in the weight cell
+    weight_input: str | None = None
+    weight_range: "ExecBand | None" = None          # lo/hi of the allowed range (points unused)
+    weight_values: tuple[float, ...] = ()
+    weight_text: str = ""                           # "40～60" / "0 或 10"
+
+    @property
+    def adjustable(self) -> bool:
+        return self.weight_input is not None
+
+    def allows(self, w: float) -> bool:
+        """Whether the framework lets this block's weight be w (framework.model.WeightAdjust.allows)."""
+        if self.weight_values:
+            return any(abs(w - v) < 1e-9 for v in self.weight_values)
+        r = self.weight_range
+        if r is None:
+            return True
+        return (w >= r.lo if r.lo_closed else w > r.lo) and (w <= r.hi if r.hi_closed else w < r.hi)
 
 
 @dataclass(frozen=True)
@@ -193,6 +211,16 @@ class Layout:
     def subtotal_cell(self, block: str) -> str:
         b = next(b for b in self.blocks if b.code == block)
         return a1(COL_SCORE, b.subtotal_row)
+
+    def weight_cell(self, block: str) -> str:
+        """The block's weight (分值): typed by the unit when adjustable, else fixed text."""
+        b = next(b for b in self.blocks if b.code == block)
+        return a1(COL_EVIDENCE, b.subtotal_row)
+
+    @property
+    def weights_note_cell(self) -> str:
+        """A live message when the adjusted weights break the framework's rules."""
+        return a1(COL_REASON, self.total_row)
 
     def block_rows(self, block: str) -> list[GridRow]:
         return [r for r in self.rows if r.block == block]
@@ -337,6 +365,16 @@ def exec_score_formula(sc: Scoring) -> str:
     return f'=IF({rate}="","",{expr})'
 
 
+def weight_expr(lay: Layout, code: str) -> str:
+    """The block's weight as the engine takes it: the weight cell when it holds a
+    number, else the framework's default (engine.score.leaf_weight)."""
+    block = next(b for b in lay.spec.blocks if b.code == code)
+    if not block.adjustable:
+        return _num(block.allotment)
+    w = lay.weight_cell(code)
+    return f"IF(ISNUMBER({w}),{w},{_num(block.allotment)})"
+
+
 def subtotal_formula(lay: Layout, block: BlockSpan, col: int) -> str:
     pts = f"{a1(COL_POINTS, block.first)}:{a1(COL_POINTS, block.last)}"
     if col == COL_POINTS:
@@ -344,10 +382,32 @@ def subtotal_formula(lay: Layout, block: BlockSpan, col: int) -> str:
     names = f"{a1(COL_NAME, block.first)}:{a1(COL_NAME, block.last)}"
     scores = f"{a1(COL_SCORE, block.first)}:{a1(COL_SCORE, block.last)}"
     filled = f'(({names}<>"")+({pts}<>"")>0)'
-    allot = next(b.allotment for b in lay.spec.blocks if b.code == block.code)
-    # the engine: blank without filled rows or while a filled row is not scored
-    return (f'=IF(OR(SUMPRODUCT({filled}*1)=0,SUMPRODUCT({filled}*(1-ISNUMBER({scores})))>0),"",'
-            f'ROUND(MIN(MAX(SUM({scores}),0),{_num(allot)}),{lay.spec.scoring.score_digits}))')
+    w = weight_expr(lay, block.code)
+    # the engine: blank without filled rows (0 when the weight is 0) or while a filled row is not scored
+    return (f'=IF(SUMPRODUCT({filled}*1)=0,IF({w}=0,0,""),IF(SUMPRODUCT({filled}*(1-ISNUMBER({scores})))>0,"",'
+            f'ROUND(MIN(MAX(SUM({scores}),0),{w}),{lay.spec.scoring.score_digits})))')
+
+
+def weights_note_formula(lay: Layout) -> str:
+    """Empty while the weights follow the framework (each adjusted one allowed,
+    all adding up to the total, as engine.score.inputs_problems), else a message."""
+    tests = []
+    for b in lay.spec.blocks:
+        if not b.adjustable:
+            continue
+        w = weight_expr(lay, b.code)
+        if b.weight_values:
+            tests.append("OR(" + ",".join(f"ABS({w}-{_num(v)})<0.000000001" for v in b.weight_values) + ")")
+        elif b.weight_range is not None:
+            tests.append(band_test(b.weight_range, w))
+    total = "+".join([_num(lay.spec.scoring.exec_points)] + [weight_expr(lay, b.code) for b in lay.spec.blocks])
+    tests.append(f"ABS({total}-{_num(lay.spec.total_weight)})<0.000000001")
+    return f'=IF(AND({",".join(tests)}),"","{weights_message(lay.spec)}")'
+
+
+def weights_message(spec: Spec) -> str:
+    rules = "，".join(f"{b.name} {b.weight_text}" for b in spec.blocks if b.adjustable)
+    return f"一级指标分值的调整不符合框架：{rules}，合计应为 {_num(spec.total_weight)}"
 
 
 def total_formula(lay: Layout) -> str:
@@ -385,6 +445,8 @@ def formulas(lay: Layout) -> dict[str, str]:
     for b in lay.blocks:
         out[a1(COL_POINTS, b.subtotal_row)] = subtotal_formula(lay, b, COL_POINTS)
         out[a1(COL_SCORE, b.subtotal_row)] = subtotal_formula(lay, b, COL_SCORE)
+    if any(b.adjustable for b in lay.spec.blocks):
+        out[lay.weights_note_cell] = weights_note_formula(lay)
     out[lay.total_points_cell] = total_points_formula(lay)
     out[lay.total_cell] = total_formula(lay)
     out[lay.grade_cell] = grade_formula(lay)
@@ -397,6 +459,7 @@ def input_cells(lay: Layout) -> list[str]:
     for s in SOURCES:
         cells += [lay.money_cell(s, st) for st in STAGE_COLS]
     cells.append(lay.exec_reason_cell)
+    cells += [lay.weight_cell(b.code) for b in lay.spec.blocks if b.adjustable]
     for r in lay.rows:
         cells += [a1(c, r.row) for c in ROW_INPUT_COLS]
     return cells

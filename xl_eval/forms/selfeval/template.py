@@ -58,9 +58,32 @@ def guide_lines(spec: L.Spec) -> list[str]:
         f"定性指标：实际完成值填评定档次，定性评定比例填该档次内的得分比例（{tiers}）；得分 = 分值 × 比例。",
         "完成值明显高于指标值、未完成指标值或得分低于分值的，须在“偏差原因分析及改进措施”中说明。",
         "各一级指标下三级指标分值之和应等于该一级指标的分值；总分 = 预算执行率得分 + 各一级指标得分。",
+        *weight_lines(spec),
+        *over_target_lines(spec),
         "等级：" + "，".join(f"{name} ≥ {lo:g}" if lo != float("-inf") else f"{name} 其余" for lo, name in sc.grades),
         f"框架：{spec.framework_id} {spec.framework_version}（指纹 {spec.framework_hash}）",
     ]
+
+
+def weight_lines(spec: L.Spec) -> list[str]:
+    moved = [b for b in spec.blocks if b.adjustable]
+    if not moved:
+        return []
+    rules = "，".join(f"{b.name} {b.weight_text}" for b in moved)
+    return [f"一级指标分值可按框架调整（填在各小计行右侧的黄色格）：{rules}；预算执行率 "
+            f"{spec.scoring.exec_points:g} 分不调整，全部分值合计应为 {spec.total_weight:g}。"
+            "分值为 0 的一级指标不设指标行；调整不符合规定时，总分行右侧显示红字提示。"]
+
+
+def over_target_lines(spec: L.Spec) -> list[str]:
+    out = []
+    for b in spec.blocks:
+        if b.over_target is None:
+            continue
+        cut = f"扣 {b.over_deduct:g} 分（不低于 0）" if b.over_deduct else "不扣分，只需说明原因"
+        out.append(f"{b.name}：完成率达到 {b.over_target:.0%} 以上（完成值远高于指标值，指标可能设置偏低）的，{cut}。")
+    # one line when every block has the same rule
+    return out[:1] if len(set(x.split("：", 1)[1] for x in out)) == 1 and out else out
 
 
 def _range_text(b: L.ExecBand) -> str:
@@ -231,8 +254,13 @@ def write_sheet(ws, lay: L.Layout, values: dict[str, object] | None = None,
         merge(L.a1(L.COL_L1, b.subtotal_row), L.a1(L.COL_RATIO, b.subtotal_row))
         put(L.a1(L.COL_POINTS, b.subtotal_row), fmt="0.##", fill=st.result, bold=True)
         put(L.a1(L.COL_SCORE, b.subtotal_row), fmt="0.00", fill=st.result, bold=True)
-        put(L.a1(L.COL_REASON, b.subtotal_row), f"分值应为 {b_allot(spec, b.code):g}", align=st.left)
-        merge(L.a1(L.COL_REASON, b.subtotal_row), L.a1(L.LAST_COL, b.subtotal_row))
+        block = next(x for x in spec.blocks if x.code == b.code)
+        label = f"分值（可调整为 {block.weight_text}）" if block.adjustable else "分值应为"
+        put(L.a1(L.COL_REASON, b.subtotal_row), label, align=st.left)
+        put(lay.weight_cell(b.code), block.allotment, fmt="0.##", bold=True,
+            fill=st.input if block.adjustable else st.result, unlocked=block.adjustable)
+        if block.adjustable:
+            dv_points.add(lay.weight_cell(b.code))
     for g in lay.groups:
         put(L.a1(L.COL_L2, g.first), g.name)
         if g.last > g.first:
@@ -261,6 +289,9 @@ def write_sheet(ws, lay: L.Layout, values: dict[str, object] | None = None,
     for row in (t, g):
         put(L.a1(L.COL_REASON, row), align=st.left)
         merge(L.a1(L.COL_REASON, row), L.a1(L.LAST_COL, row))
+    if any(b.adjustable for b in spec.blocks):
+        from openpyxl.styles import Font
+        ws[lay.weights_note_cell].font = Font(name=FONT, size=10, bold=True, color="C00000")
     box(1 + 1, 1, lay.last_row, L.LAST_COL)
     for ref, formula in L.formulas(lay).items():
         ws[ref].value = formula
