@@ -34,8 +34,12 @@ from xl_eval.sources.selfeval import GE, LE, EQ, QUAL, Indicator, Problem, Proje
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 
 
+_NOTE = re.compile(r"[(（][^)）]*[)）]")
+
+
 def _key(name: str) -> str:
-    k = normalise_label(name)
+    """'产出指标（50分）' -> '产出': names compared without a bracketed note, spaces, width or a trailing 指标."""
+    k = normalise_label(_NOTE.sub("", name) or name)
     return k[:-2] if k.endswith("指标") and len(k) > 2 else k
 
 
@@ -199,6 +203,21 @@ def sheet_values(lay: L.Layout, project: Project, placed: Placed,
     return values, formats
 
 
+def given_scores_differ(lay: L.Layout, placed: Placed, expected: dict, file: str) -> list[Problem]:
+    """The table's own 得分 against the score the rules give (the form computes its own; this says
+    where the unit's table disagrees, e.g. points taken off an indicator that met its target)."""
+    out = []
+    for grid, ind in placed.rows:
+        got = expected.get(L.a1(L.COL_SCORE, grid.row))
+        if ind.given_score is None or not isinstance(got, float) or ind.nature == QUAL:
+            continue
+        if abs(ind.given_score - got) > 0.005:
+            out.append(Problem(file, ind.row, "得分", ind.given_score,
+                               f"指标“{ind.name}”表中得分 {ind.given_score:g}，按年度指标值和实际完成值计算应为 {got:g}"
+                               "（自评表按计算值；请核对）", severity="warning"))
+    return out
+
+
 def percent_format(x: float) -> str:
     """'95%' for whole percents, '93.5%' / '0.25%' otherwise (no dangling point)."""
     hundred = round(x * 100, 6)
@@ -267,6 +286,7 @@ def run(spec: L.Spec, score_sheet, batch, indicators_file: str, outdir: Path, *,
             sheet = sheet_name(p.name, used) if per == "unit" else T.TEMPLATE_SHEET
             sheets.append((sheet, lay, values, formats))
             verdict = score_sheet(lay, values)
+            res.messages += given_scores_differ(lay, placed, verdict.pop("_expected", {}), indicators_file)
             res.projects.append({"项目名称": p.name, "sheet": sheet, "row": p.row, **verdict})
         try:
             data = T.workbook_bytes(T.build_workbook(spec, sheets))

@@ -345,9 +345,9 @@ CODES: dict[str, Code] = {
                   "成本指标“{indicator}”的指标性质为“≥”（成本一般应为“≤”，越低越好）",
                   "cost indicator “{indicator}” has nature ≥ (a cost is normally ≤: the lower the better)"),
     "XE807": Code("warning", "完成值远超指标值而未说明", "Far above target without explanation",
-                  "指标“{indicator}”完成率 {ratio}，达到指标值的 {limit} 以上{cut}，未说明原因（指标值是否设定偏低？）",
+                  "指标“{indicator}”完成率 {ratio}，达到指标值的 {limit} 以上{cut}，未说明原因（{hint}）",
                   "indicator “{indicator}”: completion {ratio}, at least {limit} of the target{cut_en}, without a reason "
-                  "(was the target set too low?)"),
+                  "({hint_en})"),
     "XE808": Code("warning", "满意度无调查依据", "Satisfaction without a survey",
                   "满意度指标“{indicator}”得 {score} 分，但佐证材料和说明中没有问卷、调查或测评依据",
                   "satisfaction indicator “{indicator}” scores {score}, but no survey is named as evidence"),

@@ -343,6 +343,9 @@ def check_reasons(ctx: Ctx) -> Iterator[Finding]:
             cut = f"，按框架扣 {over.over_deduct:g} 分" if over.over_deduct else ""
             yield ctx.find("XE807", L.a1(L.COL_REASON, r), indicator=label, ratio=_pct(ratio),
                            limit=_pct(over.over_target), cut=cut,
+                           hint="上限是否定得过宽？" if str(row.nature or "").strip() == "≤" else "指标值是否设定偏低？",
+                           hint_en="was the ceiling set too loose?" if str(row.nature or "").strip() == "≤"
+                           else "was the target set too low?",
                            cut_en=f", {over.over_deduct:g} points deducted" if over.over_deduct else "")
 
 

@@ -53,17 +53,28 @@ def report(ctx, inputs, output, framework_path, template_path, summary, force):
     报告照样生成）；2 无法运行（文件不存在或无法读取、模板无效、报告文件已存在而未加 --force）。
 
     \b
+    项目支出绩效自评表（xl-eval fill --indicators 生成的工作簿）自动识别，写出简短的自评报告：
+    项目基本情况、自评结论（总分、等级、一级指标得分表）、偏差原因分析（未完成的指标及原因）、
+    整改措施（待单位填写）、其他需要说明的问题（校验提示）。
+
+    \b
     本机构的报告模板：--template 模板.docx（使用其样式，保留其文字，生成的章节从新的一页开始）。
 
     \b
     示例：
       xl-eval report samples/seed_filled.xlsx -o 评价报告.docx
       xl-eval report samples --summary -o 汇总报告.docx
+      xl-eval report 自评表/城区老旧小区改造.xlsx -o 自评报告.docx
     """
     try:
         import docx  # noqa: F401
     except ImportError:
         raise UserError(NO_DOCX) from None
+    if not summary and len(inputs) == 1:
+        from xl_eval.check.selfeval import is_selfeval
+        if is_selfeval(inputs[0]):          # a 项目支出绩效自评表: its own short report
+            from xl_eval.commands import selfeval_cli
+            ctx.exit(selfeval_cli.report(Path(inputs[0]), inputs[0], output, framework_path, template_path, force))
     fw = load_framework(framework_path)
     if summary:
         if not output:

@@ -74,8 +74,8 @@ def fill(ctx, projects, indicators, outdir, framework_path, per, force, json_pat
         click.echo(f"未识别的列（未使用）：{col}", err=True)
 
     def verdict(lay, values):
-        ev, _ = evaluate_sheet(fw, lay, values)
-        return {"total": ev.total, "grade": ev.grade}
+        ev, expected = evaluate_sheet(fw, lay, values)
+        return {"total": ev.total, "grade": ev.grade, "_expected": expected}
 
     run_id = new_run_id()
     results = []
@@ -186,3 +186,47 @@ def collect(ctx, paths, failed, out: Path, csv_path, framework_path) -> None:
         msg += f"；无法汇总 {len(failed)} 个文件（见上方）"
     click.echo(msg + "。")
     ctx.exit(1 if failed else 0)
+
+
+def report(path: Path, shown: str, output, framework_path, template_path, force) -> int:
+    """`xl-eval report` on a 自评表 workbook: the short 自评 report (xl_eval/report/selfeval.py)."""
+    from xl_eval.commands.report_cmd import _target, _write
+    from xl_eval.report.selfeval import SelfEvalReportError, build_selfeval_report, read_selfeval
+    from xl_eval.report.templates import TemplateError, open_template
+
+    out = _target(output, path, "_自评报告")
+    if out.exists() and not force:
+        raise UserError(f"{out}：文件已存在（要覆盖请加 --force）")
+    if template_path:
+        try:
+            open_template(template_path)
+        except TemplateError as exc:
+            raise UserError(f"--template：{exc}") from None
+    fw = None
+    if framework_path:
+        fw, _ = load_selfeval_framework(framework_path)
+    try:
+        src = read_selfeval(path, shown, fw)
+    except SelfEvalReportError as exc:
+        raise UserError(f"{shown}：无法生成自评报告：{exc}") from None
+    errors = src.errors
+    for f in src.findings:
+        where = f":{f.where}" if f.where else ""
+        click.echo(f"{shown}{where}: {f.code} [{f.severity}] {f.message}", err=True)
+    if any(f.severity == "fatal" for f in errors):
+        raise UserError(f"{shown}：自评表无法检查，不能生成报告")
+    if errors and not force:
+        click.echo(f"{shown}：自评表校验有 {len(errors)} 个错误（见上方），未生成报告。"
+                   "请改正后重试；确需生成请加 --force（报告开头将写明警告）。", err=True)
+        return 1
+    try:
+        data = build_selfeval_report(src, template=template_path, forced=errors or None)
+    except TemplateError as exc:
+        raise UserError(f"--template：{exc}") from None
+    _write(out, data, force)
+    from xl_eval.core.xlround import fixed
+    parts = [f"{p.name or p.sheet}：" + (f"总分 {fixed(p.total, 2)}，等级 {p.grade}" if p.total is not None
+                                         else "总分无法计算") for p in src.projects]
+    warn = f"；注意：校验有 {len(errors)} 个错误，报告开头已写明警告" if errors else ""
+    click.echo(f"已生成自评报告 {out}（{'；'.join(parts)}{warn}）。")
+    return 0

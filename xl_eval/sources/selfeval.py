@@ -54,6 +54,8 @@ TIERS = (TIER_MET, TIER_PARTLY, TIER_NOT)
 _TIER_RANGES = ((TIER_MET, 0.8, 1.0, True), (TIER_PARTLY, 0.6, 0.8, False), (TIER_NOT, 0.0, 0.6, False))
 SOURCES = ("current", "carryover", "other")        # 当年财政拨款 / 上年结转资金 / 其他资金
 SOURCE_LABELS = {"total": "年度资金总额", "current": "当年财政拨款", "carryover": "上年结转资金", "other": "其他资金"}
+# other names published tables use for a source (附1 variants): 本年财政拨款 (安徽 …)
+SOURCE_ALIASES = {"current": ("本年财政拨款", "其中：当年财政拨款", "其中:当年财政拨款", "其中：本年财政拨款")}
 STAGES = ("initial", "full", "executed")
 STAGE_LABELS = {"initial": "年初预算数", "full": "全年预算数", "executed": "全年执行数"}
 
@@ -72,8 +74,8 @@ PROJECT_COLUMNS = {
     "department": ("主管部门", "主管部门名称"),
     "unit": ("实施单位", "实施单位名称", "单位名称"),
     "year": ("评价年度", "年度", "自评年度"),
-    "goal_expected": ("预期目标", "年度总体目标", "年度总体目标预期目标"),
-    "goal_actual": ("实际完成情况", "年度总体目标实际完成情况"),
+    "goal_expected": ("预期目标", "年度总体目标", "年度总体目标预期目标", "项目年度目标"),
+    "goal_actual": ("实际完成情况", "年度总体目标实际完成情况", "年度目标完成情况"),
     "exec_reason": ("执行偏差原因", "预算执行偏差原因", "执行率偏差原因", "未完成原因"),
 }
 INDICATOR_COLUMNS = {
@@ -87,7 +89,7 @@ INDICATOR_COLUMNS = {
     "unit": ("计量单位", "度量单位", "单位"),
     "actual": ("实际完成值", "全年完成值", "完成值", "全年实际完成值", "实际值", "指标完成值"),
     "share": ("定性评定比例", "评定比例", "得分比例"),
-    "points": ("分值", "指标分值"),
+    "points": ("分值", "指标分值", "权重", "指标权重"),
     "score": ("得分", "自评得分"),
     "reason": ("偏差原因分析及改进措施", "偏差原因", "未完成原因分析", "偏差原因分析"),
     "evidence": ("佐证材料", "数据来源", "佐证资料"),
@@ -100,9 +102,13 @@ def money_header(source: str, stage: str) -> str:
 
 for _s in ("total",) + SOURCES:
     for _t in STAGES:
-        PROJECT_COLUMNS[f"{_s}_{_t}"] = (money_header(_s, _t),)
-for _t in STAGES:      # a table without the breakdown by source: 年初预算数 / 全年预算数 / 全年执行数
-    PROJECT_COLUMNS[f"total_{_t}"] += (STAGE_LABELS[_t], STAGE_LABELS[_t] + "（万元）")
+        PROJECT_COLUMNS[f"{_s}_{_t}"] = (money_header(_s, _t),) + tuple(a + STAGE_LABELS[_t]
+                                                                      for a in SOURCE_ALIASES.get(_s, ()))
+# a table without the breakdown by source: 年初预算数 / 全年预算数 / 全年执行数, or the 四川 names
+# 年初预算 / 调整后预算数 / 预算执行数
+_STAGE_ALIASES = {"initial": ("年初预算",), "full": ("调整后预算数", "调整后预算"), "executed": ("预算执行数", "执行数")}
+for _t in STAGES:
+    PROJECT_COLUMNS[f"total_{_t}"] += (STAGE_LABELS[_t], STAGE_LABELS[_t] + "（万元）") + _STAGE_ALIASES[_t]
 
 
 @dataclass(frozen=True)
@@ -146,6 +152,7 @@ class Indicator:
     points: float | None
     reason: str
     evidence: str
+    given_score: float | None = None      # the table's own 得分 (compared with the computed one by fill)
 
 
 @dataclass
@@ -219,7 +226,7 @@ def parse_measure(raw: Any, unit_col: str = "") -> Measure:
         return Measure(None, None, "", "")
     if isinstance(raw, bool):
         raise ValueProblem("不是数值", raw)
-    percent_row = unit_col.strip() in ("%", "％")
+    percent_row = unit_col.strip() in ("%", "％", "百分比")
     if isinstance(raw, (int, float)):
         value = float(raw)
         if percent_row and value > 1:
@@ -239,8 +246,8 @@ def parse_measure(raw: Any, unit_col: str = "") -> Measure:
         number = parse_number(m["sign"] + m["num"], kind="score")
     except ValueProblem:
         return Measure(nature, None, text, "")
-    if unit in ("%", "‰"):
-        value = number / (100 if unit == "%" else 1000)
+    if unit in ("%", "‰", "百分比"):
+        value = number / (1000 if unit == "‰" else 100)
         return Measure(nature, value, text, "%")
     if percent_row and not unit:
         if number > 1:
@@ -382,6 +389,13 @@ def read_batch(projects_path: str | Path, indicators_path: str | Path, *, sheet:
             continue
         ind = _read_indicator(ifile, row, icols, problems)
         if ind is not None:
+            prev = target.indicators[-1] if target.indicators else None
+            if prev is not None and not ind.level1:
+                # an export of the printed table: merged 一级/二级 cells are blank below their first row
+                ind.level1 = prev.level1
+                ind.level2 = ind.level2 or prev.level2
+            elif prev is not None and not ind.level2 and _same_level(ind.level1, prev.level1):
+                ind.level2 = prev.level2
             target.indicators.append(ind)
     for p in projects:
         if not p.indicators:
@@ -400,6 +414,10 @@ def weight_column(header: str) -> str | None:
         if h.endswith(normalise_label(suffix)) and len(h) > len(normalise_label(suffix)):
             return h[: -len(normalise_label(suffix))]
     return None
+
+
+def _same_level(a: str, b: str) -> bool:
+    return normalise_label(_BRACKETED.sub("", a)) == normalise_label(_BRACKETED.sub("", b))
 
 
 def _read_project(file: str, row, cols: dict[str, str], problems: list[Problem]) -> Project | None:
@@ -441,10 +459,13 @@ def _read_project(file: str, row, cols: dict[str, str], problems: list[Problem])
     for stage in STAGES:
         given = totals.get(f"total_{stage}")
         parts = [money.get(f"{s}_{stage}") for s in SOURCES]
-        if given is not None and all(x is not None for x in parts) and abs(given - sum(parts)) > 0.005:
+        # blank sources count as 0, as in the form (the 年度资金总额 row is their sum)
+        if given is not None and any(x is not None for x in parts) and \
+                abs(given - sum(x or 0.0 for x in parts)) > 0.005:
+            total = sum(x or 0.0 for x in parts)
             problems.append(Problem(file, row.number, cols.get(f"total_{stage}"), given,
                                     f"{money_header('total', stage)} {format_plain(given)} 万元与三项资金之和 "
-                                    f"{format_plain(round(sum(parts), 6))} 万元不等（表中按三项资金计算）",
+                                    f"{format_plain(round(total, 6))} 万元不等（表中按三项资金计算）",
                                     severity="warning"))
     return Project(row.number, name, _text(v, cols, "code"), _text(v, cols, "department"),
                    _text(v, cols, "unit"), year, money, totals, _text(v, cols, "goal_expected"),
@@ -459,6 +480,8 @@ def _read_indicator(file: str, row, cols: dict[str, str], problems: list[Problem
 
     name = _text(v, cols, "name")
     if not name:
+        if all(v.get(cols[k]) is None for k in ("target", "actual", "points", "score") if k in cols):
+            return None        # an empty line of the printed form (a 二级 group without indicators)
         add("name", None, "三级指标名称为空，本行未使用")
         return None
     nature, note = read_nature(v.get(cols["nature"])) if "nature" in cols else (None, None)
@@ -549,6 +572,12 @@ def _read_indicator(file: str, row, cols: dict[str, str], problems: list[Problem
         points = None
     if points is None and v.get(cols["points"]) is None:
         add("points", None, "分值为空")
+    given = None
+    if "score" in cols:
+        try:
+            given = parse_number(v.get(cols["score"]), kind="score")
+        except ValueProblem:
+            given = None
     return Indicator(row.number, _text(v, cols, "level1"), _text(v, cols, "level2"), name, nature,
                      target_m.value, target_m.text or ("" if raw_target is None else str(raw_target)),
-                     unit, actual, share, points, _text(v, cols, "reason"), _text(v, cols, "evidence"))
+                     unit, actual, share, points, _text(v, cols, "reason"), _text(v, cols, "evidence"), given)
