@@ -64,7 +64,7 @@ def report(ctx, inputs, output, framework_path, template_path, summary, force):
     示例：
       xl-eval report samples/seed_filled.xlsx -o 评价报告.docx
       xl-eval report samples --summary -o 汇总报告.docx
-      xl-eval report 自评表/城区老旧小区改造.xlsx -o 自评报告.docx
+      xl-eval fill samples/selfeval/projects.csv --indicators samples/selfeval/indicators.csv -o 自评表 && xl-eval report 自评表/城区老旧小区改造.xlsx -o 自评报告.docx
     """
     try:
         import docx  # noqa: F401
