@@ -142,3 +142,33 @@ def test_printed_report_holds_the_conclusion_and_every_deviation(reports, soffic
             assert heading in flat
         for indicator in expected:
             assert indicator in flat, (name, indicator)
+
+
+def test_report_numbers_equal_the_engine(filled, reports):
+    from xl_eval.check import selfeval as C
+    from xl_eval.forms.selfeval.bind import evaluate_sheet
+    from xl_eval.xlsx.reader import open_workbook
+    fw = C.shipped_framework("selfeval_2020_10")
+    for path in sorted(filled.glob("*.xlsx")):
+        lay = C.sheet_layouts(path)["自评表"]
+        with open_workbook(path) as wb:
+            data = C.read_sheet(wb, "自评表", lay)
+        ev, _ = evaluate_sheet(fw, lay, {ref: c.value for ref, c in data.cells.items()})
+        _, tables = texts(reports[path.stem])
+        score_table = next(t for t in tables if t.rows[0].cells[0].text == "一级指标")
+        got = {r.cells[0].text: r.cells[2].text for r in score_table.rows[1:]}
+        assert got["合计"] == f"{ev.total:.2f}" and got["自评等级"] == ev.grade
+        for leaf in fw.leaves:
+            assert got[leaf.name] == f"{ev.leaves[leaf.code].score:.2f}", (path.stem, leaf.name)
+
+
+def test_a_per_unit_workbook_gives_one_chapter_per_project(tmp_path):
+    out = tmp_path / "units"
+    assert run("fill", PROJECTS, "--indicators", INDICATORS, "-o", out, "--per", "unit").exit_code == 0
+    book = max(out.glob("*.xlsx"), key=lambda p: len(load_workbook(p, read_only=True).sheetnames))
+    sheets = [s for s in load_workbook(book, read_only=True).sheetnames if s not in ("填表说明", "xl_eval")]
+    res = run("report", book, "-o", tmp_path / "u.docx")
+    assert res.exit_code == 0, res.output
+    paras, _ = texts(tmp_path / "u.docx")
+    chapters = [p for p in paras if p.startswith("项目") and "：" in p[:4]]
+    assert len(chapters) == len(sheets) and sum(p.startswith("经自评，本项目总分") for p in paras) == len(sheets)

@@ -204,3 +204,43 @@ def test_over_target_deduction_through_the_form(p):
 def test_shipped_frameworks_only_flag():
     for fw in (FW10, FW101):
         assert {leaf.rows.over_target.deduct for leaf in fw.leaves if leaf.rows} == {0.0}
+
+
+def _workbook(fw, p, path):
+    from xl_eval.forms.selfeval import template as T
+    spec = spec_of(fw)
+    placed = F.place(spec, p, "t.csv")
+    lay = L.layout(spec, placed.sizes)
+    weights, _ = F.block_weights(spec, p, placed, "t.csv")
+    values, formats = F.sheet_values(lay, p, placed, weights)
+    path.write_bytes(T.workbook_bytes(T.build_workbook(spec, [(T.TEMPLATE_SHEET, lay, values, formats)])))
+    return lay
+
+
+def test_check_reports_a_deducted_far_above_target_row_as_xe807(tmp_path):
+    from xl_eval.check import selfeval as C
+    book = tmp_path / "d.xlsx"
+    _workbook(FWD, deduct_projects()[0], book)
+    found = {(f.code, f.cell): f.message for f in C.check_file(book, FWD).findings}
+    from openpyxl import load_workbook
+    ws = load_workbook(book)["自评表"]
+    row = {c.value: c.row for c in ws["D"] if c.row > L.ROW_GRID_HEAD and c.value}
+    # 甲 130% -> 8 of 10 without a reason: the over-target deduction (XE807), not a shortfall (XE804)
+    assert "按框架扣 2 分" in found[("XE807", f"M{row['甲']}")]
+    assert ("XE804", f"M{row['甲']}") not in found
+    # 丙 ≤ 10 with 7: the ceiling may be too loose
+    assert "上限是否定得过宽" in found[("XE807", f"M{row['丙']}")]
+    # 丁 = 10 with 13 is simply not met
+    assert ("XE804", f"M{row['丁']}") in found
+
+
+def test_check_reports_moved_weights_outside_the_bounds_as_xe815(tmp_path):
+    from xl_eval.check import selfeval as C
+    book = tmp_path / "w.xlsx"
+    lay = _workbook(FW10, weight_projects()[2], book)       # 产出 65, total 110
+    found = [(f.code, f.cell, f.message) for f in C.check_file(book).findings if f.code == "XE815"]
+    assert [(c, cell) for c, cell, _ in found] == [("XE815", lay.weight_cell("output"))] * 2
+    assert "框架只允许 40～60" in found[0][2] and "合计为 110" in found[1][2]
+    ok = tmp_path / "ok.xlsx"
+    _workbook(FW10, weight_projects()[0], ok)               # 50 / 40 / 0: allowed
+    assert [f.code for f in C.check_file(ok).findings if f.code in ("XE803", "XE815")] == []
