@@ -27,7 +27,9 @@ def printed_criteria(fw: Framework, leaf: Leaf) -> str:
         head = part.name if part.rule.is_modifier else f"{part.name}（{plain(part.max)}分）"
         lines.append(f"{i}.{head}：{rule_sentence(fw, part, leaf)}")
     total = sum(p.max for p in leaf.parts if not p.rule.is_modifier)
-    if total > leaf.weight:
+    if leaf.overflow == "scale":
+        lines.append(f"各子项得分合计按{plain(leaf.weight)}÷{plain(total)}折算，本指标得分不超过{plain(leaf.weight)}分。")
+    elif total > leaf.weight:
         lines.append(f"本指标得分不超过{plain(leaf.weight)}分。")
     return "\n".join(lines)
 
@@ -60,7 +62,7 @@ def _value(fw: Framework, rule: Rule) -> tuple[str, bool]:
     """(what the rule measures, whether it is a rate shown in %)."""
     name = rule.value.single_name
     if name is not None:
-        return fw.label(name), name in fw.rates
+        return fw.label(name), name in fw.rates or (name in fw.inputs and fw.inputs[name].kind == "percent")
     return rule.value.to_excel(lambda n: fw.label(n)).replace("-", "−"), False
 
 
@@ -78,8 +80,10 @@ def rule_sentence(fw: Framework, part: Part, leaf: Leaf) -> str:
     k = rule.kind
     if k == "bands":
         what, pct = _value(fw, rule)
-        bands = "；".join(f"{band_text(b.range, pct)}的，得{plain(b.points)}分" for b in rule.bands)
-        return f"{what}{bands}。"
+        bands = "；".join(f"{band_text(b.range, pct)}的，得{_points(b.points_of(part.max))}分" for b in rule.bands)
+        if rule.else_points is not None:
+            bands += f"；不在以上各档的，得{plain(rule.else_points)}分"
+        return f"{what}{bands}{_zero_clause(rule, pct)}。"
     if k == "excess_deduction":
         full = plain(rule.full if rule.full is not None else part.max)
         each = plain(rule.each)
@@ -100,11 +104,15 @@ def rule_sentence(fw: Framework, part: Part, leaf: Leaf) -> str:
         else:
             thr, step = plain(rule.threshold), plain(rule.step)
             partial = f"不足{step}的部分不扣分" if rule.whole_steps else "不足部分按比例扣分"
+        if rule.below:
+            return (f"{what}不低于{thr}的，得{full}分；低于{thr}的，每低{step}扣{each}分"
+                    f"（{partial}），扣完为止{_zero_clause(rule, pct)}。")
         return (f"{what}不超过{thr}的，得{full}分；超过{thr}的，每超过{step}扣{each}分"
-                f"（{partial}），扣完为止。")
+                f"（{partial}），扣完为止{_zero_clause(rule, pct)}。")
     if k == "proportional":
-        what, _ = _value(fw, rule)
-        return f"按{what}计分：得分 = {what} × {plain(rule.points)}分。"
+        what, pct = _value(fw, rule)
+        pts = rule.points if rule.points is not None else part.max
+        return f"按{what}计分：得分 = {what} × {plain(pts)}分{_zero_clause(rule, pct)}。"
     if k in ("per_finding", "deduction"):
         labels = "、".join(fw.label(c) for c in rule.inputs)
         units = list(dict.fromkeys(_unit(fw, c, "项") for c in rule.inputs))
@@ -117,6 +125,11 @@ def rule_sentence(fw: Framework, part: Part, leaf: Leaf) -> str:
         label = fw.label(rule.input)
         tiers = "；".join(f"为“{o}”的，得{plain(p)}分" for o, p in rule.tier_points)
         return f"{label}{tiers}。"
+    if k == "checklist" and any(p is None for _, p in rule.items):
+        n = len(rule.items)
+        items = "；".join(f"{CIRCLED[i] if i < len(CIRCLED) else f'({i + 1})'}{fw.label(c)}"
+                         for i, (c, _) in enumerate(rule.items))
+        return f"以下{n}项每符合一项得{plain(part.max)}÷{n}分：{items}。"
     if k == "checklist":
         points = {p for _, p in rule.items}
         if len(points) == 1:
@@ -136,5 +149,79 @@ def rule_sentence(fw: Framework, part: Part, leaf: Leaf) -> str:
     if k == "discretionary":
         top = rule.max if rule.max is not None else part.max
         return f"由评价人员根据核查情况酌情给分（0～{plain(top)}分），填入“{fw.label(rule.input)}”。"
+    if k == "target":
+        return target_sentence(fw, rule, part.max)
+    if k == "qualitative":
+        return _tier_sentence(fw, rule.input, rule.share, rule.tiers, part.max)
+    if k == "either_or":
+        alts = "；".join(f"适用“{opt}”的，{rule_sentence(fw, Part(part.code, part.name, part.max, sub), leaf).rstrip('。')}"
+                        for opt, sub in rule.alternatives)
+        return f"二者择其一，按“{fw.label(rule.input)}”：{alts}。"
     from xl_eval.framework.describe import rule_summary     # rule kinds added later
     return rule_summary(fw, rule, part.max)
+
+
+def _points(x: float) -> str:
+    from xl_eval.core.xlround import xl_round
+    return plain(xl_round(x, 2))
+
+
+def _zero_clause(rule: Rule, pct: bool) -> str:
+    """'（除数为0时按0计）' for a value that divides by an input."""
+    if rule.value is None or not rule.value.divisors:
+        return ""
+    z = rule.zero_denominator
+    if z is None:
+        return "（除数为0时无法计算，得分留空）"
+    shown = "无穷大" if z == float("inf") else percent_plain(z) if pct else plain(z)
+    return f"（除数为0时按{shown}计）"
+
+
+_DATE_WORDS = {"≥": "不早于", "≤": "不晚于", "=": "等于"}
+_NUMBER_WORDS = {"≥": "达到（≥）", "≤": "不超过（≤）", "=": "等于"}
+
+
+def _operand(fw: Framework, e, pct: bool) -> str:
+    if e.names:
+        return "“" + e.to_excel(fw.label).replace("-", "−") + "”"
+    x = e.evaluate({})
+    return percent_plain(x) if pct else plain(x)
+
+
+def target_sentence(fw: Framework, rule: Rule, points: float) -> str:
+    """财预〔2020〕10号 第十六条 / 财预〔2021〕101号 as this rule applies them."""
+    natures = (rule.nature,) if rule.nature else fw.inputs[rule.nature_input].options
+    pts = plain(points)
+    name = rule.actual.single_name if rule.actual is not None else None
+    kind = fw.inputs[name].kind if name in fw.inputs else "percent" if name in fw.rates else ""
+    texts = []
+    for n in natures:
+        if n == "定性":
+            texts.append((n, _tier_sentence(fw, rule.tier_input, rule.share, rule.tiers, points).rstrip("。")))
+            continue
+        t, a = _operand(fw, rule.target, kind == "percent"), _operand(fw, rule.actual, kind == "percent")
+        if kind == "date":
+            texts.append((n, f"实际完成值{a}{_DATE_WORDS[n]}年度指标值{t}的，得{pts}分；否则得0分"))
+            continue
+        ratio = {"≥": "实际完成值÷年度指标值", "≤": "年度指标值÷实际完成值", "=": "两者中较小值÷较大值"}[n]
+        text = f"实际完成值{a}{_NUMBER_WORDS[n]}年度指标值{t}的，得{pts}分；未达成的，完成率 = {ratio}，"
+        p = rule.pass_threshold
+        if p is not None:
+            text += (f"完成率低于{percent_plain(p)}的不得分，否则得（完成率−{percent_plain(p)}）÷（1−{percent_plain(p)}）"
+                     f"×{pts}分")
+        else:
+            text += f"得 完成率×{pts}分"
+        ot = rule.over_target
+        if ot is not None and n != "=":
+            cut = f"扣{plain(ot.deduct)}分" if ot.deduct else "予以提示（不扣分）"
+            text += f"；完成率达到{percent_plain(ot.ratio)}及以上的，视为指标值设置偏低（偏离），{cut}"
+        texts.append((n, text))
+    if len(texts) == 1:
+        return texts[0][1] + "。"
+    return f"按指标性质（“{fw.label(rule.nature_input)}”）：" + "；".join(f"为“{n}”时，{t}" for n, t in texts) + "。"
+
+
+def _tier_sentence(fw: Framework, tier_input: str, share: str, tiers, points: float) -> str:
+    ranges = "；".join(f"{name}的，得分值的{band_text(iv, True)}" for name, iv in tiers)
+    return (f"按“{fw.label(tier_input)}”分档：{ranges}；评价人员在所选档内确定得分比例（“{fw.label(share)}”），"
+            f"得分 = {plain(points)}分 × 比例。")

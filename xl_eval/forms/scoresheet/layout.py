@@ -191,6 +191,8 @@ class ParamRow:
     hi: ParamCell | None = None
     hi_closed: str = ""
     value: ParamCell | None = None
+    key: str = ""                # what the rule's formula uses the row for (rule_formulas.py)
+    label_cell: ParamCell | None = None   # the label is a parameter the formula compares with
 
 
 @dataclass(frozen=True)
@@ -781,7 +783,7 @@ class _Builder:
         blocks = []
         for leaf in fw.leaves:
             for part in leaf.parts:
-                specs = param_specs(fw, part)
+                specs = param_specs(fw, part, leaf)
                 first = row
                 max_cell = None if part.rule.is_modifier else self.param(Ref(PARAMS, first, ParamCol.MAX), part.max)
                 rows = []
@@ -803,7 +805,9 @@ class _Builder:
         value = None
         if "value" in spec:
             value = self.param(Ref(PARAMS, row, ParamCol.VALUE), spec["value"], spec.get("fmt", FMT_GENERAL))
-        return ParamRow(row, spec["label"], lo, spec.get("lo_closed", ""), hi, spec.get("hi_closed", ""), value)
+        label = self.param(Ref(PARAMS, row, ParamCol.LABEL), spec["label"]) if spec.get("label_param") else None
+        return ParamRow(row, spec["label"], lo, spec.get("lo_closed", ""), hi, spec.get("hi_closed", ""), value,
+                        spec.get("key", ""), label)
 
     # -- formulas
     def project_formulas(self, p: ProjectRows) -> None:
@@ -866,7 +870,7 @@ class _Builder:
                 continue
             blank = _or([p + '=""' for p in parts])
             body = (f'IF({blank},"",'
-                    f'ROUND(MIN(MAX(SUM({",".join(parts)}),0),{w}),{digits}))')
+                    f'ROUND(MIN(MAX({self.rules.leaf_total(leaf, parts, w)},0),{w}),{digits}))')
             if exempts:
                 body = f"IF({_or(exempts)},{w},{body})"
             if vetoes:

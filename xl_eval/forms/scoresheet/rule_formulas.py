@@ -11,10 +11,31 @@ of every input/rate (ref_value), blank tests, ROUND/XE_ROUND and `add`.
 
 from __future__ import annotations
 
+import math
+
 from xl_eval.forms.scoresheet.layout import (
-    BASE, FMT_GENERAL, FMT_PCT, FMT_RATE, FMT_SCORE, PARAMS, BaseCol, BaseRows, LayoutError, ParamCol, ParamRows,
-    PartBlock, Ref, _and, part_name, points_name, rate_name)
-from xl_eval.framework.model import YES, Framework, Part, Rule
+    BASE, FMT_GENERAL, FMT_PCT, FMT_RATE, FMT_SCORE, INF_VALUE, PARAMS, BaseCol, BaseRows, LayoutError, ParamCol,
+    ParamRow, ParamRows, PartBlock, Ref, SCORE, _and, _or, part_name, points_name, rate_name)
+from xl_eval.framework.model import NATURES, YES, Framework, Leaf, Part, Rule
+
+FMT_DATE = "yyyy-mm-dd"
+#: The 指标性质 compared as Excel operators (a target rule's "met" test).
+NATURE_OPS = {"≥": ">=", "≤": "<=", "=": "="}
+
+
+def ratio_name(leaf: str, part: str, alt: str = "") -> str:
+    """A target rule's rounded completion ratio (完成率), on 评分参数."""
+    return f"ratio_{leaf}_{part}{alt}"
+
+
+def flag_name(leaf: str, part: str, alt: str = "") -> str:
+    """是 when a target rule's completion is far above target (偏离), 否 otherwise."""
+    return f"flag_{leaf}_{part}{alt}"
+
+
+def value_name(leaf: str, part: str, alt: str = "") -> str:
+    """The value of a rule's expression that divides by an input (zero divisor: the declared outcome)."""
+    return f"value_{leaf}_{part}{alt}"
 
 
 class RuleFormulas:
@@ -22,6 +43,7 @@ class RuleFormulas:
 
     def __init__(self, builder):
         self.b = builder
+        self.overflow_cells: dict[str, str] = {}    # leaf code -> the 子项分值合计 cell (overflow: scale)
 
     def rate_formulas(self, base: BaseRows, params: ParamRows) -> None:
         fw = self.b.fw
@@ -42,8 +64,12 @@ class RuleFormulas:
         digits = self.b.fw.precision.score
         for block in params.parts:
             leaf, part = block.leaf, block.part
+            for row in block.rows:
+                if row.key == "overflow":
+                    self.overflow_cells[leaf.code] = row.value.ref.ref_from(SCORE)
             pts_ref = Ref(PARAMS, block.first, ParamCol.POINTS)
-            pts = self.b.add(points_name(leaf.code, part.code), pts_ref, self.points_formula(block), "points")
+            formula = self.rule_points(block, part.rule, list(block.rows), "")
+            pts = self.b.add(points_name(leaf.code, part.code), pts_ref, formula, "points")
             p = pts.name
             kind = part.rule.kind
             if kind in ("veto", "exemption"):
@@ -51,41 +77,73 @@ class RuleFormulas:
             elif kind == "deduction":
                 formula = f'IF({p}="","",{self.b.round(p, digits)})'
             else:
-                mx = block.max_cell.ref.ref_from(PARAMS)
+                mx = self.part_max(block)
                 formula = f'IF({p}="","",MIN(MAX({self.b.round(p, digits)},0),{mx}))'
             self.b.add(part_name(leaf.code, part.code), Ref(PARAMS, block.first, ParamCol.SCORE), formula, "part",
-                     FMT_SCORE)
+                       FMT_SCORE)
+
+    def part_max(self, block: PartBlock) -> str:
+        """The sub-item's points (子项分值) as formula text."""
+        return block.max_cell.ref.ref_from(PARAMS)
 
     def points_formula(self, block: PartBlock) -> str:
         """The rule's points before rounding/clamping (engine.rule_points)."""
-        rule = block.part.rule
+        return self.rule_points(block, block.part.rule, list(block.rows), "")
+
+    def leaf_total(self, leaf: Leaf, parts: list[str], weight: str) -> str:
+        """The sum of a leaf's sub-item scores before the clamp to [0, weight]; with
+        overflow: scale, the sub-items (not the deductions) × weight ÷ their points' total."""
+        if leaf.overflow != "scale":
+            return f"SUM({','.join(parts)})"
+        kinds = [p.rule.kind for p in leaf.parts]
+        scaled = [n for n, k in zip(parts, kinds) if k != "deduction"]
+        cut = [n for n, k in zip(parts, kinds) if k == "deduction"]
+        text = f"SUM({','.join(scaled)})*{weight}/{self.overflow_cells[leaf.code]}"
+        return text + (f"+SUM({','.join(cut)})" if cut else "")
+
+    # -- one rule
+    def rule_points(self, block: PartBlock, rule: Rule, rows: list[ParamRow], alt: str) -> str:
+        """Points of `rule` (unrounded), its parameters in `rows`; `alt` names the
+        computed cells of an either_or alternative apart."""
         k = rule.kind
-        rows = block.rows
         here = PARAMS
+        mx = self.part_max(block) if block.max_cell is not None else '""'
+        keyed = {r.key: r for r in rows if r.key}
 
         def val(i: int) -> str:
             return rows[i].value.ref.ref_from(here)
 
+        def cell(key: str) -> str:
+            return keyed[key].value.ref.ref_from(here)
+
         if k in ("bands", "excess_deduction", "proportional"):
-            x = self.b.expr_operand(rule.value)
-            blank = self.b.blank_test(rule.value.names)
+            if rule.value.divisors:
+                x = self.value_cell(block, rule, keyed, alt)
+                blank = f'{x}=""'
+            else:
+                x = self.b.expr_operand(rule.value)
+                blank = self.b.blank_test(rule.value.names)
             if k == "bands":
-                chain = '""'
-                for row in reversed(rows):
+                chain = cell("else") if "else" in keyed else '""'
+                for row in reversed([r for r in rows if r.key in ("band", "band_share")]):
                     tests = []
                     if row.lo is not None:
                         tests.append(f"{x}{'>=' if row.lo_closed == '含' else '>'}{row.lo.ref.ref_from(here)}")
                     if row.hi is not None:
                         tests.append(f"{x}{'<=' if row.hi_closed == '含' else '<'}{row.hi.ref.ref_from(here)}")
-                    chain = f"IF({_and(tests)},{row.value.ref.ref_from(here)},{chain})"
+                    pts = row.value.ref.ref_from(here)
+                    if row.key == "band_share":
+                        pts = f"{pts}*{mx}"
+                    chain = f"IF({_and(tests)},{pts},{chain})"
                 return f'IF({blank},"",{chain})'
             if k == "proportional":
-                return f'IF({blank},"",{x}*{val(0)})'
+                return f'IF({blank},"",{x}*{val(0) if rule.points is not None else mx})'
             thr, step, each, full = val(0), val(1), val(2), val(3)
-            units = self.b.round(f"({x}-{thr})/{step}", 9)
+            over = f"{thr}-{x}" if rule.below else f"{x}-{thr}"
+            units = self.b.round(f"({over})/{step}", 9)
             if rule.whole_steps:
                 units = f"INT({units})"
-            return f'IF({blank},"",IF({x}-{thr}<=0,{full},{full}-MIN({full},{units}*{each})))'
+            return f'IF({blank},"",IF({over}<=0,{full},{full}-MIN({full},{units}*{each})))'
         if k in ("per_finding", "deduction"):
             refs = [self.b.ref_value(c) for c in rule.inputs]
             n = "+".join(refs)
@@ -103,8 +161,13 @@ class RuleFormulas:
             return f'IF({x}="","",{chain})'
         if k == "checklist":
             refs = [self.b.ref_value(c) for c, _ in rule.items]
+            blank = self.b.blank_test([c for c, _ in rule.items])
+            if any(p is None for _, p in rule.items):
+                # equal shares: 子项分值 × (items met) ÷ (items), in the engine's order
+                count = "+".join(f'IF({r}="{YES}",1,0)' for r in refs)
+                return f'IF({blank},"",{mx}*({count})/{cell("count")})'
             terms = "+".join(f'IF({r}="{YES}",{val(i)},0)' for i, r in enumerate(refs))
-            return f'IF({self.b.blank_test([c for c, _ in rule.items])},"",{terms})'
+            return f'IF({blank},"",{terms})'
         if k == "yes_no":
             x = self.b.ref_value(rule.input)
             return f'IF({x}="","",IF({x}="{YES}",{val(0)},IF({x}="否",{val(1)},"")))'
@@ -114,33 +177,197 @@ class RuleFormulas:
         if k == "discretionary":
             x = self.b.ref_value(rule.input)
             return f'IF({x}="","",{x})'
+        if k == "qualitative":
+            return self.tier_points(rule.input, rule.share, rows, mx)
+        if k == "target":
+            return self.target_points(block, rule, rows, keyed, mx, alt)
+        if k == "either_or":
+            x = self.b.ref_value(rule.input)
+            heads = [i for i, r in enumerate(rows) if r.key == "alt"] + [len(rows)]
+            chain = '""'
+            for j in reversed(range(len(heads) - 1)):
+                head = rows[heads[j]]
+                _, sub = rule.alternatives[j]
+                inner = self.rule_points(block, sub, rows[heads[j] + 1:heads[j + 1]], f"{alt}_a{j + 1}")
+                chain = f"IF({x}={head.label_cell.ref.ref_from(here)},{inner},{chain})"
+            return f'IF({x}="","",{chain})'
         raise LayoutError(f"unknown rule kind {k}")
+
+    def value_cell(self, block: PartBlock, rule: Rule, keyed: dict[str, ParamRow], alt: str) -> str:
+        """A named cell holding the value of an expression that divides by an input:
+        blank while an input is blank, the declared outcome when a divisor is 0."""
+        e = rule.value
+        divisors = [f"({d})=0" for d in e.divisors_excel(self.b.ref_value)]
+        zero = keyed["zero"].value.ref.ref_from(PARAMS) if keyed["zero"].value is not None else '""'
+        body = f"IF({_or(divisors)},{zero},{self.b.expr(e)})"
+        formula = f'IF({self.b.blank_test(e.names)},"",{body})' if e.names else body
+        row = keyed["value"].row
+        name = value_name(block.leaf.code, block.part.code, alt)
+        fmt = FMT_RATE if _is_pct(self.b.fw, rule) else FMT_GENERAL
+        self.b.add(name, Ref(PARAMS, row, ParamCol.VALUE), formula, "rule_value", fmt)
+        return name
+
+    def tier_points(self, tier_input: str, share_input: str, rows: list[ParamRow], mx: str) -> str:
+        """定性: 子项分值 × the evaluator's share, when the share lies in the chosen tier's range."""
+        x, s = self.b.ref_value(tier_input), self.b.ref_value(share_input)
+        chain = '""'
+        for row in reversed([r for r in rows if r.key == "tier"]):
+            tests = []
+            if row.lo is not None:
+                tests.append(f"{s}{'>=' if row.lo_closed == '含' else '>'}{row.lo.ref.ref_from(PARAMS)}")
+            if row.hi is not None:
+                tests.append(f"{s}{'<=' if row.hi_closed == '含' else '<'}{row.hi.ref.ref_from(PARAMS)}")
+            chain = f'IF({x}={row.label_cell.ref.ref_from(PARAMS)},IF({_and(tests)},{mx}*{s},""),{chain})'
+        return f'IF(OR({x}="",{s}=""),"",{chain})'
+
+    def target_points(self, block: PartBlock, rule: Rule, rows: list[ParamRow], keyed: dict[str, ParamRow],
+                      mx: str, alt: str) -> str:
+        """财预〔2020〕10号 第十六条 / 财预〔2021〕101号: the steps of engine.score_target."""
+        fw = self.b.fw
+        natures = (rule.nature,) if rule.nature else fw.inputs[rule.nature_input].options
+        numeric = [n for n in natures if n != "定性"]
+        nat = self.b.ref_value(rule.nature_input) if rule.nature_input else None
+        date = _is_date(fw, rule)
+        leaf, part = block.leaf.code, block.part.code
+        tier = (self.tier_points(rule.tier_input, rule.share, rows, mx)) if "定性" in natures else '""'
+        branches: dict[str, str] = {}
+        if numeric:
+            t = self.operand(rule.target, keyed["target"])
+            a = self.operand(rule.actual, keyed["actual"])
+            blank = self.b.blank_test(rule.target.names + rule.actual.names)
+            if date:
+                for n in numeric:
+                    branches[n] = f'IF({blank},"",IF({a}{NATURE_OPS[n]}{t},{mx},0))'
+            else:
+                r = self.ratio_cell(leaf, part, alt, rule, keyed, t, a, blank, numeric, nat)
+                flags = {}
+                for n in numeric:
+                    met = f"OR({a}{NATURE_OPS[n]}{t},{r}>=1)"
+                    full = mx
+                    if rule.over_target is not None and n != "=":
+                        far = f"{r}>={cell_of(keyed, 'ot_ratio')}"
+                        if n == "≤":
+                            far = f"AND({far},{a}>0)"
+                        flags[n] = f"AND({met},{far})"
+                        full = f"IF({far},MAX(0,{mx}-{cell_of(keyed, 'ot_deduct')}),{mx})"
+                    if rule.pass_threshold is not None:
+                        p = cell_of(keyed, "pass")
+                        miss = f"IF({r}<{p},0,({r}-{p})/(1-{p})*{mx})"
+                    else:
+                        miss = f"{r}*{mx}"
+                    branches[n] = f'IF({r}="","",IF({met},{full},{miss}))'
+                if "flag" in keyed:
+                    self.flag_cell(leaf, part, alt, keyed["flag"], r, flags, nat, numeric)
+        if nat is None:
+            return tier if rule.nature == "定性" else branches[rule.nature]
+        chain = '""'
+        for n in reversed(natures):
+            chain = f'IF({nat}="{n}",{tier if n == "定性" else branches[n]},{chain})'
+        return f'IF({nat}="","",{chain})'
+
+    def operand(self, e, row: ParamRow) -> str:
+        """A target/actual expression: its parameter cell when it is a number, else its text."""
+        if row.value is not None:
+            return row.value.ref.ref_from(PARAMS)
+        return self.b.expr_operand(e)
+
+    def ratio_cell(self, leaf: str, part: str, alt: str, rule: Rule, keyed, t: str, a: str, blank: str,
+                   numeric: list[str], nat: str | None) -> str:
+        digits = self.b.fw.precision.rate
+        rnd = self.b.round
+        forms = {
+            "≥": f"IF({t}<=0,IF({a}>={t},1,0),{rnd(f'{a}/{t}', digits)})",
+            "≤": f"IF({a}<=0,IF({a}<={t},1,0),IF({t}>0,{rnd(f'{t}/{a}', digits)},0))",
+            "=": f"IF({a}={t},1,IF(MIN({a},{t})<=0,0,{rnd(f'MIN({a},{t})/MAX({a},{t})', digits)}))",
+        }
+        if nat is None:
+            body = forms[numeric[0]]
+        else:
+            body = '""'
+            for n in reversed(numeric):
+                body = f'IF({nat}="{n}",{forms[n]},{body})'
+        formula = f'IF({blank},"",{body})' if blank != "FALSE" else body
+        if nat is not None:
+            formula = f'IF({nat}="","",{formula})'
+        name = ratio_name(leaf, part, alt)
+        self.b.add(name, Ref(PARAMS, keyed["ratio"].row, ParamCol.VALUE), formula, "ratio", FMT_PCT)
+        return name
+
+    def flag_cell(self, leaf: str, part: str, alt: str, row: ParamRow, r: str, flags: dict[str, str],
+                  nat: str | None, numeric: list[str]) -> None:
+        if nat is None:
+            body = f'IF({flags[numeric[0]]},"是","否")' if numeric[0] in flags else '"否"'
+        else:
+            body = '"否"'
+            for n in reversed(numeric):
+                if n in flags:
+                    body = f'IF({nat}="{n}",IF({flags[n]},"是","否"),{body})'
+        self.b.add(flag_name(leaf, part, alt), Ref(PARAMS, row.row, ParamCol.VALUE), f'IF({r}="","",{body})', "flag")
+
+
+def cell_of(keyed: dict[str, ParamRow], key: str) -> str:
+    return keyed[key].value.ref.ref_from(PARAMS)
+
+
+def _is_date(fw: Framework, rule: Rule) -> bool:
+    name = rule.actual.single_name if rule.actual is not None else None
+    return name in fw.inputs and fw.inputs[name].kind == "date"
+
+
+def _is_pct(fw: Framework, rule: Rule) -> bool:
+    """Whether a rule's value is a rate or a percent input (edges shown as %)."""
+    name = rule.value.single_name if rule.value is not None else None
+    return name in fw.rates or (name in fw.inputs and fw.inputs[name].kind == "percent")
 
 
 def is_rate_value(fw: Framework, rule: Rule) -> bool:
     return rule.value is not None and rule.value.single_name in fw.rates
 
 
-def param_specs(fw: Framework, part: Part) -> list[dict]:
-    """The parameter rows a rule shows on 评分参数, in the order its formula uses them."""
+
+def param_specs(fw: Framework, part: Part, leaf: Leaf | None = None) -> list[dict]:
+    """The parameter rows a rule shows on 评分参数, in the order its formula uses them;
+    the last sub-item of a leaf with `overflow` also shows the sub-items' points total."""
+    specs = rule_specs(fw, part.rule, part)
+    if leaf is not None and leaf.overflow and part is leaf.parts[-1]:
+        top = sum(p.max for p in leaf.parts if not p.rule.is_modifier)
+        how = "按权重封顶" if leaf.overflow == "cap" else "按 权重 ÷ 子项分值合计 折算"
+        specs.append({"label": f"子项分值合计（超过权重时{how}）", "value": top, "key": "overflow"})
+    return specs
+
+
+def rule_specs(fw: Framework, rule: Rule, part: Part) -> list[dict]:
     from xl_eval.core.xlround import plain
-    rule = part.rule
     k = rule.kind
-    pct = is_rate_value(fw, rule)
+    pct = is_rate_value(fw, rule) or _is_pct(fw, rule)
     edge_fmt = FMT_PCT if pct else FMT_GENERAL
+    label = fw.label
     if k == "bands":
-        return [{"label": f"第{i}档", "lo": b.range.lo, "lo_closed": "含" if b.range.lo_closed else "不含",
-                 "hi": b.range.hi, "hi_closed": "含" if b.range.hi_closed else "不含", "value": b.points,
-                 "edge_fmt": edge_fmt} for i, b in enumerate(rule.bands, 1)]
+        out = []
+        for i, b in enumerate(rule.bands, 1):
+            spec = {"label": f"第{i}档", "lo": b.range.lo, "lo_closed": "含" if b.range.lo_closed else "不含",
+                    "hi": b.range.hi, "hi_closed": "含" if b.range.hi_closed else "不含", "value": b.points,
+                    "edge_fmt": edge_fmt, "key": "band"}
+            if b.points is None:
+                spec.update(label=f"第{i}档（占子项分值的比例）", value=b.share, fmt=FMT_PCT, key="band_share")
+            out.append(spec)
+        if rule.else_points is not None:
+            out.append({"label": "不在以上各档时", "value": rule.else_points, "key": "else"})
+        return out + _divisor_specs(fw, rule, edge_fmt)
     if k == "excess_deduction":
         full = rule.full if rule.full is not None else part.max
-        return [{"label": "起扣阈值（不超过不扣分）", "value": rule.threshold, "fmt": edge_fmt},
-                {"label": "步长（每超出）", "value": rule.step, "fmt": edge_fmt},
+        first = "起扣阈值（不低于不扣分）" if rule.below else "起扣阈值（不超过不扣分）"
+        step = "步长（每低于）" if rule.below else "步长（每超出）"
+        return [{"label": first, "value": rule.threshold, "fmt": edge_fmt},
+                {"label": step, "value": rule.step, "fmt": edge_fmt},
                 {"label": "每步扣分", "value": rule.each},
                 {"label": "满分", "value": full},
-                {"label": "不足一步不扣（按整步计）" if rule.whole_steps else "按比例计（不取整）"}]
+                {"label": "不足一步不扣（按整步计）" if rule.whole_steps else "按比例计（不取整）"}
+                ] + _divisor_specs(fw, rule, edge_fmt)
     if k == "proportional":
-        return [{"label": "分值（比率 × 分值）", "value": rule.points}]
+        if rule.points is None:
+            return [{"label": "得分 = 数值 × 子项分值"}] + _divisor_specs(fw, rule, edge_fmt)
+        return [{"label": "分值（比率 × 分值）", "value": rule.points}] + _divisor_specs(fw, rule, edge_fmt)
     if k == "per_finding":
         full = rule.full if rule.full is not None else part.max
         return [{"label": "满分", "value": full}, {"label": "每项扣分（扣完为止）", "value": rule.each}]
@@ -149,6 +376,9 @@ def param_specs(fw: Framework, part: Part) -> list[dict]:
     if k == "tiers":
         return [{"label": opt, "value": pts} for opt, pts in rule.tier_points]
     if k == "checklist":
+        if any(p is None for _, p in rule.items):
+            return ([{"label": fw.inputs[c].label} for c, _ in rule.items]
+                    + [{"label": "项数（子项分值按符合的项数平均分配）", "value": len(rule.items), "key": "count"}])
         return [{"label": fw.inputs[c].label, "value": pts} for c, pts in rule.items]
     if k == "yes_no":
         return [{"label": "是", "value": rule.yes}, {"label": "否", "value": rule.no}]
@@ -158,4 +388,72 @@ def param_specs(fw: Framework, part: Part) -> list[dict]:
         return [{"label": f"“{fw.inputs[rule.input].label}”为“是”时本指标直接得满分"}]
     if k == "discretionary":
         return [{"label": f"评价人员酌情给分（0～{plain(part.max)}分），填入“{fw.inputs[rule.input].label}”"}]
+    if k == "qualitative":
+        return _tier_specs(fw, rule.input, rule.share, rule.tiers)
+    if k == "target":
+        return _target_specs(fw, rule, label)
+    if k == "either_or":
+        out = []
+        for opt, sub in rule.alternatives:
+            out.append({"label": opt, "label_param": True, "key": "alt"})
+            out += [dict(spec, label="　" + spec["label"]) if not spec.get("label_param") else spec
+                    for spec in rule_specs(fw, sub, part)]
+        return out
     raise LayoutError(f"unknown rule kind {k}")
+
+
+def _divisor_specs(fw: Framework, rule: Rule, edge_fmt: str) -> list[dict]:
+    """An expression dividing by an input: the declared zero-divisor outcome and the computed value."""
+    if not rule.value.divisors:
+        return []
+    z = rule.zero_denominator
+    text = rule.value.to_excel(fw.label).replace("-", "−")
+    zero = ({"label": "除数为0时：无法计算（得分留空）", "key": "zero"} if z is None else
+            {"label": "除数为0时的取值", "value": INF_VALUE if z == math.inf else z,
+             "fmt": FMT_RATE if edge_fmt == FMT_PCT else FMT_GENERAL, "key": "zero"})
+    return [zero, {"label": f"计算值（{text}）", "key": "value"}]
+
+
+def _tier_specs(fw: Framework, tier_input: str, share_input: str, tiers) -> list[dict]:
+    out = [{"label": f"完成情况：“{fw.inputs[tier_input].label}”；得分比例：“{fw.inputs[share_input].label}”"
+                     "（须在所选档的范围内）"}]
+    for name, iv in tiers:
+        out.append({"label": name, "label_param": True, "lo": iv.lo, "lo_closed": "含" if iv.lo_closed else "不含",
+                    "hi": iv.hi, "hi_closed": "含" if iv.hi_closed else "不含", "edge_fmt": FMT_PCT, "key": "tier"})
+    return out
+
+
+def _target_specs(fw: Framework, rule: Rule, label) -> list[dict]:
+    natures = (rule.nature,) if rule.nature else fw.inputs[rule.nature_input].options
+    out = []
+    if rule.nature_input:
+        out.append({"label": f"指标性质：取自“{fw.inputs[rule.nature_input].label}”（{'、'.join(natures)}）"})
+    else:
+        out.append({"label": f"指标性质：{rule.nature}"})
+    if any(n != "定性" for n in natures):
+        date = _is_date(fw, rule)
+        name = rule.actual.single_name
+        fmt = FMT_DATE if date else FMT_PCT if (name in fw.rates or (
+            name in fw.inputs and fw.inputs[name].kind == "percent")) else FMT_GENERAL
+        for key, what, e in (("target", "年度指标值", rule.target), ("actual", "实际完成值", rule.actual)):
+            if e.names:
+                out.append({"label": f"{what}：“{e.to_excel(label).replace('-', '−')}”", "key": key})
+            else:
+                out.append({"label": what, "value": e.evaluate({}), "fmt": fmt, "key": key})
+        if date:
+            out.append({"label": "日期型：达成得满分，未达成得0分"})
+        else:
+            out.append({"label": f"完成率（自动计算，保留 {fw.precision.rate} 位小数；达到100%为达成）", "key": "ratio"})
+            if rule.pass_threshold is not None:
+                out.append({"label": "及格线：完成率低于此得0分，否则（完成率−及格线）÷（1−及格线）× 分值",
+                            "value": rule.pass_threshold, "fmt": FMT_PCT, "key": "pass"})
+            else:
+                out.append({"label": "未达成时：完成率 × 分值"})
+            if rule.over_target is not None and any(n in ("≥", "≤") for n in natures):
+                out.append({"label": "偏离：完成率达到（含）此值时视为指标设置偏低", "value": rule.over_target.ratio,
+                            "fmt": FMT_PCT, "key": "ot_ratio"})
+                out.append({"label": "偏离时扣分（0 为只提示）", "value": rule.over_target.deduct, "key": "ot_deduct"})
+                out.append({"label": "是否偏离（自动判断）", "key": "flag"})
+    if "定性" in natures:
+        out += _tier_specs(fw, rule.tier_input, rule.share, rule.tiers)
+    return out
