@@ -75,6 +75,8 @@ def edge_cases() -> list[Case]:
     add("train_80", {"ratio_training_training": 0.8, "score_training": 5}, trained=160)
     add("train_target0", {"ratio_training_training": 1, "score_training": 10}, trained_plan=0, trained=0)
     add("train_actual0", {"ratio_training_training": 0, "score_training": 0}, trained=0)
+    add("acceptance_blank", {"score_acceptance": None, "ratio_acceptance_acceptance": None, "total_score": None,
+                             "grade": None}, pass_rate=None)
     add("acceptance_57%", {"ratio_acceptance_acceptance": 0.6, "score_acceptance": 0}, pass_rate=0.57)
     add("acceptance_76%", {"ratio_acceptance_acceptance": 0.8, "score_acceptance": 4}, pass_rate=0.76)
     # ≤: met, 0 actual (met, not far), far below target, above target

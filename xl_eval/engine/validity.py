@@ -150,11 +150,50 @@ def read_cell(inp: Input, cell: Any) -> tuple[Any, Issue | None]:
             why, why_en = "带单位、空格、逗号或全角字符", "with a unit, spaces, commas or full-width characters"
         return None, Issue("XE202", code, dict(label=inp.label, raw=text, reason=why, reason_en=why_en,
                                                suggestion=plain(guess)))
+    if kind in ("percent", "decimal", "date"):
+        return _read_measure(inp, cell)
     # choice / yes_no: the formulas compare with the exact option text
     if isinstance(raw, str) and raw in inp.options:
         return raw, None
     shown = raw if isinstance(raw, str) else plain(raw) if isinstance(raw, float) else raw
     return None, Issue("XE207", code, dict(label=inp.label, raw=shown, options="、".join(inp.options)))
+
+
+def _read_measure(inp: Input, cell: Any) -> tuple[Any, Issue | None]:
+    """A percent, decimal or date cell: the number it stores (95% is 0.95, a date its serial
+    day number), as the formulas use it; text (“95%”, “120平方米”, “2024-12-31” typed into a
+    text cell) is reported with what it probably means, because the formulas cannot use it."""
+    code, kind, raw = inp.code, inp.kind, cell.value
+    if cell.kind == "n":
+        try:
+            return parse_value(inp, raw), None
+        except ValueProblem as exc:
+            if kind == "date":
+                return None, Issue("XE203", code, dict(label=inp.label, raw=plain(raw), reason=exc.reason,
+                                                       reason_en="not a valid date"))
+            return None, _number_issue(inp, raw, exc)
+    if cell.kind == "b":
+        return None, Issue("XE203", code, dict(label=inp.label, raw=raw, reason="是逻辑值", reason_en="a logical value"))
+    text = str(raw)
+    try:
+        guess = parse_value(inp, text)
+    except ValueProblem as exc:
+        return None, Issue("XE203", code, dict(label=inp.label, raw=text, reason=exc.reason,
+                                               reason_en=_REASONS_EN.get(exc.reason, exc.reason)))
+    if guess is None:
+        return None, Issue("XE203", code, dict(label=inp.label, raw=text,
+                                               reason="空格或短横线不是数字，不填请清空单元格",
+                                               reason_en="spaces or a dash; clear the cell to leave it blank"))
+    if kind == "date":
+        return None, Issue("XE203", code, dict(label=inp.label, raw=text,
+                                               reason="文本格式的日期，公式无法比较，请清空后按日期重新输入",
+                                               reason_en="a date stored as text; clear it and enter a date"))
+    if _PLAIN_NUMBER.fullmatch(text):
+        why, why_en = "文本格式的数字", "a number stored as text"
+    else:
+        why, why_en = "带单位、空格、逗号或全角字符", "with a unit, spaces, commas or full-width characters"
+    return None, Issue("XE202", code, dict(label=inp.label, raw=text, reason=why, reason_en=why_en,
+                                           suggestion=plain(guess)))
 
 
 def _number_issue(inp: Input, raw: Any, exc: ValueProblem) -> Issue:

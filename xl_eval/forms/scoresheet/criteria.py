@@ -204,13 +204,13 @@ def target_sentence(fw: Framework, rule: Rule, points: float) -> str:
             texts.append((n, f"实际完成值{a}{_DATE_WORDS[n]}年度指标值{t}的，得{pts}分；否则得0分"))
             continue
         ratio = {"≥": "实际完成值÷年度指标值", "≤": "年度指标值÷实际完成值", "=": "两者中较小值÷较大值"}[n]
-        text = f"实际完成值{a}{_NUMBER_WORDS[n]}年度指标值{t}的，得{pts}分；未达成的，完成率 = {ratio}，"
+        text = f"实际完成值{a}{_NUMBER_WORDS[n]}年度指标值{t}的，得{pts}分；未达成的，"
         p = rule.pass_threshold
         if p is not None:
-            text += (f"完成率低于{percent_plain(p)}的不得分，否则得（完成率−{percent_plain(p)}）÷（1−{percent_plain(p)}）"
-                     f"×{pts}分")
+            pp = percent_plain(p)
+            text += f"完成率（{ratio}）低于{pp}的不得分，否则得分 = （完成率−{pp}）÷（1−{pp}）×{pts}分"
         else:
-            text += f"得 完成率×{pts}分"
+            text += f"得分 = 完成率×{pts}分（完成率 = {ratio}）"
         ot = rule.over_target
         if ot is not None and n != "=":
             cut = f"扣{plain(ot.deduct)}分" if ot.deduct else "予以提示（不扣分）"

@@ -109,6 +109,7 @@ FMT_SCORE = "0.00"
 FMT_AMOUNT = "0.00"
 FMT_INT = "0"
 FMT_GENERAL = "General"
+FMT_DATE = "yyyy-mm-dd"
 
 #: The classic function set every formula in the template keeps to.
 ALLOWED_FUNCTIONS = frozenset({
@@ -840,13 +841,14 @@ class _Builder:
                 fallback = formula_string(d) if isinstance(d, str) else _num_text(d)
             if code in derived:
                 fallback = derived[code] if fallback is None else f'IF({derived[code]}="",{fallback},{derived[code]})'
-            fmt = {"amount": FMT_AMOUNT, "count": FMT_INT, "year": FMT_INT}.get(inp.kind, FMT_GENERAL)
+            fmt = {"amount": FMT_AMOUNT, "count": FMT_INT, "year": FMT_INT, "percent": FMT_PCT,
+                   "date": FMT_DATE}.get(inp.kind, FMT_GENERAL)
             self.add(effective_name(code), Ref(BASE, base.input_rows[code], BaseCol.EFFECTIVE),
                      f'IF({code}="",{fallback},{code})', "effective", fmt)
 
     def scoring_copies(self, base: BaseRows) -> tuple[FormulaCell, ...]:
         """udf mode: 计分采用值 of the inputs without a helper cell (the input itself, "" if blank)."""
-        fmts = {"amount": FMT_AMOUNT, "count": FMT_INT, "year": FMT_INT}
+        fmts = {"amount": FMT_AMOUNT, "count": FMT_INT, "year": FMT_INT, "percent": FMT_PCT, "date": FMT_DATE}
         return tuple(
             FormulaCell(None, Ref(BASE, base.input_rows[code], BaseCol.EFFECTIVE),
                         f'IF({input_name(code)}="","",{input_name(code)})', "scoring_value",

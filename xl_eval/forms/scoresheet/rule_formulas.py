@@ -14,11 +14,12 @@ from __future__ import annotations
 import math
 
 from xl_eval.forms.scoresheet.layout import (
-    BASE, FMT_GENERAL, FMT_PCT, FMT_RATE, FMT_SCORE, INF_VALUE, PARAMS, BaseCol, BaseRows, LayoutError, ParamCol,
-    ParamRow, ParamRows, PartBlock, Ref, SCORE, _and, _or, part_name, points_name, rate_name)
-from xl_eval.framework.model import NATURES, YES, Framework, Leaf, Part, Rule
+    BASE, FMT_DATE, FMT_GENERAL, FMT_PCT, FMT_RATE, FMT_SCORE, INF_VALUE, PARAMS, SCORE, BaseCol, BaseRows,
+    LayoutError, ParamCol, ParamRow, ParamRows, PartBlock, Ref, _and, _or, part_name, points_name, rate_name)
+from xl_eval.framework.model import YES, Framework, Leaf, Part, Rule
 
-FMT_DATE = "yyyy-mm-dd"
+#: Input kinds whose cells format2 rules compare directly (see RuleFormulas.measure_ref).
+MEASURE_KINDS = ("percent", "decimal", "date")
 #: The 指标性质 compared as Excel operators (a target rule's "met" test).
 NATURE_OPS = {"≥": ">=", "≤": "<=", "=": "="}
 
@@ -121,7 +122,7 @@ class RuleFormulas:
                 x = self.value_cell(block, rule, keyed, alt)
                 blank = f'{x}=""'
             else:
-                x = self.b.expr_operand(rule.value)
+                x = self.measure(rule.value)
                 blank = self.b.blank_test(rule.value.names)
             if k == "bands":
                 chain = cell("else") if "else" in keyed else '""'
@@ -209,7 +210,7 @@ class RuleFormulas:
 
     def tier_points(self, tier_input: str, share_input: str, rows: list[ParamRow], mx: str) -> str:
         """定性: 子项分值 × the evaluator's share, when the share lies in the chosen tier's range."""
-        x, s = self.b.ref_value(tier_input), self.b.ref_value(share_input)
+        x, s = self.b.ref_value(tier_input), self.measure_ref(share_input)
         chain = '""'
         for row in reversed([r for r in rows if r.key == "tier"]):
             tests = []
@@ -218,7 +219,7 @@ class RuleFormulas:
             if row.hi is not None:
                 tests.append(f"{s}{'<=' if row.hi_closed == '含' else '<'}{row.hi.ref.ref_from(PARAMS)}")
             chain = f'IF({x}={row.label_cell.ref.ref_from(PARAMS)},IF({_and(tests)},{mx}*{s},""),{chain})'
-        return f'IF(OR({x}="",{s}=""),"",{chain})'
+        return f'IF(OR({x}="",{self.b.ref_value(share_input)}=""),"",{chain})'
 
     def target_points(self, block: PartBlock, rule: Rule, rows: list[ParamRow], keyed: dict[str, ParamRow],
                       mx: str, alt: str) -> str:
@@ -269,6 +270,20 @@ class RuleFormulas:
         """A target/actual expression: its parameter cell when it is a number, else its text."""
         if row.value is not None:
             return row.value.ref.ref_from(PARAMS)
+        return self.measure(e)
+
+    def measure_ref(self, name: str) -> str:
+        """A percent, decimal or date input as a comparison operand: `(x+0)`, so text pasted
+        past the validation is turned into its number or an error (#VALUE!) as arithmetic
+        does, never compared as text (which Excel ranks above every number)."""
+        inp = self.b.fw.inputs.get(name)
+        ref = self.b.ref_value(name)
+        return f"({ref}+0)" if inp is not None and inp.kind in MEASURE_KINDS and ref == name else ref
+
+    def measure(self, e) -> str:
+        """An expression as an operand (see measure_ref for a single input)."""
+        if e.single_name is not None:
+            return self.measure_ref(e.single_name)
         return self.b.expr_operand(e)
 
     def ratio_cell(self, leaf: str, part: str, alt: str, rule: Rule, keyed, t: str, a: str, blank: str,

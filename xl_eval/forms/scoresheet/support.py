@@ -9,5 +9,8 @@ key once the layout renders it and the LibreOffice tests cover it.
 # no_grades: the grade cells stay blank and the notes say there are no grades;
 # total_weight: totals and 得分率 use the framework's total, the column is headed 分值.
 # tests/test_template_v2.py recalculates such a framework in LibreOffice.
-SUPPORTED: frozenset[str] = frozenset({"level_names", "no_grades", "total_weight"})
+# target_rules, rule_options, overflow, input_kinds: rule_formulas.py, template.input_validation;
+# tests/test_template_rules_libreoffice.py recalculates tests/fixtures/v2_rules.yaml.
+SUPPORTED: frozenset[str] = frozenset({"level_names", "no_grades", "total_weight",
+                                       "target_rules", "rule_options", "overflow", "input_kinds"})
 FORM_NAME = "打分表模板"

@@ -49,6 +49,9 @@ HEADER_FILL = "D9E1F2"
 GROUP_FILL = "EDEDED"
 RESULT_FILL = "E2EFDA"     # light green: key results
 WARN_FILL = "F8CBAD"       # conditional formatting: reason missing
+# Number formats of the input cells (基础数据 column B) by input kind.
+INPUT_FORMATS = {"amount": L.FMT_AMOUNT, "count": L.FMT_INT, "year": L.FMT_INT, "score": L.FMT_GENERAL,
+                 "percent": L.FMT_PCT, "decimal": L.FMT_GENERAL, "date": L.FMT_DATE}
 KIND_LABEL = {"amount": "金额", "count": "数量", "choice": "选项", "yes_no": "是/否",
               "score": "酌情分值", "text": "文本", "year": "年度"}
 
@@ -461,7 +464,7 @@ class _Writer:
                 allowed += f"；空白按 {inp.default}"
             self.put(ws, row, C.LABEL, inp.label + ("" if inp.required or inp.default is not None else "（选填）"),
                      align=self.left_mid)
-            fmt = {"amount": L.FMT_AMOUNT, "count": L.FMT_INT, "year": L.FMT_INT, "score": L.FMT_GENERAL}.get(inp.kind)
+            fmt = INPUT_FORMATS.get(inp.kind)
             self.input_cell(ws, cell.ref, fmt)
             self.put(ws, row, C.UNIT, inp.unit, align=self.center)
             self.put(ws, row, C.ALLOWED, allowed, align=self.left_mid)
@@ -509,6 +512,26 @@ class _Writer:
         elif k in ("choice", "yes_no"):
             self.validation(ws, ref.coord, type="list", formula1=list_validation(inp.options), title=title, prompt=prompt,
                             error=f"“{inp.label}”请从下拉列表中选择：{'、'.join(inp.options)}。")
+        elif k in ("percent", "decimal"):
+            # A percent cell stores the fraction (95% = 0.95; typed 95 it becomes 95%), as the engine reads it.
+            shown = (lambda x: f"{plain(x * 100)}%") if k == "percent" else plain
+            what = "百分数（如 95%）" if k == "percent" else f"数字{unit}"
+            lo_t, hi_t = (inp.min, inp.max)
+            if lo_t is not None and hi_t is not None:
+                op, f1, f2, text = "between", plain(lo_t), plain(hi_t), f"{shown(lo_t)} 到 {shown(hi_t)} 之间的{what}"
+            elif lo_t is not None:
+                op, f1, f2, text = "greaterThanOrEqual", plain(lo_t), None, f"不小于 {shown(lo_t)} 的{what}"
+            elif hi_t is not None:
+                op, f1, f2, text = "lessThanOrEqual", plain(hi_t), None, f"不大于 {shown(hi_t)} 的{what}"
+            else:
+                op, f1, f2, text = "between", "-1E+15", "1E+15", what
+            self.validation(ws, ref.coord, type="decimal", operator=op, formula1=f1, formula2=f2, title=title,
+                            prompt=prompt, error=f"“{inp.label}”应为{text}。")
+        elif k == "date":
+            # Excel serial day numbers (1900-01-01 .. 9999-12-31), what the engine's dates are.
+            self.validation(ws, ref.coord, type="date", operator="between", formula1="1", formula2="2958465",
+                            title=title, prompt=prompt + "（日期，如 2024-12-31）",
+                            error=f"“{inp.label}”应为日期，如 2024-12-31 或 2024年12月31日。")
         else:  # text
             self.validation(ws, ref.coord, type="textLength", operator="lessThanOrEqual", formula1="255",
                             title=title, prompt=prompt, error=f"“{inp.label}”不能超过 255 个字符。")
