@@ -55,6 +55,8 @@ def test_udf_variant_is_laid_out_too(fw):
     lay = L.layout(fw, "udf")
     assert set(lay.computed) == set(L.layout(fw).computed)
     assert lay.computed[ratio_name("area", "area")].formula.count("XE_ROUND(") == 1
+    assert lay.computed["score_area"].formula.startswith('XE_SCORE("area",')
+    assert workbook_bytes(build_workbook(fw, formulas="udf"))
 
 
 def test_only_classic_functions_and_no_buried_numbers(fw):

@@ -126,6 +126,8 @@ def test_text_in_percent_decimal_and_date_cells_is_the_finding(run):
     found = {(f.code, f.cell) for f in check_file(path, fw).findings if not f.caused_by}
     cells = {code: lay.inputs[code].ref.coord for code in ("pass_rate", "built", "done_date")}
     assert {("XE202", cells["pass_rate"]), ("XE202", cells["built"]), ("XE203", cells["done_date"])} <= found
+    roots = [f for f in check_file(path, fw).findings if not f.caused_by and f.code[:3] in ("XE2", "XE3", "XE4")]
+    assert {f.code for f in roots} == {"XE202", "XE203"}, [(f.code, f.cell, f.name) for f in roots]
     messages = " ".join(f.message for f in check_file(path, fw).findings)
     assert "可能是 0.95" in messages and "可能是 120" in messages and "文本格式的日期" in messages
 

@@ -224,10 +224,14 @@ def _name_deps(fw: Framework, lay: L.Layout, leaf_deps, rate_deps) -> dict[str, 
         by_prefix[L.rate_name(code)] = deps
     for code in fw.inputs:
         by_prefix[L.effective_name(code)] = frozenset({code})
+    # the other cells of a sub-item's block on 评分参数 (completion ratio, 偏离, divided value): its leaf's inputs
+    block_leaf = {r: block.leaf.code for block in lay.params.parts for r in range(block.first, block.last + 1)}
     out = {}
     for name, cell in lay.computed.items():
         if name in by_prefix:
             out[name] = by_prefix[name]
+        elif cell.ref.sheet == L.PARAMS and cell.ref.row in block_leaf:
+            out[name] = leaf_deps[block_leaf[cell.ref.row]]
         elif cell.kind in ("total", "total_rate", "grade", "copy"):
             out[name] = everything
         elif cell.kind == "title":

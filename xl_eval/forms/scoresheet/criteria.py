@@ -29,7 +29,7 @@ def printed_criteria(fw: Framework, leaf: Leaf) -> str:
     total = sum(p.max for p in leaf.parts if not p.rule.is_modifier)
     if leaf.overflow == "scale":
         lines.append(f"各子项得分合计按{plain(leaf.weight)}÷{plain(total)}折算，本指标得分不超过{plain(leaf.weight)}分。")
-    elif total > leaf.weight:
+    elif leaf.weight is not None and total > leaf.weight:
         lines.append(f"本指标得分不超过{plain(leaf.weight)}分。")
     return "\n".join(lines)
 
@@ -80,7 +80,7 @@ def rule_sentence(fw: Framework, part: Part, leaf: Leaf) -> str:
     k = rule.kind
     if k == "bands":
         what, pct = _value(fw, rule)
-        bands = "；".join(f"{band_text(b.range, pct)}的，得{_points(b.points_of(part.max))}分" for b in rule.bands)
+        bands = "；".join(f"{band_text(b.range, pct)}的，得{_band_points(b, part.max)}" for b in rule.bands)
         if rule.else_points is not None:
             bands += f"；不在以上各档的，得{plain(rule.else_points)}分"
         return f"{what}{bands}{_zero_clause(rule, pct)}。"
@@ -129,7 +129,8 @@ def rule_sentence(fw: Framework, part: Part, leaf: Leaf) -> str:
         n = len(rule.items)
         items = "；".join(f"{CIRCLED[i] if i < len(CIRCLED) else f'({i + 1})'}{fw.label(c)}"
                          for i, (c, _) in enumerate(rule.items))
-        return f"以下{n}项每符合一项得{plain(part.max)}÷{n}分：{items}。"
+        each = f"{plain(part.max)}÷{n}分" if part.max is not None else f"分值的1/{n}"
+        return f"以下{n}项每符合一项得{each}：{items}。"
     if k == "checklist":
         points = {p for _, p in rule.items}
         if len(points) == 1:
@@ -148,7 +149,7 @@ def rule_sentence(fw: Framework, part: Part, leaf: Leaf) -> str:
         return f"{_statement(fw.label(rule.input))}的，本指标直接得满分（{plain(leaf.weight)}分）。"
     if k == "discretionary":
         top = rule.max if rule.max is not None else part.max
-        return f"由评价人员根据核查情况酌情给分（0～{plain(top)}分），填入“{fw.label(rule.input)}”。"
+        return f"由评价人员根据核查情况酌情给分（0～{_pts(top)}），填入“{fw.label(rule.input)}”。"
     if k == "target":
         return target_sentence(fw, rule, part.max)
     if k == "qualitative":
@@ -161,9 +162,16 @@ def rule_sentence(fw: Framework, part: Part, leaf: Leaf) -> str:
     return rule_summary(fw, rule, part.max)
 
 
-def _points(x: float) -> str:
+def _pts(points: float | None) -> str:
+    """'10分', or '分值' for a weight the evaluation sets."""
+    return f"{plain(points)}分" if points is not None else "分值"
+
+
+def _band_points(band, points: float | None) -> str:
     from xl_eval.core.xlround import xl_round
-    return plain(xl_round(x, 2))
+    if band.points is None and points is None:
+        return f"分值的{percent_plain(band.share)}"
+    return f"{plain(xl_round(band.points_of(points), 2))}分"
 
 
 def _zero_clause(rule: Rule, pct: bool) -> str:
@@ -191,7 +199,7 @@ def _operand(fw: Framework, e, pct: bool) -> str:
 def target_sentence(fw: Framework, rule: Rule, points: float) -> str:
     """财预〔2020〕10号 第十六条 / 财预〔2021〕101号 as this rule applies them."""
     natures = (rule.nature,) if rule.nature else fw.inputs[rule.nature_input].options
-    pts = plain(points)
+    pts = _pts(points)
     name = rule.actual.single_name if rule.actual is not None else None
     kind = fw.inputs[name].kind if name in fw.inputs else "percent" if name in fw.rates else ""
     texts = []
@@ -201,16 +209,16 @@ def target_sentence(fw: Framework, rule: Rule, points: float) -> str:
             continue
         t, a = _operand(fw, rule.target, kind == "percent"), _operand(fw, rule.actual, kind == "percent")
         if kind == "date":
-            texts.append((n, f"实际完成值{a}{_DATE_WORDS[n]}年度指标值{t}的，得{pts}分；否则得0分"))
+            texts.append((n, f"实际完成值{a}{_DATE_WORDS[n]}年度指标值{t}的，得{pts}；否则得0分"))
             continue
         ratio = {"≥": "实际完成值÷年度指标值", "≤": "年度指标值÷实际完成值", "=": "两者中较小值÷较大值"}[n]
-        text = f"实际完成值{a}{_NUMBER_WORDS[n]}年度指标值{t}的，得{pts}分；未达成的，"
+        text = f"实际完成值{a}{_NUMBER_WORDS[n]}年度指标值{t}的，得{pts}；未达成的，"
         p = rule.pass_threshold
         if p is not None:
             pp = percent_plain(p)
-            text += f"完成率（{ratio}）低于{pp}的不得分，否则得分 = （完成率−{pp}）÷（1−{pp}）×{pts}分"
+            text += f"完成率（{ratio}）低于{pp}的不得分，否则得分 = （完成率−{pp}）÷（1−{pp}）×{pts}"
         else:
-            text += f"得分 = 完成率×{pts}分（完成率 = {ratio}）"
+            text += f"得分 = 完成率×{pts}（完成率 = {ratio}）"
         ot = rule.over_target
         if ot is not None and n != "=":
             cut = f"扣{plain(ot.deduct)}分" if ot.deduct else "予以提示（不扣分）"
@@ -224,4 +232,4 @@ def target_sentence(fw: Framework, rule: Rule, points: float) -> str:
 def _tier_sentence(fw: Framework, tier_input: str, share: str, tiers, points: float) -> str:
     ranges = "；".join(f"{name}的，得分值的{band_text(iv, True)}" for name, iv in tiers)
     return (f"按“{fw.label(tier_input)}”分档：{ranges}；评价人员在所选档内确定得分比例（“{fw.label(share)}”），"
-            f"得分 = {plain(points)}分 × 比例。")
+            f"得分 = {_pts(points)} × 比例。")
