@@ -94,4 +94,4 @@ def test_qingshen_wages_2023(tmp_path):
     # 调整后预算数 251.89, 预算执行数 251.89 -> 10; both 完成值 blank (published unfilled) -> no subtotal, no total
     assert scores == (10.0, None, None, 0.0, None, None)
     assert "项目资金没有按来源分列" in res.output
-    assert codes == []
+    assert codes == ["XE816"]                 # both rows: 完成值 not filled in

@@ -368,6 +368,9 @@ CODES: dict[str, Code] = {
                   "indicator “{indicator}” is already set under {first}; the same indicator counts once"),
     "XE813": Code("fatal", "自评表结构无法识别", "Self-evaluation sheet not recognised",
                   "{detail}", "{detail_en}"),
+    "XE816": Code("warning", "未填写实际完成值", "Actual value missing",
+                  "指标“{indicator}”未填写实际完成值，该指标、所在一级指标的小计和总分无法计算",
+                  "indicator “{indicator}” has no actual value: it, its subtotal and the total cannot be scored"),
     "XE815": Code("error", "一级指标分值调整不符合规定", "Weights moved against the framework",
                   "{detail}（框架允许：{allowed}）", "{detail_en} (the framework allows: {allowed})"),
 }

@@ -22,6 +22,7 @@ and checked:
     XE812  an indicator that cannot be assessed (text in a number cell, unknown
            指标性质, a 定性 row without a valid tier and share)
     XE814  the same indicator set twice (e.g. under 产出 and under 效益): it counts once
+    XE816  a filled indicator row without 实际完成值 (nothing can be scored)
     XE815  一级 weights moved outside what the framework allows (weight_range /
            weight_values), or not adding up to the total
 
@@ -280,6 +281,8 @@ def check_assessable(ctx: Ctx) -> Iterator[Finding]:
             continue
         if nature == QUAL:
             if row.actual is None:
+                if row.name and _num(row.points) is not None:
+                    yield ctx.find("XE816", L.a1(L.COL_ACTUAL, r), indicator=label)
                 continue
             if row.actual not in tiers:
                 yield bad(L.COL_ACTUAL, f"为定性指标，实际完成值“{row.actual}”应为 {'、'.join(tiers)} 之一",
@@ -302,6 +305,8 @@ def check_assessable(ctx: Ctx) -> Iterator[Finding]:
                           f"“{value}” is not a number")
         if row.target is None and row.actual is not None:
             yield bad(L.COL_TARGET, "为定量指标，年度指标值为空", "is quantitative but has no target")
+        if row.actual is None and row.name and _num(row.points) is not None:
+            yield ctx.find("XE816", L.a1(L.COL_ACTUAL, r), indicator=label)
 
 
 def hint_number(value: Any) -> str:

@@ -258,7 +258,7 @@ def build_selfeval_report(src: SelfEvalSource, *, template: str | None = None, f
         _chapters(p, para, placeholder, table, S, many)
 
     warnings = src.warnings
-    para("其他需要说明的问题", S.H1 if not many else S.H1)
+    para("其他需要说明的问题" if many else "五、其他需要说明的问题", S.H1)
     if warnings:
         para(f"xl-eval check 对自评表提示了以下 {len(warnings)} 个问题，请核实：")
         for f in warnings:
