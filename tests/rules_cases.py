@@ -146,6 +146,8 @@ def edge_cases() -> list[Case]:
     add("gp_half", {"score_gp_scaled": 1.13, "score_gp_capped": 1.5}, gp_done=5)    # 1.5 × 1.5/2 = 1.125
     add("gp_bad", {"score_gp_scaled": 0.38, "score_gp_capped": 0.5}, gp_done=0, gp_bad=2)  # 0.5 × 0.75
     add("gp_div0", {"score_gp_scaled": 1.5, "score_gp_capped": 1.5}, gp_plan=0, gp_done=0)
+    add("gp_div0_bad", {"value_gp_capped_done": 1e300, "score_gp_scaled": 1.13, "score_gp_capped": 1.5},
+        gp_plan=0, gp_done=3, gp_bad=2)              # 0 planned: 1 (scaled) or ∞ -> clamped to 1 (capped)
     return out
 
 

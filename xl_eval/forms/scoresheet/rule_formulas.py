@@ -204,7 +204,7 @@ class RuleFormulas:
         formula = f'IF({self.b.blank_test(e.names)},"",{body})' if e.names else body
         row = keyed["value"].row
         name = value_name(block.leaf.code, block.part.code, alt)
-        fmt = FMT_RATE if _is_pct(self.b.fw, rule) else FMT_GENERAL
+        fmt = FMT_RATE if _is_pct(self.b.fw, rule) or rule.zero_denominator == math.inf else FMT_GENERAL
         self.b.add(name, Ref(PARAMS, row, ParamCol.VALUE), formula, "rule_value", fmt)
         return name
 
