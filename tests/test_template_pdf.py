@@ -30,17 +30,34 @@ SAMPLES = ROOT / "samples"
 
 
 def column_texts(pdf: Path) -> list[str]:
-    """The text of each column of each page: words grouped under the left edge they start at."""
+    """The text of each column of each page: words grouped under the left edge they start at.
+
+    An edge is where at least three lines start, over all pages (a sheet's columns stand at
+    the same place on every page); a word that follows another on its line closely is not
+    the start of a line, so an in-line word ("=", "×") never makes an edge, and goes with
+    the word it follows."""
     out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True,
                          check=True).stdout
+    word = r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)"[^>]*>([^<]*)</word>'
+    pages = [sorted(((float(x), float(y), float(x1), w.replace("&amp;", "&").replace("&lt;", "<")
+                      .replace("&gt;", ">")) for x, y, x1, w in re.findall(word, page)), key=lambda t: (t[1], t[0]))
+             for page in out.split("<page ")[1:]]
+    # the footer (第 N 页，共 M 页) is no column
+    heights = [float(h) for h in re.findall(r'<page width="[\d.]+" height="([\d.]+)"', out)]
+    pages = [[t for t in words if t[1] < h - 36] for words, h in zip(pages, heights)]
+    def line_start(words, i) -> bool:
+        prev = words[i - 1] if i else None
+        return not prev or abs(prev[1] - words[i][1]) > 1 or not -0.5 <= words[i][0] - prev[2] <= 2.5
+    starts = Counter(round(words[i][0]) for words in pages for i in range(len(words)) if line_start(words, i))
+    edges = sorted(x for x, n in starts.items() if n >= 3)
     texts: dict[tuple[int, int], list[str]] = {}
-    for pi, page in enumerate(out.split("<page ")[1:]):
-        words = [(float(x), float(y), w.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">"))
-                 for x, y, w in re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>([^<]*)</word>', page)]
-        starts = Counter(round(x) for x, _, _ in words)
-        edges = sorted(x for x, n in starts.items() if n >= 3)        # where wrapped cells start their lines
-        for x, y, w in sorted(words, key=lambda t: (t[1], t[0])):
-            edge = max([e for e in edges if e <= round(x) + 1] or [-1])
+    for pi, words in enumerate(pages):
+        edge = -1
+        for i, (x, _, _, w) in enumerate(words):
+            # a word at an edge starts a line even when the text left of it reaches the cell border
+            if line_start(words, i) or any(abs(e - x) <= 1 for e in edges):
+                # the words after it on its line go with it
+                edge = max([e for e in edges if e <= round(x) + 1] or [-1])
             texts.setdefault((pi, edge), []).append(w)
     return ["".join(v) for v in texts.values()]
 
@@ -80,8 +97,44 @@ def pdfs(soffice, tmp_path_factory):
     assert res.exit_code == 0, res.output
     seed = tmp / "seed_filled.xlsx"
     seed.write_bytes((SAMPLES / "seed_filled.xlsx").read_bytes())
-    out = _convert([seed, made_up, summary], tmp / "pdf", "pdf", timeout=600, soffice=soffice, workers=1)
-    return {"seed": (seed, out[seed]), "made_up": (made_up, out[made_up]), "summary": (summary, out[summary])}
+    calibration = calibration_workbook(tmp / "calibration.xlsx")
+    out = _convert([seed, made_up, summary, calibration], tmp / "pdf", "pdf", timeout=600, soffice=soffice,
+                   workers=1)
+    return {"seed": (seed, out[seed]), "made_up": (made_up, out[made_up]), "summary": (summary, out[summary]),
+            "calibration": (calibration, out[calibration])}
+
+
+CALIBRATION_WIDTH = 34
+
+
+def calibration_workbook(path: Path) -> Path:
+    """One wrapped cell of 120 CJK characters at 10 pt in a 34-unit column, printed at 100%."""
+    from openpyxl.styles import Alignment, Font
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.column_dimensions["A"].width = CALIBRATION_WIDTH
+    c = ws.cell(1, 1, "字" * 120)
+    c.font = Font(name="等线", size=10)
+    c.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.row_dimensions[1].height = 300
+    ws.page_setup.scale = 100
+    wb.save(path)
+    return path
+
+
+def test_row_heights_rest_on_libreoffice_measured_here(pdfs):
+    """The constants of forms/common.py are LibreOffice's as it runs here: if the fonts it finds
+    change (say Carlito for Calibri, which narrows every column), this fails before a text is cut."""
+    from xl_eval.forms.common import LO_LINE_EM, line_count
+    out = subprocess.run(["pdftotext", "-bbox", str(pdfs["calibration"][1]), "-"], capture_output=True,
+                         text=True, check=True).stdout
+    lines = [(float(y), w) for y, w in re.findall(r'<word xMin="[\d.]+" yMin="([\d.]+)"[^>]*>([^<]*)</word>', out)]
+    per_line = {len(w) for _, w in lines[:-1]}
+    n = per_line.pop()
+    assert not per_line, "every full line holds the same number of characters"
+    assert line_count("字" * n, CALIBRATION_WIDTH) == 1 and line_count("字" * (n + 1), CALIBRATION_WIDTH) == 2, n
+    pitch = (lines[-1][0] - lines[0][0]) / (len(lines) - 1)
+    assert abs(pitch - LO_LINE_EM * 10) < 0.3, pitch
 
 
 def test_seed_sample_prints_every_sentence_of_its_texts(pdfs):
@@ -141,3 +194,18 @@ def test_quoted_title_computes(soffice, tmp_path):
     src.write_bytes(workbook_bytes(wb))
     out = recalculate([src], tmp_path / "out", soffice=soffice)[src]
     assert read_named_values(out)[L.TITLE] == '甲单位“三公”与"引号"打分表=1'
+
+
+def test_scoresheet_wastes_no_paper(pdfs):
+    """Rows sized for LibreOffice's own wrapping, not for a narrower one.
+
+    Measured (LibreOffice 7.4, Debian fonts): the seed's 18 indicator rows need 2,774 pt of
+    height for their texts (完成情况 alone 669 characters in a 34-unit column: 30 lines of
+    14.5 pt), and a landscape A4 page at the sheet's fit-to-width scale holds about 850 pt of
+    rows under the repeated header: 3.3 pages of text, so 4 pages with rows kept whole.  The
+    Excel-width estimate used before printed the same texts on 5 pages; the made-up unit's
+    short drafted texts fit on 2."""
+    def scoresheet_pages(pdf):
+        return sum("扣分原因" in p and "得分率" in p and "填表说明" not in p for p in page_texts(pdf))
+    assert scoresheet_pages(pdfs["seed"][1]) <= 4
+    assert scoresheet_pages(pdfs["made_up"][1]) <= 2

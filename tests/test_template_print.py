@@ -109,13 +109,16 @@ def test_every_rule_sentence_names_its_points():
 # ---------------------------------------------------------------- row heights
 
 def test_row_height_grows_with_the_text():
-    # 18 CJK characters fit a line of 35 column units (1.9 each, less the cell margin).
-    assert line_count("字" * 17, 35) == 1
-    assert line_count("字" * 19, 35) == 2
-    assert line_count("一\n二", 35) == 2
-    assert row_height([("字" * 17, 35)]) == 18.5            # one line: 10 pt × 1.35 + 5
-    assert row_height([("字" * 19, 35)]) == 32.0            # two lines
-    assert row_height([("字" * 170, 35)]) > row_height([("字" * 17, 35)]) * 5
+    # LibreOffice, measured (tests/test_template_pdf.py): 23 CJK characters of 10 pt fill a line
+    # of a 34-unit column (7 pt a unit, 3 pt of margins: 235 pt), the 24th wraps; 14.5 pt a line.
+    assert line_count("字" * 23, 34) == 1
+    assert line_count("字" * 24, 34) == 2
+    assert line_count("一\n二", 34) == 2
+    # a number is not split: "3592.06万元" moves to the next line whole
+    assert line_count("字" * 20 + "3592.06万元", 34) == 2
+    assert row_height([("字" * 23, 34)]) == 18.5            # one line: 14.5 + 4 points
+    assert row_height([("字" * 24, 34)]) == 33.0            # two lines
+    assert row_height([("字" * 230, 34)]) == 149.0          # ten lines
 
 
 def test_scoresheet_rows_fit_their_texts_and_stay_autofit(wb):

@@ -1,16 +1,19 @@
 """Helpers every form (打分表, 自评表 ...) shares: text size, row heights, safe text.
 
-Row heights.  No spreadsheet autofits rows when it *opens* a file: Excel,
-WPS and LibreOffice all show the stored height (LibreOffice also ignores a
-missing ``customHeight``).  So every row that holds wrapped text gets a
-height computed here from its texts and column widths, and the writers
-leave ``customHeight`` off those rows, so that Excel and WPS autofit the row
-again when an evaluator types a longer text into it later.
+Row heights.  Excel recomputes the height of a row that carries no
+``customHeight`` when it opens the file (the stored ``ht`` is only a cache
+there; WPS follows Excel), so Excel and WPS fit these rows themselves, and
+again whenever an evaluator types a longer text.  LibreOffice does not: it
+shows the stored ``ht`` whatever ``customHeight`` says.  So every row that
+holds wrapped text gets a height computed here for LibreOffice, and the
+writers leave ``customHeight`` off it.
 
-The estimate is deliberately generous: it must hold for the narrowest
-rendering we know (LibreOffice with DejaVu Sans / Noto Sans CJK substituted
-for 等线), and a few points of white space in Excel cost nothing, while a
-cut sentence on the printed table is a defect.
+The numbers are LibreOffice's, measured (tests/test_template_pdf.py
+re-measures them on the machine that runs the suite): a column unit is the
+width of a digit of the workbook's default font, which LibreOffice on Linux
+renders with DejaVu Sans (7.0 pt at 11 pt, where Excel's Calibri digit is
+5.25 pt: LibreOffice fits about 23 CJK characters on a line Excel wraps at
+17); CJK text is drawn with Noto Sans CJK, 1 em wide and 1.45 em a line.
 
 Safe text.  Framework text (titles, names, rules, options ...) is data,
 never a formula: cells get it as a string whatever its first character
@@ -21,44 +24,61 @@ double quotes doubled (``formula_string``).
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from typing import Any, Iterable
 
 BODY_SIZE = 10                 # points: the body font of every form
 FORMULA_START = ("=", "+", "-", "@")   # what a spreadsheet may run as a formula when typed or imported
 
-# Widths in Excel column units (one unit = the width of "0" in the default font).
+# Widths in Excel column units (one unit = the width of "0" in the default font), as
+# Excel draws them: what a column must hold for a header never to break mid-word anywhere.
 WIDE_CHAR = 1.9                # a CJK character (or full-width punctuation) at 10 pt
-NARROW_CHAR = 1.15             # a Latin letter or digit (DejaVu Sans is wide)
-LINE_FACTOR = 1.35             # line height / font size (等线 in Excel; LibreOffice fits more characters a line)
-ROW_PADDING = 5.0              # points above and below the text
+NARROW_CHAR = 1.15             # a Latin letter or digit
+
+# LibreOffice's rendering (measured, see the module docstring): points per column unit,
+# the cell's inner margins, a Latin letter or digit in em, the line pitch in em.
+LO_UNIT_PT = 7.0
+LO_MARGIN_PT = 3.0
+LO_NARROW_EM = 0.64
+LO_LINE_EM = 1.45
+ROW_PADDING = 4.0              # points above and below the text
 
 
 def text_width(text: str, size: float = BODY_SIZE) -> float:
-    """Width of one line of `text` in Excel column units at `size` points."""
+    """Width of one line of `text` in Excel column units at `size` points (as Excel draws it)."""
     w = 0.0
     for ch in text:
-        w += WIDE_CHAR if unicodedata.east_asian_width(ch) in "WFA" else NARROW_CHAR
+        w += WIDE_CHAR if _wide(ch) else NARROW_CHAR
     return w * size / BODY_SIZE
 
 
-def line_count(text: str, col_width: float, size: float = BODY_SIZE) -> int:
-    """Lines `text` takes when wrapped in a column `col_width` units wide.
+def _wide(ch: str) -> bool:
+    return unicodedata.east_asian_width(ch) in "WFA"
 
-    Characters are laid one by one (CJK text breaks anywhere); a line loses
-    about one character to the rule that punctuation may not start a line."""
-    usable = max(col_width - 1.2, 1.0)
+
+def line_count(text: str, col_width: float, size: float = BODY_SIZE) -> int:
+    """Lines `text` takes in LibreOffice when wrapped in a column `col_width` units wide.
+
+    Characters are laid one by one (CJK text breaks anywhere, so does LibreOffice);
+    a Latin word that does not fit moves to the next line whole, as it does on screen."""
+    usable = max(col_width * LO_UNIT_PT - LO_MARGIN_PT, size)
+    narrow = LO_NARROW_EM * size
     lines = 0
     for para in str(text).split("\n"):
-        if not para:
-            lines += 1
-            continue
         n, used = 1, 0.0
-        for ch in para:
-            w = text_width(ch, size)
-            if used + w > usable:
-                n += 1
-                used = 0.0
+        for word in re.findall(r"[A-Za-z0-9.,%]+|.", para):
+            w = sum(size if _wide(ch) else narrow for ch in word)
+            if used + w > usable and used > 0:
+                if len(word) > 1 and w <= usable:       # an unbreakable word: next line
+                    n, used = n + 1, w
+                    continue
+                for ch in word:                          # characters, one by one
+                    cw = size if _wide(ch) else narrow
+                    if used + cw > usable and used > 0:
+                        n, used = n + 1, 0.0
+                    used += cw
+                continue
             used += w
         lines += n
     return lines
@@ -66,12 +86,12 @@ def line_count(text: str, col_width: float, size: float = BODY_SIZE) -> int:
 
 def row_height(texts_widths: Iterable[tuple[Any, float]], size: float = BODY_SIZE,
                minimum: float = 18.0) -> float:
-    """Row height (points) that shows every wrapped text in full.
+    """Row height (points) that shows every wrapped text in full in LibreOffice.
 
     `texts_widths`: (text, width of the cell in column units) for each
     cell of the row (a merged cell: the sum of its columns' widths)."""
     lines = max((line_count(str(t), w, size) for t, w in texts_widths if t not in (None, "")), default=1)
-    return max(minimum, round(lines * size * LINE_FACTOR + ROW_PADDING, 1))
+    return max(minimum, math.ceil((lines * size * LO_LINE_EM + ROW_PADDING) * 2) / 2)
 
 
 def looks_like_formula(text: Any) -> bool:

@@ -300,7 +300,7 @@ class _Writer:
         """A cell note (comment) sized to show all of `text`."""
         from openpyxl.comments import Comment
         width = 60.0                                  # column units of the note box
-        lines = line_count(text, width)
+        lines = line_count(text, width * 0.75)        # Excel draws notes; line_count counts LibreOffice's lines
         return Comment(text, "xl-eval", height=int(lines * 15 + 20), width=int(width * 7))
 
     def autofit(self, ws, row: int) -> None:
