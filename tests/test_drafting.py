@@ -53,15 +53,15 @@ def test_analysis_paragraph(fw, seed_values):
     assert draft_analysis(fw, ev, "budget_adjustment") == (
         "预算调整率指标（4分）主要反映和考核部门（单位）预算的调整程度。"
         "年初预算数为3592.06万元，全年预算数为4184.69万元，预算调整率为16.50%，"
-        "在10%（不含）至40%（含）档内，计2分，扣2分。应得分4分，实际得分2分。")
-    assert draft_analysis(fw, ev, "carryover_control").endswith("应得分4分，实际得分4分。")
+        "在10%（不含）至40%（含）档内，计2分，扣2分。应得分4分，实际得分2.00分。")
+    assert draft_analysis(fw, ev, "carryover_control").endswith("应得分4分，实际得分4.00分。")
 
 
 def test_analysis_without_a_score_says_what_is_missing(fw, seed_values):
     ev = evaluate(fw, dict(seed_values, carryover=None))
     assert draft_analysis(fw, ev, "carryover_control") == (
         "结转结余率指标（4分）主要反映和考核部门（单位）对本年度结转结余资金的实际控制程度。"
-        "尚未填写“结转结余总额”，暂无法计分。应得分4分，暂未计分。")
+        "尚未填写“结转结余总额”，暂无法计分。应得分4分，实际得分待定。")
     assert draft_reason(fw, ev, "carryover_control") == ""
     assert draft_findings(fw, ev, "carryover_control") == ""
 

@@ -3,7 +3,14 @@
     draft_reason(fw, ev, leaf_code)    -> 扣分原因 ("" at full marks or without a score)
     draft_findings(fw, ev, leaf_code)  -> 完成情况: the figures the rule used
     draft_analysis(fw, ev, leaf_code)  -> one report paragraph ending
-                                          "……应得分N分，实际得分M分。"
+                                          "……应得分5分，实际得分4.40分。"
+                                          ("实际得分待定。" without a score)
+
+A format-2 framework's `drafts` templates ({kind or default: text with
+{name} {weight} {score} {deducted} {explanation}}) replace the drafted
+扣分原因 of the leaves they apply to.  Scores carry the digits the workbook
+shows (fw.precision.score: 4.40); weights and points are written as the
+framework states them (5, 0.25).
 
 *fw* is the Framework, *ev* the engine's Evaluation for one department
 (``xl_eval.engine.score.evaluate``; its ``values`` are the inputs with
@@ -18,7 +25,7 @@ from __future__ import annotations
 
 import re
 
-from xl_eval.core.xlround import plain, xl_round
+from xl_eval.core.xlround import fixed, plain, xl_round
 from xl_eval.drafting.clauses import Clause, part_clause
 from xl_eval.engine.score import Evaluation
 from xl_eval.framework.model import Framework, Leaf
@@ -63,6 +70,27 @@ def _drafts(fw: Framework, ev: Evaluation, leaf: Leaf) -> list[tuple[Clause, flo
     return out
 
 
+def shown_score(fw: Framework, x: float) -> str:
+    """A score with the digits the workbook shows it with (4.40, not 4.4)."""
+    return fixed(x, fw.precision.score)
+
+
+def _closing(fw: Framework, weight: float | None, score: float | None) -> str:
+    """'应得分5分，实际得分4.40分。': the weight as the framework states it, the score as shown."""
+    return (f"应得分{'—' if weight is None else plain(weight)}分，"
+            + (f"实际得分{shown_score(fw, score)}分。" if score is not None else "实际得分待定。"))
+
+
+def _template(fw: Framework, leaf: Leaf) -> str | None:
+    """The framework's own 扣分原因 template for this leaf (format 2 `drafts`): the one
+    for the rule kind of its parts, else `default`; None when the framework has none."""
+    if not fw.drafts:
+        return None
+    kinds = {part.rule.kind for part in leaf.parts}
+    kind = kinds.pop() if len(kinds) == 1 else None
+    return fw.drafts.get(kind) if kind in fw.drafts else fw.drafts.get("default")
+
+
 def _sentence(parts: list[str]) -> str:
     text = "；".join(p for p in parts if p)
     return text + "。" if text else ""
@@ -74,13 +102,18 @@ def draft_reason(fw: Framework, ev: Evaluation, leaf_code: str) -> str:
     res = ev.leaves[leaf.code]
     if res.score is None or res.weight is None or res.score >= res.weight - _EPS:
         return ""
+    deducted = xl_round(res.weight - res.score, fw.precision.score)
+    template = _template(fw, leaf)
+    if template is not None:
+        return template.format(name=leaf.name, weight=plain(res.weight), score=shown_score(fw, res.score),
+                               deducted=plain(deducted), explanation=leaf.explanation.strip())
     clauses = []
     for clause, lost in _drafts(fw, ev, leaf):
         if lost <= _EPS:
             continue
         bits = [clause.reason] if clause.reason else clause.facts + ([clause.rule] if clause.rule else [])
         clauses.append("，".join(bits + [f"扣{plain(lost)}分"]))
-    return _sentence(clauses) or f"{leaf.name}得{plain(res.score)}分，扣{plain(xl_round(res.weight - res.score, 2))}分。"
+    return _sentence(clauses) or f"{leaf.name}得{shown_score(fw, res.score)}分，扣{plain(deducted)}分。"
 
 
 def draft_findings(fw: Framework, ev: Evaluation, leaf_code: str) -> str:
@@ -105,13 +138,13 @@ def draft_analysis(fw: Framework, ev: Evaluation, leaf_code: str) -> str:
     res = ev.leaves[leaf.code]
     weight = res.weight if res.weight is not None else leaf.weight
     head = f"{leaf.name}指标（{plain(weight)}分）{measure(leaf)}。" if weight is not None else f"{leaf.name}指标{measure(leaf)}。"
-    end = f"应得分{plain(weight)}分，" if weight is not None else ""
+    end = _closing(fw, weight, res.score)
     if res.score is None:
-        missing = "、".join(f"“{fw.inputs[c].label}”" for c in res.missing)
+        missing = "、".join(f"“{fw.inputs[c].label}”" for c in res.missing if c in fw.inputs)
         body = f"尚未填写{missing}，暂无法计分。" if missing else "暂无法计分。"
-        return head + body + end + "暂未计分。"
+        return head + body + end
     parts = []
     for clause, lost in _drafts(fw, ev, leaf):
         bits = clause.facts + ([clause.rule] if clause.rule else [])
         parts.append("，".join(bits + ([f"扣{plain(lost)}分"] if lost > _EPS else [])))
-    return head + _sentence(parts) + end + f"实际得分{plain(res.score)}分。"
+    return head + _sentence(parts) + end

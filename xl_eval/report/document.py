@@ -51,29 +51,10 @@ def subject(fw: Framework) -> str:
     return text if "评价" in text else text + "绩效评价"
 
 
-_CLOSING = re.compile(r"应得分[^，。]*分，实际得分[^，。]*分。$")
-
-
 def leaf_paragraph(fw: Framework, ev, leaf, fig: Figures) -> str:
-    """The drafted analysis of a leaf, its closing "应得分N分，实际得分M分。" stated
+    """The drafted analysis of a leaf; it closes with "应得分N分，实际得分M分。", the score
     with the digits the workbook shows (4.40, as in the tables beside it)."""
-    try:
-        text = draft_analysis(fw, ev, leaf.code).strip()
-    except Exception:       # a rule kind the drafting module cannot word yet: the engine's own explanation
-        text = ev.leaves[leaf.code].explanation.strip()
-    got = fig.leaf(leaf.code)
-    w = leaf_weight(ev, leaf)
-    closing = f"应得分{'—' if w is None else Figures.points(w)}分，" + (f"实际得分{got}分。" if got else "实际得分待定。")
-    if _CLOSING.search(text):
-        return _CLOSING.sub(closing, text)
-    return text + ("" if text.endswith("。") else "。") + "此项" + closing
-
-
-def _safe(draft, fw, ev, code: str) -> str:
-    try:
-        return draft(fw, ev, code)
-    except Exception:       # see leaf_paragraph
-        return ev.leaves[code].explanation
+    return draft_analysis(fw, ev, leaf.code).strip()
 
 
 def marker(depth: int, n: int) -> str:
@@ -383,7 +364,7 @@ class ReportBuilder:
             for n, leaf in enumerate(lost, 1):
                 r = ev.leaves[leaf.code]
                 cut = shown(r.weight - r.score, L.FMT_SCORE)
-                why = self.src.reason_text.get(leaf.code) or _safe(draft_reason, fw, ev, leaf.code)
+                why = self.src.reason_text.get(leaf.code) or draft_reason(fw, ev, leaf.code)
                 parent = self._parent_name(leaf)
                 self.para(f"{n}. {leaf.name}" + (f"（{parent}）" if parent else "") + "："
                           f"权重{Figures.points(r.weight)}分，得分{fig.leaf(leaf.code)}分，扣{cut}分。"
