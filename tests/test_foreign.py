@@ -289,7 +289,7 @@ def test_a_word_report_without_python_docx_is_one_fatal_line(files, tmp_path):
                          text=True, cwd=tmp_path, env={"PYTHONPATH": str(ROOT)})
     assert out.returncode == 2
     assert [ln for ln in out.stdout.splitlines() if "[fatal]" in ln] == [
-        f"{files['docx']}: XE703 [fatal] 检查 Word 文档需要 python-docx；请运行 pip install \"xl-eval[docx]\""]
+        f"{files['docx']}: XE703 [fatal] 检查 Word 文档需要 python-docx；请运行 pip install \"xl-eval[report]\""]
     assert "Traceback" not in out.stderr
 
 

@@ -94,14 +94,16 @@ def check(ctx, files, framework_path, fmt, strict, annotate_dir, force, lang, li
     if fmt == "json":
         click.echo("[", nl=False)
     from xl_eval.check import selfeval
+    from xl_eval.core.terminal import show_path
     for path in files:
+        shown = show_path(path)        # a GBK name from a Windows archive reads as 城东.xlsx (JSON keeps the bytes)
         try:
             if selfeval.is_selfeval(path):      # a 项目支出绩效自评表: its own checks (XE8xx)
                 result = selfeval.check_file(path, fw if framework_path else None, lang)
             else:
                 result = _check_one(path, fw, lang)
         except Exception as exc:  # a bug, not a bad workbook: report it, check the other files
-            click.echo(f"{path}: 内部错误，未能检查：{type(exc).__name__}: {exc}（请报告此问题）", err=True)
+            click.echo(f"{shown}: 内部错误，未能检查：{type(exc).__name__}: {exc}（请报告此问题）", err=True)
             unchecked += 1
             continue
         for f in result.findings:
@@ -118,22 +120,22 @@ def check(ctx, files, framework_path, fmt, strict, annotate_dir, force, lang, li
             for f in result.findings:
                 where = f":{f.where}" if f.where else ""
                 lead = CONSEQUENCE[lang] if f.caused_by else ""
-                click.echo(f"{lead}{path}{where}: {f.code} [{f.severity}] {f.message}")
+                click.echo(f"{lead}{shown}{where}: {f.code} [{f.severity}] {f.message}")
         if path in targets and result.checked:
             if is_docx(path):
-                click.echo(f"{path}: --annotate 只能用于 .xlsx 工作簿；Word 文档的问题见上面的列表（表格、行、列或段落）",
+                click.echo(f"{shown}: --annotate 只能用于 .xlsx 工作簿；Word 文档的问题见上面的列表（表格、行、列或段落）",
                            err=True)
                 continue
             try:
-                annotate(path, result.findings, targets[path], overwrite=force, shown_name=path)
+                annotate(path, result.findings, targets[path], overwrite=force, shown_name=shown)
             except AnnotateRefused as exc:
-                click.echo(f"{path}: --annotate：{exc}（检查结果见上）", err=True)
+                click.echo(f"{shown}: --annotate：{exc}（检查结果见上）", err=True)
                 unchecked += 1
             except FileExists:
-                click.echo(f"{path}: --annotate：{targets[path]} 已存在，未覆盖（要覆盖请加 --force）", err=True)
+                click.echo(f"{shown}: --annotate：{targets[path]} 已存在，未覆盖（要覆盖请加 --force）", err=True)
                 unchecked += 1
             except Exception as exc:   # an annotated copy is a convenience: say so, keep going
-                click.echo(f"{path}: --annotate 失败：{exc}", err=True)
+                click.echo(f"{shown}: --annotate 失败：{exc}", err=True)
                 unchecked += 1
             else:
                 click.echo(ANNOTATED[lang].format(path=targets[path]), err=True)

@@ -53,7 +53,9 @@ def clean_output(text: str) -> str:
 
 def show_path(path) -> str:
     """A file name as shown to users: UTF-8 as it is, otherwise GBK if the
-    bytes are GBK, otherwise with the undecodable bytes escaped."""
+    bytes are GBK, otherwise with the undecodable bytes escaped.  Each part of
+    the path on its own: a GBK file name in a folder with a UTF-8 name (a
+    Windows zip unpacked on Linux) reads right in both."""
     text = os.fspath(path)
     if isinstance(text, bytes):
         raw = text
@@ -63,6 +65,10 @@ def show_path(path) -> str:
             return text
         except UnicodeEncodeError:
             raw = os.fsencode(text)
+    return "/".join(_show_part(part) for part in raw.split(b"/"))
+
+
+def _show_part(raw: bytes) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
