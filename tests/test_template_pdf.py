@@ -176,6 +176,12 @@ def test_summary_prints_on_few_pages_with_whole_headers(pdfs):
     assert "总分分布" in pages[1] and "等级分布" in pages[1]
     size = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
     assert "(A4)" in size
+    # printed near full size: a 10-point CJK character of the header is at least 6.5 points wide
+    # (measured: 6.0 when every column was at least openpyxl's default 13 units, 6.7 now)
+    box = subprocess.run(["pdftotext", "-bbox", "-f", "1", "-l", "1", str(pdf), "-"], capture_output=True,
+                         text=True, check=True).stdout
+    x0, x1 = map(float, re.search(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)"[^>]*>名次</word>', box).groups())
+    assert (x1 - x0) / 2 >= 6.5
 
 
 def test_quoted_title_computes(soffice, tmp_path):

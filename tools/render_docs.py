@@ -10,7 +10,11 @@ Pictures (the pages of one sheet's printout stacked, at most --pages of them):
 * docs/汇总表_<sheet>.png for the sheets of the summary workbook that
   `xl-eval collect` writes from the five sample units (汇总, 等级分布).
 * docs/打分表_<framework id>.png for the 打分表 of every other shipped framework
-  (its blank template).
+  (its blank template);
+* then the pictures of the other tools, so this one command regenerates every
+  picture in docs/: tools/render_report.py (docs/评价报告_*.png, needs
+  python-docx and LibreOffice Writer) and tools/render_selfeval.py
+  (docs/自评表.png, needs ImageMagick).
 
 Needs LibreOffice (soffice) and poppler-utils (pdftoppm).  One soffice run
 exports every sheet.  PNGs are written with zlib (no imaging library).
@@ -182,6 +186,11 @@ def main() -> int:
     args = ap.parse_args()
     for path in render(args.docs, args.dpi, args.pages):
         print(f"{path} ({path.stat().st_size // 1024} KB)")
+    sys.path.insert(0, str(ROOT / "tools"))
+    import render_report
+    import render_selfeval
+    render_report.main(["--dpi", str(args.dpi)])
+    render_selfeval.main(["--dpi", str(args.dpi), "--out", str(args.docs / "自评表.png")])
     return 0
 
 

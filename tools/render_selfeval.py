@@ -46,12 +46,12 @@ def filled_workbook(folder: Path) -> Path:
     return path
 
 
-def main() -> int:
+def main(argv=None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default=str(ROOT / "docs" / "自评表.png"))
     ap.add_argument("--report-out", default=str(ROOT / "docs" / "自评报告.png"))
     ap.add_argument("--dpi", type=int, default=60)
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     report_picture(Path(args.report_out), args.dpi)
     from xl_eval.xlsx.libreoffice import to_pdf
     with tempfile.TemporaryDirectory() as tmp:

@@ -386,7 +386,8 @@ def build_summary(fw: Framework, depts: list[Department], failed: list[tuple[str
 
     thin = Side(style="thin", color="808080")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    bold = Font(bold=True)
+    body_font = Font(name="等线", size=10)      # the size row_height measures for
+    bold = Font(name="等线", size=10, bold=True)
     fill = PatternFill("solid", fgColor="D9E1F2")
     centre = Alignment(horizontal="center", vertical="center", wrap_text=True)
     wrap = Alignment(vertical="center", wrap_text=True)
@@ -399,13 +400,16 @@ def build_summary(fw: Framework, depts: list[Department], failed: list[tuple[str
             _set(c, h)
             c.font, c.fill, c.alignment, c.border = bold, fill, centre, border
             letter = get_column_letter(j)
-            ws.column_dimensions[letter].width = max(ws.column_dimensions[letter].width or 0, w)
+            # (openpyxl makes a missing column 13 wide on first access: only an existing one counts)
+            before = ws.column_dimensions[letter].width if letter in ws.column_dimensions else 0
+            ws.column_dimensions[letter].width = max(before or 0, w)
         ws.row_dimensions[first_row].height = 24
         for i, r in enumerate(body, first_row + 1):
             for j, v in enumerate(r, 1):
                 c = ws.cell(i, j)
                 _set(c, v)
                 c.border = border
+                c.font = body_font
                 c.alignment = wrap if isinstance(v, str) else centre
             ws.row_dimensions[i].height = row_height(
                 [(v, widths[j]) for j, v in enumerate(r) if isinstance(v, str)])
@@ -425,7 +429,9 @@ def build_summary(fw: Framework, depts: list[Department], failed: list[tuple[str
     ws.title = SUMMARY_SHEET
     header = columns(fw, with_findings)
     body = rows(fw, depts, with_findings)
-    widths = [6, 30] + [9] * (len(fw.level1) + 1) + [6] + ([8] if with_findings else []) + [8, 36, 36]
+    # 单位名称, 说明 and 文件 wrap (rows grow): narrow enough that a landscape page prints the
+    # table near full size instead of shrinking it to fit a long path on one line
+    widths = [6, 20] + [9] * (len(fw.level1) + 1) + [6] + ([8] if with_findings else []) + [8, 22, 22]
     table(ws, header, body, widths)
     score_cols = range(3, 3 + len(fw.level1) + 1)
     for i, r in enumerate(body, 2):
