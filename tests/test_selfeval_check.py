@@ -213,3 +213,9 @@ def test_collect_flags_all_100_units(tmp_path):
     assert [c.value for c in units[2]][:2] == ["满分中心", 2] and units["K2"].value == "是"
     csv_rows = list(csv.reader(io.StringIO((tmp_path / "s.csv").read_bytes().decode("utf-8-sig"))))
     assert "'=甲" in [r[3] for r in csv_rows]          # formula injection neutralised
+
+
+def test_a_workbook_of_the_previous_framework_version_is_named_not_misread(filled, tmp_path):
+    # 2020.1 had fixed weights (no weight cells): check says which version made it instead of XE802s
+    dest = _mutate(filled / "古籍数字化保护.xlsx", tmp_path / "old.xlsx", {"B4": "2020.1"}, sheet="xl_eval")
+    assert [c for c, _, _ in findings(dest)] == ["XE113"]
