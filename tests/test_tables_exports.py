@@ -88,3 +88,18 @@ def test_the_header_hint_skips_the_filled_in_by_line(tmp_path):
     res = CliRunner().invoke(cli, ["score", str(path)])
     assert res.exit_code == 2
     assert "--header-row 3" in res.output
+
+
+def test_selfeval_tables_skip_total_and_signature_rows(tmp_path):
+    from validity_cases import SAMPLES
+    for name in ("projects.csv", "indicators.csv"):
+        text = (SAMPLES / "selfeval" / name).read_text(encoding="utf-8-sig").rstrip("\n")
+        (tmp_path / name).write_text(text + "\n合计\n制表人：李四\n", encoding="utf-8")
+    out = tmp_path / "out"
+    res = CliRunner().invoke(cli, ["fill", str(tmp_path / "projects.csv"), "--indicators",
+                                   str(tmp_path / "indicators.csv"), "--framework", "selfeval_2020_10",
+                                   "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "“合计”是合计行" in res.output and "“制表人：李四”是表尾" in res.output
+    stems = {p.stem for p in out.glob("*.xlsx")}
+    assert stems and not stems & {"合计", "制表人：李四"}

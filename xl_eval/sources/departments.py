@@ -6,7 +6,6 @@ each row is parsed on its own so one bad row never stops the others.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from xl_eval.engine.score import Evaluation
 from xl_eval.framework.model import Framework
 from xl_eval.engine.inputs import ColumnMap, InputProblem, map_columns, parse_inputs
 from xl_eval.sources.projects import ProjectList, with_project_counts
-from xl_eval.sources.tables import Table, read_table
+from xl_eval.sources.tables import Table, not_a_record, read_table
 from xl_eval.core.values import normalise_label
 
 NAME_CODE = "unit_name"
@@ -99,24 +98,9 @@ def read_departments(fw: Framework, path: str | Path, *, sheet: str | None = Non
     return DepartmentTable(table, columns, rows, skipped)
 
 
-# Rows an export carries below or between the units: totals and signature lines.
-_TOTAL_WORDS = {"合计", "总计", "小计", "汇总", "合计数", "总合计", "累计"}
-_FOOTER = re.compile(r"^(制表人?|填表人?|填报人|审核人?|复核人|负责人|单位负责人|财务负责人|联系人|联系电话|"
-                     r"制表日期|填报日期|注|说明|备注|附注)\s*[:：]")
-
-
 def not_a_unit(raw: dict[str, Any]) -> str | None:
     """Why a table row is not a unit (a 合计 row, a 制表人/注 line), else None."""
-    name = raw.get(NAME_CODE)
-    if name is None:
-        return None
-    text = "".join(str(name).split())
-    if normalise_label(text) in _TOTAL_WORDS:
-        return f"“{text}”是合计行，不是单位，已跳过"
-    if _FOOTER.match(text) and all(v is None or (isinstance(v, str) and not v.strip())
-                                   for code, v in raw.items() if code != NAME_CODE):
-        return f"“{text[:20]}”是表尾的说明或签字行，已跳过"
-    return None
+    return not_a_record(raw.get(NAME_CODE), [v for code, v in raw.items() if code != NAME_CODE])
 
 
 def require_name_column(fw: Framework, table: Table, columns: ColumnMap) -> None:

@@ -330,7 +330,7 @@ def read_batch(projects_path: str | Path, indicators_path: str | Path, *, sheet:
     """Read both tables; raises tables.TableError only when a file is unusable.
 
     `sheet` / `header_row` (fill --sheet / --header-row) apply to the project table."""
-    from xl_eval.sources.tables import TableError, read_table
+    from xl_eval.sources.tables import TableError, not_a_record, read_table
     ptable = read_table(projects_path, sheet=sheet, header_row=header_row)
     itable = read_table(indicators_path)
     pfile, ifile = str(projects_path), str(indicators_path)
@@ -352,6 +352,11 @@ def read_batch(projects_path: str | Path, indicators_path: str | Path, *, sheet:
     by_name: dict[str, Project] = {}
     by_code: dict[str, Project] = {}
     for row in ptable.rows:
+        why = not_a_record(row.values.get(pcols["name"]),
+                           [v for c, v in row.values.items() if c != pcols["name"]])
+        if why:
+            problems.append(Problem(pfile, row.number, pcols["name"], None, why, severity="warning"))
+            continue
         p = _read_project(pfile, row, pcols, problems)
         if p is None:
             continue
@@ -380,6 +385,11 @@ def read_batch(projects_path: str | Path, indicators_path: str | Path, *, sheet:
         v = row.values
         code = _text(v, icols, "project_code")
         name = _text(v, icols, "project")
+        key_col = icols.get("project") or icols["project_code"]
+        why = not_a_record(v.get(key_col), [x for c, x in v.items() if c != key_col])
+        if why:
+            problems.append(Problem(ifile, row.number, key_col, None, why, severity="warning"))
+            continue
         target = (by_code.get(normalise_label(code)) if code else None) or \
                  (by_name.get(normalise_label(name)) if name else None)
         if target is None:

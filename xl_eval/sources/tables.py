@@ -16,6 +16,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Iterable
 
 from xl_eval.core.values import normalise_label
 
@@ -319,3 +320,22 @@ def _title_hint(grid: list[list[object]], header_index: int) -> str:
 
 def _looks_numeric(text: str) -> bool:
     return bool(re.fullmatch(r"[\s0-9.,%+\-－—年月日万元()（）]*", text))
+
+
+# Rows an export carries below or between its records: totals and signature lines.
+_TOTAL_WORDS = {"合计", "总计", "小计", "汇总", "合计数", "总合计", "累计"}
+_FOOTER = re.compile(r"^(制表人?|填表人?|填报人|审核人?|复核人|负责人|单位负责人|财务负责人|联系人|联系电话|"
+                     r"制表日期|填报日期|注|说明|备注|附注)\s*[:：]")
+
+
+def not_a_record(name: Any, others: Iterable[Any]) -> str | None:
+    """Why a row named *name* (单位名称, 项目名称) is no record, else None: a 合计 row,
+    or a 制表人 / 注 line with nothing in its other cells."""
+    if name is None:
+        return None
+    text = "".join(str(name).split())
+    if normalise_label(text) in _TOTAL_WORDS:
+        return f"“{text}”是合计行，已跳过"
+    if _FOOTER.match(text) and all(v is None or (isinstance(v, str) and not v.strip()) for v in others):
+        return f"“{text[:20]}”是表尾的说明或签字行，已跳过"
+    return None
