@@ -70,6 +70,9 @@ class RuleFormulas:
                     self.overflow_cells[leaf.code] = row.value.ref.ref_from(SCORE)
             pts_ref = Ref(PARAMS, block.first, ParamCol.POINTS)
             formula = self.rule_points(block, part.rule, list(block.rows), "")
+            if getattr(block, "weight_input", None):
+                # an open weight not set yet: no points (the rule would compute with a blank 分值)
+                formula = f'IF({self.part_max(block)}="","",{formula})'
             pts = self.b.add(points_name(leaf.code, part.code), pts_ref, formula, "points")
             p = pts.name
             kind = part.rule.kind
@@ -472,3 +475,77 @@ def _target_specs(fw: Framework, rule: Rule, label) -> list[dict]:
     if "定性" in natures:
         out += _tier_specs(fw, rule.tier_input, rule.share, rule.tiers)
     return out
+
+
+# ------------------------------------------------------------------ rows the unit defines
+
+def row_nature_formula(b, block, i: int, nature: str, digits: int) -> str:
+    """The score of row `i` of a rows block (RowBlock) whose 指标性质 is `nature` (≥ ≤ = 定性),
+    rounded and clamped to the row's points, as engine.score.score_row: blank while the
+    row's 年度指标值/实际完成值 (or 完成情况/得分比例) are blank; 定性 = points × share when
+    the share lies in the tier's range (QUALITATIVE_TIERS); ≥ ≤ = by score_target with the
+    block's pass threshold and over-target rule, or by the band of the 实际完成值 when the
+    block has actual_bands.  The layout (layout._Builder.row_nature_formula) calls this with
+    itself as `b`; the block's numbers are read from `b.row_params[(block code, key)]`
+    (cell references) where the layout shows them, else written as numbers."""
+    from xl_eval.core.xlround import plain
+    from xl_eval.framework.model import QUALITATIVE_TIERS
+    params = getattr(b, "row_params", {})
+
+    def num(key: str, x: float) -> str:
+        return params.get((block.code, key), plain(x))
+
+    def get(key: str) -> str:
+        return b.ref_value(block.row_input(i, key))
+
+    pts = get("points")
+
+    def clamp(p: str) -> str:
+        return f"MIN(MAX({b.round(p, digits)},0),{pts})"
+    if nature == "定性":
+        tier, share = get("tier"), get("share")
+        s = f"({share}+0)"
+        chain = '""'
+        for name, lo, hi, top in reversed(QUALITATIVE_TIERS):
+            test = f"AND({s}>={num(f'tier_{name}_lo', lo)},{s}{'<=' if top else '<'}{num(f'tier_{name}_hi', hi)})"
+            chain = f'IF({tier}="{name}",IF({test},{clamp(f"{pts}*{s}")},""),{chain})'
+        return f'IF(OR({tier}="",{share}=""),"",{chain})'
+    if nature not in NATURE_OPS:
+        raise LayoutError(f"指标性质“{nature}”的自定义指标行暂不能生成公式")
+    target, actual = get("target"), get("actual")
+    blank = f'OR({target}="",{actual}="")'
+    t, a = f"({target}+0)", f"({actual}+0)"
+    if block.actual_bands:
+        chain = '""'
+        for j, band in reversed(list(enumerate(block.actual_bands))):
+            r = band.range
+            tests = []
+            if not math.isinf(r.lo):
+                tests.append(f"{a}{'>=' if r.lo_closed else '>'}{num(f'band{j}_lo', r.lo)}")
+            if not math.isinf(r.hi):
+                tests.append(f"{a}{'<=' if r.hi_closed else '<'}{num(f'band{j}_hi', r.hi)}")
+            value = (num(f"band{j}_points", band.points) if band.points is not None
+                     else f"{num(f'band{j}_share', band.share)}*{pts}")
+            chain = f"IF({_and(tests)},{clamp(value)},{chain})"
+        return f'IF({blank},"",{chain})'
+    rd = b.fw.precision.rate
+    ratio = {
+        "≥": f"IF({t}<=0,IF({a}>={t},1,0),{b.round(f'{a}/{t}', rd)})",
+        "≤": f"IF({a}<=0,IF({a}<={t},1,0),IF({t}>0,{b.round(f'{t}/{a}', rd)},0))",
+        "=": f"IF({a}={t},1,IF(MIN({a},{t})<=0,0,{b.round(f'MIN({a},{t})/MAX({a},{t})', rd)}))",
+    }[nature]
+    met = f"OR({a}{NATURE_OPS[nature]}{t},{ratio}>=1)"
+    full = pts
+    ot = block.over_target
+    if ot is not None and nature != "=":
+        far = f"{ratio}>={num('over_ratio', ot.ratio)}"
+        if nature == "≤":
+            far = f"AND({far},{a}>0)"
+        full = f"IF({far},MAX(0,{pts}-{num('over_deduct', ot.deduct)}),{pts})"
+    p = block.pass_threshold
+    if p is not None:
+        pp = num("pass", p)
+        miss = f"IF({ratio}<{pp},0,({ratio}-{pp})/(1-{pp})*{pts})"
+    else:
+        miss = f"{ratio}*{pts}"
+    return f'IF({blank},"",{clamp(f"IF({met},{full},{miss})")})'
