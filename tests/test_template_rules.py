@@ -24,7 +24,7 @@ from xl_eval.forms.scoresheet.rule_formulas import flag_name, ratio_name
 from xl_eval.forms.scoresheet.support import SUPPORTED
 from xl_eval.forms.scoresheet.template import build_workbook, workbook_bytes
 from xl_eval.framework.features import used
-from xl_eval.framework.model import from_dict
+from xl_eval.framework.model import from_dict, load
 
 
 @pytest.fixture(scope="module")
@@ -230,3 +230,28 @@ def test_workbook_cells_are_read_as_the_engine_reads_them(fw):
     assert value is None and issue.code == "XE203" and "文本格式的日期" in issue.message()
     value, issue = read_cell(date, _cell("b", True))
     assert value is None and issue.code == "XE203"
+
+
+def test_udf_variant_equals_the_engine_on_the_edges(tmp_path, monkeypatch):
+    """The XE_ function variant of the probe, computed by `formulas` (tests/formulas_engine.py):
+    the engine's values on every edge; where the engine has no score the cell gives the
+    engine's reason (#错误：…), as the udf variant does."""
+    pytest.importorskip("formulas")
+    from formulas_engine import solve_many
+    from template_cases import engine_view
+    from xl_eval.forms.scoresheet.template import write_template
+    monkeypatch.delenv("XE_FRAMEWORK", raising=False)
+    fw = load(FIXTURE)            # from its file: the XE_ calls pass this path
+    lay = L.layout(fw, "udf")
+    path = write_template(fw, tmp_path / "udf.xlsx", formulas="udf")
+    cases = edge_cases()
+    results = solve_many(path, list(lay.inputs), [c.values for c in cases], processes=1)
+    wrong = []
+    for case, got in zip(cases, results):
+        for name, want in engine_view(fw, lay, case.values).items():
+            have = got.get(name)
+            if want is None and isinstance(have, str) and have.startswith("#错误："):
+                continue
+            if not (have == want or (isinstance(want, float) and isinstance(have, float) and abs(have - want) < 1e-9)):
+                wrong.append((case.id, name, want, have))
+    assert not wrong, wrong[:10]
