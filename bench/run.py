@@ -128,13 +128,15 @@ def make_tables(depts: Path, projects: Path, n: int, rng: random.Random) -> None
         for i in range(n):
             row = list(base[i % len(base)])
             row[0] = name = f"测试单位{i:05d}"
+            scale = rng.uniform(0.8, 1.2)      # one factor: the sample's money columns stay consistent
             for j, col in enumerate(header):
                 if col in MONEY and row[j]:
-                    row[j] = f"{float(row[j]) * rng.uniform(0.8, 1.2):.2f}"
+                    row[j] = f"{float(row[j]) * scale:.2f}"
             k = rng.randint(5, 40)
             done = 0
+            share = float(row[header.index("全年预算数")] or 1000) * rng.uniform(0.3, 0.9) / k
             for p in range(k):
-                budget = rng.uniform(0.5, 300)
+                budget = share * rng.uniform(0.5, 1.5)
                 finished = rng.random() < 0.85
                 done += finished
                 wp.writerow([name, f"{name}专项资金项目{p + 1:02d}", f"{budget:.2f}",

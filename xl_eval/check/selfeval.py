@@ -34,6 +34,8 @@ a framework's names.
 
 from __future__ import annotations
 
+import functools
+
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,12 +101,22 @@ def _pct(x: float) -> str:
     return f"{xl_round(x * 100, 2):g}%"
 
 
+_META_FIRST = 64
+
+
+@functools.lru_cache(maxsize=2)
+def _meta_refs(last: int) -> frozenset[str]:
+    return frozenset(f"{c}{r}" for r in range(1, last + 1) for c in "ABC")
+
+
 def read_meta(wb) -> dict[str, Any] | None:
     """{'form': ..., 'framework_id': ..., 'sheets': [(name, sizes text)]} or None."""
     if L.META_SHEET not in wb.sheets:
         return None
-    refs = {f"{c}{r}" for r in range(1, 2001) for c in "ABC"}
-    cells = wb.read({L.META_SHEET: refs}).get(L.META_SHEET, {})
+    for last in (_META_FIRST, 2000):      # the first rows are enough when a blank key ends them
+        cells = wb.read({L.META_SHEET: _meta_refs(last)}).get(L.META_SHEET, {})
+        if any(cells.get(f"A{r}", Cell()).value is None for r in range(1, last + 1)):
+            break
     meta: dict[str, Any] = {"sheets": []}
     for r in range(1, 2001):
         key = cells.get(f"A{r}", Cell()).value

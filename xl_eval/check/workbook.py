@@ -69,23 +69,29 @@ class CheckResult:
 
 def check_file(path: str | Path, fw: Framework, lang: str = "zh") -> CheckResult:
     """Check one workbook; never raises for a bad file (fatal finding instead)."""
-    prep = prepared(fw)
-    findings: list[Finding] = []
     try:
         wb = open_workbook(path)
     except WorkbookError as exc:
         return CheckResult(str(path), [make(exc.code, lang=lang, **exc.fields)])
     try:
-        ctx = Context(prep, wb, lang)
-        for check in CHECKS:
-            try:
-                findings.extend(check(ctx))
-            except WorkbookError as exc:       # a part that fails only when read
-                findings.append(make(exc.code, lang=lang, **exc.fields))
-            if any(f.severity == "fatal" for f in findings):
-                break
+        return check_opened(wb, path, fw, lang)
     finally:
         wb.close()
+
+
+def check_opened(wb: Workbook, path: str | Path, fw: Framework, lang: str = "zh") -> CheckResult:
+    """``check_file`` on a workbook already opened (and guarded) by the caller,
+    who closes it: one open serves the dispatch, collect's summary and the checks."""
+    prep = prepared(fw)
+    findings: list[Finding] = []
+    ctx = Context(prep, wb, lang)
+    for check in CHECKS:
+        try:
+            findings.extend(check(ctx))
+        except WorkbookError as exc:       # a part that fails only when read
+            findings.append(make(exc.code, lang=lang, **exc.fields))
+        if any(f.severity == "fatal" for f in findings):
+            break
     return CheckResult(str(path), fold_consequences(prep, unique(findings)))
 
 

@@ -34,8 +34,10 @@ ANNOTATED = {"zh": "已写出带批注的副本：{path}", "en": "annotated copy
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
               help="说明文字的语言。")
 @click.option("--list-codes", is_flag=True, help="列出全部问题代码及说明后退出。")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="并行进程数；输出（内容和顺序）与 --jobs 1 完全相同。")
 @click.pass_context
-def check(ctx, files, framework_path, fmt, strict, annotate_dir, force, lang, list_codes):
+def check(ctx, files, framework_path, fmt, strict, annotate_dir, force, lang, list_codes, jobs):
     """检查 FILES（由 `xl-eval template` 生成、填好的 .xlsx 打分表，或包含它们的文件夹），逐条报告问题。
 
     不是 xl-eval 模板的 .xlsx（评价机构自己做的打分表）和 Word 报告（.docx）也可以检查：
@@ -58,6 +60,8 @@ def check(ctx, files, framework_path, fmt, strict, annotate_dir, force, lang, li
 
     \b
     文件夹：检查其中（含子文件夹）全部 .xlsx/.xlsm，跳过 Excel 的临时文件（~$开头）和 --annotate 目录。
+    @清单.txt：检查清单文件中列出的文件或文件夹（每行一个，UTF-8）；文件很多时用文件夹或清单，
+    不受命令行长度的限制（如 10 万个文件）。
     公式被覆盖等问题会使下游的得分率、小计、总分、等级一并不符：这些只算一次，缩进列在根源问题之下
     （JSON 中为 caused_by，值为根源问题的位置）。
 
@@ -68,6 +72,8 @@ def check(ctx, files, framework_path, fmt, strict, annotate_dir, force, lang, li
     示例：
       xl-eval check samples/seed_filled.xlsx
       xl-eval check samples --format json > 检查结果.json
+      xl-eval check 交回 --jobs 2
+      xl-eval check @文件清单.txt
       xl-eval check samples/seed_filled.xlsx --annotate 批注/
       xl-eval check --list-codes
     """
@@ -80,7 +86,7 @@ def check(ctx, files, framework_path, fmt, strict, annotate_dir, force, lang, li
     if not files:
         raise UserError("请给出要检查的 .xlsx 文件（或用 --list-codes 列出问题代码）")
     fw = load_framework(framework_path)
-    files = expand_folders(files, annotate_dir)
+    files = expand_folders(expand_lists(files), annotate_dir)
     targets = _annotation_targets(files, annotate_dir, force) if annotate_dir else {}
 
     from xl_eval.check.foreign.run import is_docx
@@ -93,17 +99,11 @@ def check(ctx, files, framework_path, fmt, strict, annotate_dir, force, lang, li
     first = True
     if fmt == "json":
         click.echo("[", nl=False)
-    from xl_eval.check import selfeval
     from xl_eval.core.terminal import show_path
-    for path in files:
+    for path, result in check_all(files, fw, bool(framework_path), lang, jobs):
         shown = show_path(path)        # a GBK name from a Windows archive reads as 城东.xlsx (JSON keeps the bytes)
-        try:
-            if selfeval.is_selfeval(path):      # a 项目支出绩效自评表: its own checks (XE8xx)
-                result = selfeval.check_file(path, fw if framework_path else None, lang)
-            else:
-                result = _check_one(path, fw, lang)
-        except Exception as exc:  # a bug, not a bad workbook: report it, check the other files
-            click.echo(f"{shown}: 内部错误，未能检查：{type(exc).__name__}: {exc}（请报告此问题）", err=True)
+        if isinstance(result, str):   # a bug, not a bad workbook: report it, check the other files
+            click.echo(f"{shown}: 内部错误，未能检查：{result}（请报告此问题）", err=True)
             unchecked += 1
             continue
         for f in result.findings:
@@ -147,6 +147,92 @@ def check(ctx, files, framework_path, fmt, strict, annotate_dir, force, lang, li
     if unchecked:
         ctx.exit(2)
     ctx.exit(1 if totals["error"] or (strict and totals["warning"]) else 0)
+
+
+def check_path(path, fw, framework_given: bool, lang: str):
+    """The result for one file, or the text of an internal error (a bug).
+
+    One open of the workbook decides what it is (a 自评表, an xl-eval
+    workbook, some other workbook) and, for an xl-eval workbook, serves the
+    checks too."""
+    try:
+        return _dispatch(path, fw, framework_given, lang)
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
+
+
+def _dispatch(path, fw, framework_given: bool, lang: str):
+    from xl_eval.check import selfeval
+    from xl_eval.check.findings import make
+    from xl_eval.check.foreign.run import check_foreign, is_docx
+    from xl_eval.check.workbook import CheckResult, check_opened
+    from xl_eval.xlsx.reader import WorkbookError, open_workbook
+    try:
+        wb = open_workbook(path)
+    except WorkbookError as exc:
+        if is_docx(path):
+            return check_foreign(path, fw, lang)
+        return CheckResult(str(path), [make(exc.code, lang=lang, **exc.fields)])
+    except OSError:
+        wb = None
+    if wb is None:                     # as before: the checks below report what they can
+        return _check_one(path, fw, lang)
+    with wb:
+        try:
+            own_form = selfeval.read_meta(wb) is not None
+        except Exception:              # a broken file: the regular check reports it
+            own_form = False
+        if own_form:                   # a 项目支出绩效自评表: its own checks (XE8xx)
+            return selfeval.check_file(path, fw if framework_given else None, lang)
+        if is_docx(path) or "xe_framework_id" not in wb.names:
+            return check_foreign(path, fw, lang)
+        return check_opened(wb, path, fw, lang)
+
+
+_WORKER: dict = {}
+
+
+def _worker_init(fw, framework_given: bool, lang: str) -> None:
+    _WORKER.update(fw=fw, given=framework_given, lang=lang)
+
+
+def _worker_check(path):
+    w = _WORKER
+    return path, check_path(path, w["fw"], w["given"], w["lang"])
+
+
+def check_all(files, fw, framework_given: bool, lang: str, jobs: int = 1):
+    """(path, result or internal-error text) for each file, in the order given,
+    whatever the number of jobs."""
+    if jobs <= 1 or len(files) < 2:
+        for path in files:
+            yield path, check_path(path, fw, framework_given, lang)
+        return
+    import multiprocessing
+    ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    chunk = max(1, min(16, len(files) // (jobs * 8)))
+    with ctx.Pool(min(jobs, len(files)), initializer=_worker_init, initargs=(fw, framework_given, lang)) as pool:
+        yield from pool.imap(_worker_check, files, chunksize=chunk)
+
+
+def expand_lists(args) -> list[str]:
+    """Arguments as given, each @LIST (an existing list file; an existing file or
+    folder named "@…" is taken as it is) replaced by the paths it lists, one a line."""
+    out: list[str] = []
+    for arg in args:
+        if arg.startswith("@") and len(arg) > 1 and not Path(arg).exists():
+            listed = Path(arg[1:])
+            try:
+                text = listed.read_bytes().decode("utf-8-sig")
+            except FileNotFoundError:
+                raise UserError(f"{arg}：清单文件 {listed} 不存在") from None
+            except (OSError, UnicodeDecodeError) as exc:
+                raise UserError(f"{arg}：无法读取清单文件（{getattr(exc, 'strerror', None) or exc}）；"
+                                f"清单应为 UTF-8 文本，每行一个文件或文件夹") from None
+            out.extend(line.strip() for line in text.splitlines() if line.strip())
+        else:
+            out.append(arg)
+    return out
 
 
 def _check_one(path, fw, lang):

@@ -75,6 +75,7 @@ class Limits:
 
 
 LIMITS = Limits()
+WHOLE_TREES = False     # True: read every sheet as a whole tree (the reference path the tests compare with)
 
 
 class WorkbookError(Exception):
@@ -384,6 +385,7 @@ class Workbook:
         self._areas: dict[str, Area | None] = {}
         self._sheet_parts: dict[str, str] = {}
         self._shared_strings_part: str | None = None
+        self._full_parse = WHOLE_TREES    # True: every sheet through the whole-tree path (tests compare)
         self._load_workbook_part()
 
     # -- context manager
@@ -455,17 +457,32 @@ class Workbook:
             raise WorkbookError("XE110", detail=f"{info.filename} 不是有效的 XML（{exc}）",
                                 detail_en=f"{info.filename} is not valid XML ({exc})") from None
 
-    def _rows(self, part: str, row_tags: frozenset[str]) -> Iterator[ET.Element]:
+    def _rows(self, part: str, row_tags: frozenset[str], wanted_rows: frozenset[int] | None = None,
+              ) -> Iterator[ET.Element]:
         """The <row> elements of a sheet: parsed in one go (C speed) when the part
-        is small, streamed otherwise so that memory stays bounded."""
+        is small, streamed otherwise so that memory stays bounded.  With
+        `wanted_rows`, a small part may yield only those rows and the rows that
+        may hold a shared formula's master (see ``_selected_rows``)."""
         info = self._guard(part)
         if info.file_size > self._limits.in_memory:
             for el in self._elements(part):
                 if el.tag in row_tags:
                     yield el
             return
+        data = b"".join(self._chunks(info))
+        if wanted_rows is not None and not self._full_parse:
+            fragment = _selected_rows(data, wanted_rows)
+            if fragment is not None:
+                try:
+                    root = ET.fromstring(fragment)
+                except ET.ParseError:
+                    root = None
+                if root is not None and len(root) and root[-1].tag.endswith("sheetData") \
+                        and len(root[-1]) == fragment.count:
+                    yield from root[-1]
+                    return
         try:
-            root = ET.fromstring(b"".join(self._chunks(info)))
+            root = ET.fromstring(data)
         except ET.ParseError as exc:
             raise WorkbookError("XE110", detail=f"{info.filename} 不是有效的 XML（{exc}）",
                                 detail_en=f"{info.filename} is not valid XML ({exc})") from None
@@ -594,9 +611,8 @@ class Workbook:
             if part is None or not refs:
                 continue
             cells = self._read_sheet(part, refs, need_sst)
-            for ref in refs:
-                if ref not in cells:
-                    cells[ref] = Cell()
+            for ref in refs - cells.keys():
+                cells[ref] = Cell()
             out[sheet] = cells
         if need_sst:
             index = {id(c): int(c.value) for c in need_sst if _SST_INDEX.fullmatch(c.value)}
@@ -647,13 +663,13 @@ class Workbook:
 
     def _read_sheet(self, part: str, refs: set[str], need_sst: list[Cell]) -> dict[str, Cell]:
         cells: dict[str, Cell] = {}
-        rows = {int(m.group(2)) for m in map(_SPLIT_RE.match, refs) if m}
+        rows = _rows_of(refs)
         masters: dict[str, tuple[str, str]] = {}
         followers: list[tuple[Cell, str, str]] = []
         row_tags = _tags("row")
         ns = None
         row_no = 0
-        for el in self._rows(part, row_tags):
+        for el in self._rows(part, row_tags, rows):
             if ns is None:
                 ns = el.tag[: el.tag.index("}") + 1] if el.tag.startswith("{") else ""
                 c_tag, f_tag, v_tag, is_tag = ns + "c", ns + "f", ns + "v", ns + "is"
@@ -706,6 +722,91 @@ class Workbook:
                 cell.formula = shift_formula(master[0], int(m.group(2)) - int(mm.group(2)),
                                              col_index(m.group(1)) - col_index(mm.group(1)))
         return cells
+
+
+_ROWS_OF: dict[int, tuple[Any, frozenset[int]]] = {}
+
+
+def _rows_of(refs: set[str]) -> frozenset[int]:
+    """Row numbers of a set of A1 references; a caller that asks with the same
+    set object for every file (check's per-template wanted cells) computes it once."""
+    hit = _ROWS_OF.get(id(refs))
+    if hit is not None and hit[0] is refs:
+        return hit[1]
+    rows = frozenset(int(m.group(2)) for m in map(_SPLIT_RE.match, refs) if m)
+    while len(_ROWS_OF) >= 32:          # oldest first out: a one-off set cannot evict the template's
+        del _ROWS_OF[next(iter(_ROWS_OF))]
+    _ROWS_OF[id(refs)] = (refs, rows)
+    return rows
+
+
+# The one-pass selection of rows, on the part's bytes.  Only for a plain
+# sheet: a well-formed part (checked by expat, C speed, no tree), no CDATA,
+# comments or processing instructions after the prolog (where "<row" could
+# be text), and every row tag with a plain r attribute; anything else goes
+# the whole-tree way, which reports what is wrong.
+_ROW_TAG = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)row((?:\s+[A-Za-z_][\w:.-]*\s*=\s*(?:\"[^\"]*\"|'[^']*'))*)\s*(/?)>"
+                      rb"|<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
+_ATTR = re.compile(rb"([A-Za-z_][\w:.-]*)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
+_SHEETDATA = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)sheetData(?:\s[^>]*)?>")
+_ROOT_TAG = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?worksheet)[\s>]")
+_SHARED = re.compile(rb"shared")
+_ROW_NO_B = re.compile(rb"[0-9]{1,7}")
+
+
+def _well_formed(data: bytes) -> bool:
+    import xml.parsers.expat
+    try:
+        xml.parsers.expat.ParserCreate().Parse(data, True)
+    except xml.parsers.expat.ExpatError:
+        return False
+    return True
+
+
+def _selected_rows(data: bytes, rows: frozenset[int]) -> "_Fragment | None":
+    """A document of the sheet's start (up to <sheetData>) and only the <row>
+    elements whose number is in `rows` or that mention a shared formula, in
+    file order; None when the part is not plain enough for this (see above)."""
+    if b"<![CDATA[" in data or b"<!--" in data or data.count(b"<?") > 1:
+        return None
+    sd = _SHEETDATA.search(data)
+    root = _ROOT_TAG.search(data)
+    if sd is None or root is None or data[sd.end() - 2:sd.end()] == b"/>":
+        return None
+    end = data.find(b"</" + sd.group(1) + b"sheetData>", sd.end())
+    if end < 0 or not _well_formed(data):
+        return None
+    pieces: list[bytes] = []
+    shared = [m.start() for m in _SHARED.finditer(data, sd.end(), end)]
+    import bisect
+    tags = list(_ROW_TAG.finditer(data, sd.end(), end))
+    for i, m in enumerate(tags):
+        if m.group(2) is None and m.group(3) is None:
+            return None                  # a row tag the attribute pattern does not take apart
+        r = [a or b for name, a, b in _ATTR.findall(m.group(2)) if name == b"r"]
+        if len(r) != 1 or not _ROW_NO_B.fullmatch(r[0]):
+            return None                  # no row number, or an unusual one: the parser decides
+        row_no = int(r[0])
+        stop = tags[i + 1].start() if i + 1 < len(tags) else end
+        if row_no in rows:
+            pieces.append(data[m.start():stop])
+        elif shared:
+            k = bisect.bisect_left(shared, m.start())
+            if k < len(shared) and shared[k] < stop:
+                pieces.append(data[m.start():stop])
+    head = data[:sd.end()]
+    tail = b"</" + sd.group(1) + b"sheetData></" + root.group(1) + b">"
+    return _Fragment(head + b"".join(pieces) + tail, len(pieces))
+
+
+class _Fragment(bytes):
+    """Document bytes that know how many rows they were made of."""
+    count: int
+
+    def __new__(cls, data: bytes, count: int):
+        obj = super().__new__(cls, data)
+        obj.count = count
+        return obj
 
 
 _SI_SPLIT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si>")

@@ -1,0 +1,197 @@
+"""The fast paths of issue 15 give exactly what the reference paths give.
+
+* the sheet reader that parses only the wanted rows == the whole-tree reader
+  (``reader.WHOLE_TREES``), finding for finding, on the check mutations, the
+  hostile corpus, a bench-like corpus and its LibreOffice-saved copies;
+* check's one-open dispatch == the former three opens (is_selfeval, then
+  _check_one), and the short 自评表 identity read == the full 2000-row one;
+* ``check --jobs 2`` prints what ``--jobs 1`` prints, in the same order;
+* ``@list`` arguments.
+
+No timing here: the figures are in bench/README.md.
+"""
+
+import json
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from xl_eval.check import selfeval
+from xl_eval.check.workbook import check_file
+from xl_eval.commands import check_cmd
+from xl_eval.xlsx import reader as R
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from test_check import MUTATIONS, Package, clean, clean_bytes, lay  # noqa: E402,F401  (fixtures re-used)
+
+
+def _xl(*args, cwd=ROOT):
+    env = {"PYTHONPATH": str(ROOT)}
+    import os
+    proc = subprocess.run([sys.executable, "-m", "xl_eval.cli", *map(str, args)], capture_output=True,
+                          text=True, cwd=cwd, env={**os.environ, **env})
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+@pytest.fixture(scope="module")
+def mutated(tmp_path_factory, clean_bytes, lay):
+    """One workbook per check mutation (files only: the missing/directory cases are not files)."""
+    d = tmp_path_factory.mktemp("mutated")
+    out = []
+    for i, (code, what, mutate, _) in enumerate(MUTATIONS):
+        if what in ("missing", "directory"):
+            continue
+        pkg = Package(clean_bytes)
+        data = mutate(pkg, lay)
+        path = d / f"{i:02d}_{code}.xlsx"
+        path.write_bytes(data if data is not None else pkg.bytes())
+        out.append(path)
+    return out
+
+
+@pytest.fixture(scope="module")
+def hostile_files(tmp_path_factory):
+    """Every .xlsx the hostile corpus builds."""
+    import hostile_corpus as corpus
+    root = tmp_path_factory.mktemp("hostile")
+    out = []
+    for case in corpus.cases():
+        d = root / case.id
+        d.mkdir()
+        try:
+            case.build(d)
+        except Exception:
+            continue
+        out += [p for p in sorted(d.rglob("*.xlsx")) if p.is_file() and not p.is_symlink()]
+    assert len(out) > 20
+    return out
+
+
+@pytest.fixture(scope="module")
+def bench_corpus(tmp_path_factory):
+    """A bench-like corpus: 6 departments with project lists, filled by the command."""
+    import run as bench
+    d = tmp_path_factory.mktemp("bench")
+    bench.make_tables(d / "d.csv", d / "p.csv", 6, random.Random(7))
+    code, _, err = _xl("fill", d / "d.csv", "--projects", d / "p.csv", "-o", d / "out")
+    assert code in (0, 1), err
+    files = sorted((d / "out").glob("*.xlsx"))
+    assert len(files) == 6
+    return files
+
+
+def _reference(path, fw):
+    """The former dispatch and reader: three opens, whole trees, the full 自评表 read."""
+    if selfeval.is_selfeval(path):
+        return selfeval.check_file(path, None, "zh")
+    return check_cmd._check_one(path, fw, "zh")
+
+
+def _same_both_ways(paths, fw, monkeypatch):
+    assert paths
+    for path in paths:
+        fast = check_cmd.check_path(path, fw, False, "zh")
+        fast_file = check_file(path, fw)
+        with monkeypatch.context() as m:
+            m.setattr(R, "WHOLE_TREES", True)
+            m.setattr(selfeval, "_META_FIRST", 2000)
+            ref = _reference(path, fw)
+            ref_file = check_file(path, fw)
+        assert not isinstance(fast, str), fast
+        assert fast.records() == ref.records(), path
+        assert fast_file.records() == ref_file.records(), path
+
+
+def test_mutations_read_the_same(mutated, fw, monkeypatch):
+    _same_both_ways(mutated, fw, monkeypatch)
+
+
+def test_hostile_corpus_reads_the_same(hostile_files, fw, monkeypatch):
+    _same_both_ways(hostile_files, fw, monkeypatch)
+
+
+def test_bench_corpus_reads_the_same(bench_corpus, fw, monkeypatch):
+    _same_both_ways(bench_corpus + [ROOT / "samples" / "seed_filled.xlsx"], fw, monkeypatch)
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_saved_corpus_reads_the_same(bench_corpus, mutated, soffice, fw, monkeypatch, tmp_path):
+    from xl_eval.xlsx.libreoffice import recalculate
+    picked = bench_corpus[:3] + [p for p in mutated if "XE1" not in p.name][:12]
+    out = recalculate(picked, tmp_path / "lo", soffice=soffice)
+    _same_both_ways(sorted(out.values()), fw, monkeypatch)
+
+
+def test_the_fast_path_is_taken_on_plain_sheets(bench_corpus):
+    # the reference comparison above proves nothing if the fast path never runs
+    with R.open_workbook(bench_corpus[0]) as wb:
+        part = wb.sheet_part("项目明细")
+        data = wb.read_part(part)
+    fragment = R._selected_rows(data, frozenset({5, 6}))
+    assert fragment is not None and fragment.count == 2
+    assert len(fragment) < len(data) / 4
+
+
+@pytest.mark.parametrize("text", [
+    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+    b'<row r="1"><c r="A1"><v>1</v></c></row><!-- <row r="2"> --></sheetData></worksheet>',
+    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+    b'<row><c r="A1"><v>1</v></c></row></sheetData></worksheet>',
+    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+    b'<row r="&#49;"><c r="A1"><v>1</v></c></row></sheetData></worksheet>',
+    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+    b'<row r="1"><c r="A1"><v>1</v></c></row><row r="2"><c></row></sheetData></worksheet>',
+])
+def test_unusual_sheets_go_the_whole_tree_way(text):
+    # comments, rows without or with an escaped number, malformed XML: the parser decides
+    assert R._selected_rows(text, frozenset({1})) is None
+
+
+def test_row_number_is_the_attribute_the_parser_sees():
+    text = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+            b'<row x=\' r="1"\' r="2"><c r="A2"><v>1</v></c></row></sheetData></worksheet>')
+    assert R._selected_rows(text, frozenset({1})).count == 0
+    assert R._selected_rows(text, frozenset({2})).count == 1
+
+
+# ------------------------------------------------------------------ --jobs and @list
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory, mutated, bench_corpus):
+    import shutil
+    d = tmp_path_factory.mktemp("folder")
+    for p in mutated + bench_corpus[:3]:
+        shutil.copy(p, d / p.name)
+    (d / "broken.xlsx").write_bytes(b"PK\x03\x04 not really")
+    return d
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_jobs_2_prints_what_jobs_1_prints(folder, fmt):
+    one = _xl("check", folder, "--format", fmt, "--jobs", "1")
+    two = _xl("check", folder, "--format", fmt, "--jobs", "2")
+    assert one[0] == two[0] == 2          # a broken file: exit 2
+    assert one[1] == two[1]
+    assert one[1].count("broken.xlsx") >= 1
+    if fmt == "json":
+        assert len(json.loads(one[1])) > 40
+
+
+def test_list_file_is_the_same_as_the_arguments(folder, tmp_path):
+    files = sorted(str(p) for p in folder.glob("*.xlsx"))[:5]
+    listed = tmp_path / "清单.txt"
+    listed.write_text("\ufeff" + "\n".join(files[:3]) + "\n\n" + files[3] + "\n", encoding="utf-8")
+    direct = _xl("check", *files[:4], files[4], "--format", "json")
+    via = _xl("check", f"@{listed}", files[4], "--format", "json")
+    assert via[:2] == direct[:2]
+
+
+def test_missing_list_file_is_a_usage_error(tmp_path):
+    code, out, err = _xl("check", f"@{tmp_path / '没有.txt'}")
+    assert code == 2 and "清单文件" in err and "Traceback" not in err
