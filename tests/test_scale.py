@@ -195,3 +195,48 @@ def test_list_file_is_the_same_as_the_arguments(folder, tmp_path):
 def test_missing_list_file_is_a_usage_error(tmp_path):
     code, out, err = _xl("check", f"@{tmp_path / '没有.txt'}")
     assert code == 2 and "清单文件" in err and "Traceback" not in err
+
+
+# ------------------------------------------------------------------ collect
+
+def _csv_of(fw, depts):
+    from xl_eval.batch import collect as col
+    depts = sorted(depts, key=col.sort_key)
+    return col.build_csv(fw, depts, any(d.findings is not None for d in depts))
+
+
+def test_collect_one_parse_equals_read_then_check(folder, fw, monkeypatch):
+    from xl_eval.batch import collect as col
+    paths, _, _ = col.find_workbooks([str(folder)], [])
+    new = list(col.collect_all(fw, paths, 1))
+    with monkeypatch.context() as m:
+        m.setattr(R, "WHOLE_TREES", True)
+        old = []
+        for path, shown in paths:
+            try:
+                d = col.read_department(fw, path, shown)
+            except col.CollectError as exc:
+                old.append((shown, str(exc)))
+                continue
+            d.findings, d.check_errors = col.check_summary(path, fw)
+            old.append((shown, d))
+    assert [s for s, _ in new] == [s for s, _ in old]
+    assert [d for _, d in new if isinstance(d, str)] == [d for _, d in old if isinstance(d, str)]
+    got = [d for _, d in new if not isinstance(d, str)]
+    want = [d for _, d in old if not isinstance(d, str)]
+    assert len(got) > 30
+    assert [(d.findings, d.check_errors, d.status, d.notes) for d in got] == \
+        [(d.findings, d.check_errors, d.status, d.notes) for d in want]
+    assert _csv_of(fw, got) == _csv_of(fw, want)
+
+
+def test_collect_jobs_2_equals_jobs_1(folder, tmp_path):
+    runs = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"汇总{jobs}.xlsx"
+        code, stdout, stderr = _xl("collect", folder, "-o", out, "--csv", tmp_path / f"汇总{jobs}.csv",
+                                   "--jobs", jobs)
+        runs.append((code, stdout.replace(str(out), "OUT").replace(f"汇总{jobs}.csv", "CSV"), stderr,
+                     (tmp_path / f"汇总{jobs}.csv").read_bytes()))
+    assert runs[0] == runs[1]
+    assert runs[0][0] == 1 and "无法汇总" in runs[0][2]

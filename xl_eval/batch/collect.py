@@ -168,6 +168,75 @@ def read_department(fw: Framework, path: Path, shown: str) -> Department:
         raise CollectError(f"内部错误，未能读取（{type(exc).__name__}: {str(exc)[:200]}；请报告此问题）") from None
 
 
+def read_and_check(fw: Framework, path: Path, shown: str) -> Department:
+    """``read_department`` and ``check_summary`` of one workbook from one open and
+    one parse of each sheet (the checks read a superset of the cells collect
+    reads); the Department keeps only what the summary shows (no per-leaf
+    results), so that a run over many files stays small.  Raises CollectError."""
+    import dataclasses
+    from xl_eval.check.findings import render
+    from xl_eval.xlsx.reader import WorkbookError, open_workbook
+    try:
+        with open_workbook(path) as wb:
+            findings, errors = _check_summary_opened(wb, path, fw)
+            d = _read(fw, wb, path, shown)
+    except WorkbookError as exc:
+        raise CollectError(render(exc.code, **exc.fields)) from None
+    except (CollectError, KeyboardInterrupt):
+        raise
+    except MemoryError:
+        raise CollectError("读取时内存不足，已跳过（文件可能过大或被构造过）") from None
+    except RecursionError:
+        raise CollectError("文件内容嵌套过深，无法读取") from None
+    except Exception as exc:         # a reader bug must not stop the others: say so, go on
+        raise CollectError(f"内部错误，未能读取（{type(exc).__name__}: {str(exc)[:200]}；请报告此问题）") from None
+    d.findings, d.check_errors = findings, errors
+    d.evaluation = dataclasses.replace(d.evaluation, leaves={}, values={}, rates={}, nodes={}, weights={})
+    return d
+
+
+def _check_summary_opened(wb, path: Path, fw: Framework) -> tuple[int | None, list[str]]:
+    """check_summary on an open workbook (never raises)."""
+    try:
+        from xl_eval.check.workbook import check_opened
+        result = check_opened(wb, path, fw)
+    except Exception:      # a checker bug must not stop the summary
+        return None, []
+    return _summary_of(result)
+
+
+_WORKER: dict = {}
+
+
+def _worker_init(fw: Framework) -> None:
+    _WORKER["fw"] = fw
+
+
+def _worker_read(item: tuple[Path, str]):
+    path, shown = item
+    try:
+        return shown, read_and_check(_WORKER["fw"], path, shown)
+    except CollectError as exc:
+        return shown, str(exc)
+
+
+def collect_all(fw: Framework, paths: list[tuple[Path, str]], jobs: int = 1):
+    """(shown, Department or the CollectError text) for each path, in the order
+    given, whatever the number of jobs."""
+    if jobs <= 1 or len(paths) < 2:
+        for path, shown in paths:
+            try:
+                yield shown, read_and_check(fw, path, shown)
+            except CollectError as exc:
+                yield shown, str(exc)
+        return
+    import multiprocessing
+    ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    chunk = max(1, min(16, len(paths) // (jobs * 8)))
+    with ctx.Pool(min(jobs, len(paths)), initializer=_worker_init, initargs=(fw,)) as pool:
+        yield from pool.imap(_worker_read, paths, chunksize=chunk)
+
+
 def _read(fw: Framework, wb, path: Path, shown: str) -> Department:
     from xl_eval.xlsx.reader import Cell
     if "xe_framework_id" not in wb.names:
@@ -289,6 +358,10 @@ def check_summary(path: Path, fw: Framework) -> tuple[int | None, list[str]]:
         result = check_file(path, fw)
     except Exception:      # a checker bug must not stop the summary
         return None, []
+    return _summary_of(result)
+
+
+def _summary_of(result) -> tuple[int, list[str]]:
     errors = [f"{f.where}：{f.message}" if f.where else f.message for f in result.findings
               if f.severity in ("error", "fatal") and not f.code.startswith("XE2")]
     return len(result.findings), errors

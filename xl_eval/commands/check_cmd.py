@@ -72,8 +72,7 @@ def check(ctx, files, framework_path, fmt, strict, annotate_dir, force, lang, li
     示例：
       xl-eval check samples/seed_filled.xlsx
       xl-eval check samples --format json > 检查结果.json
-      xl-eval check 交回 --jobs 2
-      xl-eval check @文件清单.txt
+      xl-eval check samples --jobs 2
       xl-eval check samples/seed_filled.xlsx --annotate 批注/
       xl-eval check --list-codes
     """

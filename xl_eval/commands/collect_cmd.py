@@ -17,8 +17,10 @@ from xl_eval.commands.common import FRAMEWORK_OPTION, UserError, load_framework
               help="另外写一份 CSV（UTF-8 带 BOM，Excel 可直接打开）。")
 @FRAMEWORK_OPTION
 @click.option("--force", is_flag=True, help="覆盖已存在的汇总文件。")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="并行读取和校验的进程数；结果与 --jobs 1 完全相同。")
 @click.pass_context
-def collect(ctx, inputs, output, csv_path, framework_path, force):
+def collect(ctx, inputs, output, csv_path, framework_path, force, jobs):
     """读取 INPUTS（打分表工作簿，或包含工作簿的文件夹，文件夹会逐级查找 .xlsx），通过定义名称读取每个工作簿的输入项，用计分引擎重新计算（不采信文件中缓存的计算结果和被改写的得分），写出一个汇总工作簿：
 
     \b
@@ -77,15 +79,12 @@ def collect(ctx, inputs, output, csv_path, framework_path, force):
     fw = load_framework(framework_path)
     failed: list[tuple[str, str]] = []
     depts = []
-    for path, shown in paths:
-        with doing("汇总（读取工作簿）", shown):
-            try:
-                d = col.read_department(fw, path, shown)
-            except col.CollectError as exc:
-                failed.append((shown, str(exc)))
-                continue
-            d.findings, d.check_errors = col.check_summary(path, fw)
-            depts.append(d)
+    with doing("汇总（读取工作簿）"):
+        for shown, d in col.collect_all(fw, paths, jobs):
+            if isinstance(d, str):
+                failed.append((shown, d))
+            else:
+                depts.append(d)
     if not depts and not failed:
         raise UserError("没有找到工作簿（.xlsx）：" + " ".join(show_path(i) for i in inputs))
     for shown, why in failed:

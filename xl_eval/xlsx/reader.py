@@ -386,6 +386,7 @@ class Workbook:
         self._sheet_parts: dict[str, str] = {}
         self._shared_strings_part: str | None = None
         self._full_parse = WHOLE_TREES    # True: every sheet through the whole-tree path (tests compare)
+        self._read_cache: dict[str, dict[str, Cell]] = {}   # sheet -> cells read so far (see read)
         self._load_workbook_part()
 
     # -- context manager
@@ -599,21 +600,30 @@ class Workbook:
     def read(self, wanted: dict[str, set[str]]) -> dict[str, dict[str, Cell]]:
         """{sheet: {"B5": Cell}} for the wanted cells of each sheet (one pass per
         sheet); cells absent from the file come back as blank Cells.  Sheets
-        that do not exist are left out."""
+        that do not exist are left out.
+
+        A sheet whose wanted cells were all read before (by an earlier call on
+        this open workbook: check's read, then collect's) is not parsed again;
+        the Cells are shared, and nobody changes them."""
         out: dict[str, dict[str, Cell]] = {}
         need_sst: list[Cell] = []
         asked = sum(len(refs) for refs in wanted.values())
         if asked > self._limits.max_cells_wanted:
             raise WorkbookError("XE110", detail=f"定义名称共指向 {asked} 个单元格，超过上限",
                                 detail_en=f"the defined names cover {asked} cells, above the limit")
+        fresh: dict[str, dict[str, Cell]] = {}
         for sheet, refs in wanted.items():
             part = self._sheet_parts.get(sheet)
             if part is None or not refs:
                 continue
+            known = self._read_cache.get(sheet)
+            if known is not None and refs <= known.keys():
+                out[sheet] = {ref: known[ref] for ref in refs}
+                continue
             cells = self._read_sheet(part, refs, need_sst)
             for ref in refs - cells.keys():
                 cells[ref] = Cell()
-            out[sheet] = cells
+            out[sheet] = fresh[sheet] = cells
         if need_sst:
             index = {id(c): int(c.value) for c in need_sst if _SST_INDEX.fullmatch(c.value)}
             sst = self.shared_strings(set(index.values()))
@@ -623,6 +633,7 @@ class Workbook:
                     cell.value, cell.kind = "#REF!", "e"
                 else:
                     cell.value = text
+        self._read_cache.update(fresh)       # only once complete (shared strings resolved)
         return out
 
     def shared_strings(self, indices: set[int]) -> dict[int, str]:
