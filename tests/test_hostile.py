@@ -183,6 +183,7 @@ def test_collect_names_the_workbook_it_was_reading(tmp_path, monkeypatch, capsys
     import xl_eval.batch.collect as col
 
     monkeypatch.setattr(col, "check_summary", lambda path, fw: 1 / 0)
+    monkeypatch.setattr(col, "check_summary_opened", lambda wb, path, fw: 1 / 0)   # collect's one-open path
     p = tmp_path / "城东.xlsx"
     p.write_bytes((SAMPLES / "seed_filled.xlsx").read_bytes())
     assert main(["collect", str(p), "-o", str(tmp_path / "s.xlsx")]) == 2

@@ -177,32 +177,56 @@ def read_and_check(fw: Framework, path: Path, shown: str) -> Department:
     from xl_eval.check.findings import render
     from xl_eval.xlsx.reader import WorkbookError, open_workbook
     try:
-        with open_workbook(path) as wb:
-            findings, errors = _check_summary_opened(wb, path, fw)
-            d = _read(fw, wb, path, shown)
+        wb = open_workbook(path)
     except WorkbookError as exc:
         raise CollectError(render(exc.code, **exc.fields)) from None
-    except (CollectError, KeyboardInterrupt):
-        raise
-    except MemoryError:
-        raise CollectError("读取时内存不足，已跳过（文件可能过大或被构造过）") from None
-    except RecursionError:
-        raise CollectError("文件内容嵌套过深，无法读取") from None
-    except Exception as exc:         # a reader bug must not stop the others: say so, go on
-        raise CollectError(f"内部错误，未能读取（{type(exc).__name__}: {str(exc)[:200]}；请报告此问题）") from None
-    d.findings, d.check_errors = findings, errors
+    with wb:
+        try:
+            _read_for_check(wb, fw)
+            d = _read(fw, wb, path, shown)
+        except WorkbookError as exc:
+            raise CollectError(render(exc.code, **exc.fields)) from None
+        except (CollectError, KeyboardInterrupt):
+            raise
+        except MemoryError:
+            raise CollectError("读取时内存不足，已跳过（文件可能过大或被构造过）") from None
+        except RecursionError:
+            raise CollectError("文件内容嵌套过深，无法读取") from None
+        except Exception as exc:         # a reader bug must not stop the others: say so, go on
+            raise CollectError(f"内部错误，未能读取（{type(exc).__name__}: {str(exc)[:200]}；请报告此问题）") from None
+        d.findings, d.check_errors = check_summary_opened(wb, path, fw)
     d.evaluation = dataclasses.replace(d.evaluation, leaves={}, values={}, rates={}, nodes={}, weights={})
     return d
 
 
-def _check_summary_opened(wb, path: Path, fw: Framework) -> tuple[int | None, list[str]]:
-    """check_summary on an open workbook (never raises)."""
+def _read_for_check(wb, fw: Framework) -> None:
+    """Read the cells the checks read (a superset of collect's), so that both are
+    served by one parse of each sheet; a failure here is left to the reads that follow."""
+    try:
+        from xl_eval.check.workbook import Context, prepared
+        Context(prepared(fw), wb, "zh").cells
+    except Exception:
+        pass
+
+
+def check_summary_opened(wb, path: Path, fw: Framework) -> tuple[int | None, list[str]]:
+    """check_summary on an open workbook (a checker failure gives (None, []))."""
     try:
         from xl_eval.check.workbook import check_opened
         result = check_opened(wb, path, fw)
     except Exception:      # a checker bug must not stop the summary
         return None, []
     return _summary_of(result)
+
+
+def _named(exc: BaseException, shown: str) -> BaseException:
+    """Name the workbook on an unexpected exception (cli.py prints it; see commands.common.doing)."""
+    if not hasattr(exc, "xl_eval_doing"):
+        try:
+            exc.xl_eval_doing = ("汇总（读取工作簿）", shown)
+        except AttributeError:
+            pass
+    return exc
 
 
 _WORKER: dict = {}
@@ -218,6 +242,8 @@ def _worker_read(item: tuple[Path, str]):
         return shown, read_and_check(_WORKER["fw"], path, shown)
     except CollectError as exc:
         return shown, str(exc)
+    except Exception as exc:
+        raise _named(exc, shown)
 
 
 def collect_all(fw: Framework, paths: list[tuple[Path, str]], jobs: int = 1):
@@ -226,9 +252,12 @@ def collect_all(fw: Framework, paths: list[tuple[Path, str]], jobs: int = 1):
     if jobs <= 1 or len(paths) < 2:
         for path, shown in paths:
             try:
-                yield shown, read_and_check(fw, path, shown)
+                d = read_and_check(fw, path, shown)
             except CollectError as exc:
-                yield shown, str(exc)
+                d = str(exc)
+            except Exception as exc:
+                raise _named(exc, shown)
+            yield shown, d
         return
     import multiprocessing
     ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
