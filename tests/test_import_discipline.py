@@ -40,6 +40,37 @@ def test_command_does_not_import_heavy_modules(args, allowed, tmp_path):
     assert [m for m in result["heavy"] if m not in allowed] == []
 
 
+def test_version_does_not_import_heavy_modules(tmp_path):
+    result = run("--version", cwd=tmp_path)
+    assert result["code"] == 0 and result["heavy"] == []
+
+
+def run_env(*args, cwd, env, modules):
+    import os
+    probe = PROBE.replace("%r" % (HEAVY,), "%r" % (modules,))
+    out = subprocess.run([sys.executable, "-c", probe, *map(str, args)], capture_output=True, text=True, cwd=cwd,
+                         env={**os.environ, **env})
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_check_takes_the_shipped_framework_from_the_cache(tmp_path):
+    # the first run reads the YAML and fills the cache; the next ones never import PyYAML,
+    # nor the foreign-table checks (not needed for an xl-eval workbook)
+    env = {"XL_EVAL_CACHE": str(tmp_path / "cache")}
+    sample = ROOT / "samples" / "seed_filled.xlsx"
+    mods = ("yaml", "xl_eval.framework.load", "xl_eval.check.foreign.run")
+    first = run_env("check", sample, cwd=tmp_path, env=env, modules=mods)
+    assert first["code"] == 0 and "yaml" in first["heavy"]
+    second = run_env("check", sample, cwd=tmp_path, env=env, modules=mods)
+    assert second["code"] == 0 and second["heavy"] == []
+    # an edited copy of a framework is not a shipped one: read from its YAML every time
+    user = tmp_path / "mine.yaml"
+    user.write_bytes((ROOT / "xl_eval" / "framework" / "shipped" / "annex1.yaml").read_bytes())
+    for _ in range(2):
+        again = run_env("check", sample, "--framework", user, cwd=tmp_path, env=env, modules=mods)
+        assert "yaml" in again["heavy"]
+
+
 def test_the_probe_can_see_a_heavy_import(tmp_path):
     # score reads .xlsx tables through pandas (CSV through the csv module): the probe must notice it
     import csv

@@ -240,3 +240,37 @@ def test_collect_jobs_2_equals_jobs_1(folder, tmp_path):
                      (tmp_path / f"汇总{jobs}.csv").read_bytes()))
     assert runs[0] == runs[1]
     assert runs[0][0] == 1 and "无法汇总" in runs[0][2]
+
+
+# ------------------------------------------------------------------ start-up cache
+
+def test_cached_framework_checks_and_scores_like_the_yaml(tmp_path, monkeypatch, mutated, sample_rows):
+    from xl_eval.engine.score import evaluate
+    from xl_eval.framework import cache
+    from xl_eval.framework.load import load as load_yaml
+    from xl_eval.framework.model import DEFAULT_FRAMEWORK, load
+    monkeypatch.setenv("XL_EVAL_CACHE", str(tmp_path / "cache"))
+    load()                                         # fills the cache
+    assert list((tmp_path / "cache").glob("framework-*.pickle"))
+    cached = cache.get(DEFAULT_FRAMEWORK, DEFAULT_FRAMEWORK.parent)
+    fresh = load_yaml(None)
+    assert cached is not None and cached is not fresh
+    assert (cached.id, cached.version, cached.content_hash, cached.path) == \
+        (fresh.id, fresh.version, fresh.content_hash, fresh.path)
+    for path in mutated:
+        assert check_file(path, cached).records() == check_file(path, fresh).records()
+    for values in sample_rows.values():
+        a, b = evaluate(cached, values), evaluate(fresh, values)
+        assert (a.total, a.grade, a.level1, a.rates) == (b.total, b.grade, b.level1, b.rates)
+
+
+def test_a_corrupt_or_foreign_cache_entry_is_ignored(tmp_path, monkeypatch):
+    from xl_eval.framework import cache
+    from xl_eval.framework.model import DEFAULT_FRAMEWORK, load
+    monkeypatch.setenv("XL_EVAL_CACHE", str(tmp_path / "cache"))
+    load()
+    entry = next((tmp_path / "cache").glob("framework-*.pickle"))
+    entry.write_bytes(b"not a pickle")
+    assert cache.get(DEFAULT_FRAMEWORK, DEFAULT_FRAMEWORK.parent) is None
+    assert load().id == "dept-overall-annex1"       # read from the YAML, and stored again
+    assert cache.get(DEFAULT_FRAMEWORK, DEFAULT_FRAMEWORK.parent) is not None

@@ -88,8 +88,6 @@ def check(ctx, files, framework_path, fmt, strict, annotate_dir, force, lang, li
     files = expand_folders(expand_lists(files), annotate_dir)
     targets = _annotation_targets(files, annotate_dir, force) if annotate_dir else {}
 
-    from xl_eval.check.foreign.run import is_docx
-    from xl_eval.check.workbook import AnnotateRefused, annotate
     from xl_eval.core.outfiles import FileExists
 
     totals = {"fatal": 0, "error": 0, "warning": 0}
@@ -125,6 +123,7 @@ def check(ctx, files, framework_path, fmt, strict, annotate_dir, force, lang, li
                 click.echo(f"{shown}: --annotate 只能用于 .xlsx 工作簿；Word 文档的问题见上面的列表（表格、行、列或段落）",
                            err=True)
                 continue
+            from xl_eval.check.workbook import AnnotateRefused, annotate
             try:
                 annotate(path, result.findings, targets[path], overwrite=force, shown_name=shown)
             except AnnotateRefused as exc:
@@ -163,9 +162,13 @@ def check_path(path, fw, framework_given: bool, lang: str):
 def _dispatch(path, fw, framework_given: bool, lang: str):
     from xl_eval.check import selfeval
     from xl_eval.check.findings import make
-    from xl_eval.check.foreign.run import check_foreign, is_docx
     from xl_eval.check.workbook import CheckResult, check_opened
     from xl_eval.xlsx.reader import WorkbookError, open_workbook
+
+    def check_foreign(path, fw, lang):      # imported only for files that need it
+        from xl_eval.check.foreign.run import check_foreign as run
+        return run(path, fw, lang)
+
     try:
         wb = open_workbook(path)
     except WorkbookError as exc:
@@ -232,6 +235,11 @@ def expand_lists(args) -> list[str]:
         else:
             out.append(arg)
     return out
+
+
+def is_docx(path) -> bool:
+    """As check.foreign.run.is_docx, without importing the foreign checks."""
+    return Path(path).suffix.lower() in (".docx", ".docm")
 
 
 def _check_one(path, fw, lang):
