@@ -343,12 +343,20 @@ class Context:
     # -- locations and findings
     def area(self, name: str) -> Area | None:
         """Where the workbook's defined name points (None: missing or broken)."""
+        try:
+            return self._area_memo[name]      # asked hundreds of times per file
+        except KeyError:
+            pass
+        except AttributeError:
+            self._area_memo = {}
         area = self.wb.area(name)
         if area is None or area.sheet not in self.wb.sheet_state:
-            return None
-        expected = self.prep.expected.get(name)
-        if expected is not None and area.size > expected.size:
-            return None      # larger than the template's: broken (XE116), never enumerated
+            area = None
+        else:
+            expected = self.prep.expected.get(name)
+            if expected is not None and area.size > expected.size:
+                area = None      # larger than the template's: broken (XE116), never enumerated
+        self._area_memo[name] = area
         return area
 
     def where(self, name: str) -> tuple[str, str]:

@@ -15,11 +15,15 @@ silent: the framework is then read from its YAML as before.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
 import sys
 from pathlib import Path
+
+try:                  # the built-in BLAKE2: no OpenSSL to load at start-up
+    from _blake2 import blake2b
+except ImportError:   # pragma: no cover
+    from hashlib import blake2b
 
 _CODE = ("framework/model.py", "framework/load.py", "framework/yamlsafe.py", "framework/cache.py",
          "core/expr.py", "core/values.py")
@@ -38,7 +42,7 @@ def folder() -> Path:
 def _code_fingerprint() -> str:
     global _fingerprint
     if _fingerprint is None:
-        h = hashlib.sha256(sys.version.encode())
+        h = blake2b(sys.version.encode())
         for rel in _CODE:
             try:
                 h.update((_PKG / rel).read_bytes())
@@ -56,7 +60,7 @@ def _entry(path: Path, shipped_dir: Path) -> Path | None:
         data = path.read_bytes()
     except OSError:
         return None
-    key = hashlib.sha256(data + b"\0" + str(path).encode("utf-8", "surrogatepass") + b"\0"
+    key = blake2b(data + b"\0" + str(path).encode("utf-8", "surrogatepass") + b"\0"
                          + _code_fingerprint().encode()).hexdigest()
     return folder() / f"framework-{key[:32]}.pickle"
 

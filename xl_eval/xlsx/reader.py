@@ -653,12 +653,16 @@ class Workbook:
         out: dict[int, str] = {}
         if m and len(pieces) > max(indices) + 1:
             root_open = head[m.start():]
+            plain = not self._full_parse and _plain_namespace(root_open)
             try:
                 for i in indices:
                     piece = _SI_END.split(pieces[i + 1], 1)[0]
-                    xml = root_open + b"<si>" + piece + b"</si></sst>"
-                    root = ET.fromstring(xml)
-                    out[i] = _si_text(root[0])
+                    text = _simple_si(piece) if plain else None
+                    if text is None:
+                        xml = root_open + b"<si>" + piece + b"</si></sst>"
+                        root = ET.fromstring(xml)
+                        text = _si_text(root[0])
+                    out[i] = text
                 return out
             except ET.ParseError:
                 out.clear()
@@ -762,6 +766,9 @@ _ATTR = re.compile(rb"([A-Za-z_][\w:.-]*)\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 _SHEETDATA = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)sheetData(?:\s[^>]*)?>")
 _ROOT_TAG = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?worksheet)[\s>]")
 _SHARED = re.compile(rb"shared")
+# A well-formed tag has each attribute once, so "<row r=" followed by digits is its number.
+_ROW_STRICT = re.compile(rb'<row r="([0-9]{1,7})"[\s/>]')
+_ROW_ANY = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
 _ROW_NO_B = re.compile(rb"[0-9]{1,7}")
 
 
@@ -790,21 +797,25 @@ def _selected_rows(data: bytes, rows: frozenset[int]) -> "_Fragment | None":
     pieces: list[bytes] = []
     shared = [m.start() for m in _SHARED.finditer(data, sd.end(), end)]
     import bisect
-    tags = list(_ROW_TAG.finditer(data, sd.end(), end))
-    for i, m in enumerate(tags):
-        if m.group(2) is None and m.group(3) is None:
-            return None                  # a row tag the attribute pattern does not take apart
-        r = [a or b for name, a, b in _ATTR.findall(m.group(2)) if name == b"r"]
-        if len(r) != 1 or not _ROW_NO_B.fullmatch(r[0]):
-            return None                  # no row number, or an unusual one: the parser decides
-        row_no = int(r[0])
-        stop = tags[i + 1].start() if i + 1 < len(tags) else end
+    found = [(m.start(), m.group(1)) for m in _ROW_STRICT.finditer(data, sd.end(), end)]
+    if len(found) != len(_ROW_ANY.findall(data, sd.end(), end)):
+        found = []            # not every row starts <row r="N": take each tag's attributes apart
+        for m in _ROW_TAG.finditer(data, sd.end(), end):
+            if m.group(2) is None and m.group(3) is None:
+                return None              # a row tag the attribute pattern does not take apart
+            r = [a or b for name, a, b in _ATTR.findall(m.group(2)) if name == b"r"]
+            if len(r) != 1 or not _ROW_NO_B.fullmatch(r[0]):
+                return None              # no row number, or an unusual one: the parser decides
+            found.append((m.start(), r[0]))
+    for i, (start, r) in enumerate(found):
+        row_no = int(r)
+        stop = found[i + 1][0] if i + 1 < len(found) else end
         if row_no in rows:
-            pieces.append(data[m.start():stop])
+            pieces.append(data[start:stop])
         elif shared:
-            k = bisect.bisect_left(shared, m.start())
+            k = bisect.bisect_left(shared, start)
             if k < len(shared) and shared[k] < stop:
-                pieces.append(data[m.start():stop])
+                pieces.append(data[start:stop])
     head = data[:sd.end()]
     tail = b"</" + sd.group(1) + b"sheetData></" + root.group(1) + b">"
     return _Fragment(head + b"".join(pieces) + tail, len(pieces))
@@ -821,6 +832,57 @@ class _Fragment(bytes):
 
 
 _SI_SPLIT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si>")
+_SIMPLE_SI = re.compile(rb'<t(?: xml:space="preserve")?>([^<]*)</t>|<t(?: xml:space="preserve")?/>')
+_XMLNS = re.compile(rb"""\sxmlns\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_NOT_TEXT = re.compile(rb"[\x00-\x08\x0b\x0c\x0d\x0e-\x1f]|\]\]>")
+_REF = re.compile(r"&(?:(lt|gt|amp|quot|apos)|#([0-9]{1,7})|#x([0-9A-Fa-f]{1,6}));")
+_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
+
+
+def _plain_namespace(root_open: bytes) -> bool:
+    """The root's default namespace is SpreadsheetML's (or none): an unprefixed <t> is its t."""
+    m = _XMLNS.search(root_open)
+    return m is None or (m.group(1) or m.group(2) or b"").decode("ascii", "replace") in NS_MAIN
+
+
+def _simple_si(piece: bytes) -> str | None:
+    """The text of a shared-string item that is one plain <t> run, without a tree;
+    None for anything else (runs, phonetics, odd bytes: the parser decides)."""
+    m = _SIMPLE_SI.fullmatch(piece)
+    if m is None:
+        return None
+    raw = m.group(1)
+    if not raw:
+        return ""
+    if _NOT_TEXT.search(raw):
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return _unescape(text) if "&" in text else text
+
+
+def _unescape(text: str) -> str | None:
+    """XML references in text; None when one is not a plain, valid one."""
+    out, pos = [], 0
+    for m in _REF.finditer(text):
+        if "&" in text[pos:m.start()]:
+            return None
+        out.append(text[pos:m.start()])
+        if m.group(1):
+            out.append(_NAMED[m.group(1)])
+        else:
+            code = int(m.group(2)) if m.group(2) else int(m.group(3), 16)
+            if not (code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD
+                    or 0x10000 <= code <= 0x10FFFF):
+                return None
+            out.append(chr(code))
+        pos = m.end()
+    if "&" in text[pos:]:
+        return None
+    out.append(text[pos:])
+    return "".join(out)
 _SI_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?si>")
 _SST_ROOT = re.compile(rb"<sst\s[^>]*>|<sst>")
 _T_TAGS = _tags("t")
