@@ -494,7 +494,8 @@ def build_summary(fw: Framework, depts: list[Department], failed: list[tuple[str
     centre = Alignment(horizontal="center", vertical="center", wrap_text=True)
     wrap = Alignment(vertical="center", wrap_text=True)
 
-    def table(ws, header: list[str], body: list[list[Any]], widths: list[float], first_row: int = 1) -> None:
+    def table(ws, header: list[str], body: list[list[Any]], widths: list[float], first_row: int = 1,
+              centred: tuple[str, ...] = ()) -> None:
         """Header and body with borders; column widths at least the header's, rows fit their text."""
         widths = [max(w, text_width(h) + 2) for h, w in zip(header, widths)]
         for j, (h, w) in enumerate(zip(header, widths), 1):
@@ -512,9 +513,10 @@ def build_summary(fw: Framework, depts: list[Department], failed: list[tuple[str
                 _set(c, v)
                 c.border = border
                 c.font = body_font
-                c.alignment = wrap if isinstance(v, str) else centre
+                c.alignment = wrap if isinstance(v, str) and header[j - 1] not in centred else centre
             ws.row_dimensions[i].height = row_height(
                 [(v, widths[j]) for j, v in enumerate(r) if isinstance(v, str)])
+            autofit.setdefault(ws.title, set()).add(i)     # no customHeight: Excel/WPS refit the row
 
     def a4(ws, landscape: bool, one_page: bool = False) -> None:
         ws.page_setup.paperSize = ws.PAPERSIZE_A4
@@ -527,6 +529,8 @@ def build_summary(fw: Framework, depts: list[Department], failed: list[tuple[str
         ws.oddFooter.center.text = "第 &P 页，共 &N 页"
 
     wb = Workbook()
+    autofit: dict[str, set[int]] = {}
+    wb._xe_autofit_rows = autofit          # read by workbook_bytes
     ws = wb.active
     ws.title = SUMMARY_SHEET
     header = columns(fw, with_findings)
@@ -534,7 +538,7 @@ def build_summary(fw: Framework, depts: list[Department], failed: list[tuple[str
     # 单位名称, 说明 and 文件 wrap (rows grow): narrow enough that a landscape page prints the
     # table near full size instead of shrinking it to fit a long path on one line
     widths = [6, 20] + [9] * (len(fw.level1) + 1) + [6] + ([8] if with_findings else []) + [8, 22, 22]
-    table(ws, header, body, widths)
+    table(ws, header, body, widths, centred=("等级", "状态"))
     score_cols = range(3, 3 + len(fw.level1) + 1)
     for i, r in enumerate(body, 2):
         for j in score_cols:
@@ -585,9 +589,8 @@ def build_summary(fw: Framework, depts: list[Department], failed: list[tuple[str
         a4(fs, landscape=False)
         fs.print_title_rows = "1:1"
 
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    from xl_eval.forms.scoresheet.template import workbook_bytes
+    return workbook_bytes(wb)
 
 
 def _axes(chart) -> None:
