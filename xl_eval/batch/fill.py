@@ -175,7 +175,10 @@ def plan(fw: Framework, departments: str | Path, projects: str | Path | None = N
     by_unit: dict[str, list] = {}
     bad_units: dict[str, list[int]] = {}
     proj_label = str(projects) if projects else None
-    if projects:
+    if projects and not fw.project_list:
+        errors.append(Message(proj_label, None, None, None,
+                              "此指标体系没有项目明细（框架未声明 project_list），项目表未使用"))
+    elif projects:
         plist, bad_rows = _read_projects(projects)
         for p in plist.problems:
             errors.append(Message(proj_label, p.row, p.column, p.raw, p.message))
@@ -381,8 +384,8 @@ def make_writer(fw: Framework, template: bytes, outdir: Path, *, overwrite: bool
         if area is None or not area.is_cell:
             raise RuntimeError(f"template has no single-cell defined name {code!r}")
         inputs[code] = (area.sheet, area.first)
-    projects: dict[str, list] = {}
-    for name in PROJECT_NAMES:
+    projects: dict[str, list] = {name: [] for name in PROJECT_NAMES}
+    for name in PROJECT_NAMES if fw.project_list else ():     # no project list: no 项目明细 sheet
         area = pkg.area(name)
         if area is None or area.first[1] != area.last[1]:
             raise RuntimeError(f"template has no one-column range {name!r}")

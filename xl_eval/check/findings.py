@@ -141,6 +141,10 @@ CODES: dict[str, Code] = {
                   "“{leaf}”的输入已填写，但得分无法计算：{why}；打分表中该得分、小计、总分和等级显示为空白",
                   "“{leaf}” has its inputs but cannot be scored: {why}; the sheet shows its score, "
                   "subtotals, total and grade blank"),
+    "XE212": Code("error", "权重或分值合计不符", "Weights or row points do not add up",
+                  "{message}；打分表照常按所填的数计分（“权重核对”或“自定义指标”的合计行显示同样的提示）",
+                  "weights set by the evaluation or the points of rows the unit defines do not add up ({message}); "
+                  "the sheet scores with them anyway"),
     # ---- XE3xx: formulas
     "XE301": Code("error", "公式被数值覆盖", "Formula typed over",
                   "应为 {expected}，现在是{actual}（公式被覆盖，结果不再随输入变化；从模板复制该单元格可恢复公式）",

@@ -451,7 +451,7 @@ def check_identity(ctx: Context) -> Iterator[Finding]:
 def check_structure(ctx: Context) -> Iterator[Finding]:
     """The template's sheets and defined names are all there, where they were."""
     wb = ctx.wb
-    missing_sheets = [s for s in L.SHEETS if s not in wb.sheet_state]
+    missing_sheets = [s for s in ctx.lay.sheets if s not in wb.sheet_state]
     for sheet in missing_sheets:
         yield ctx.find("XE115", at=(sheet, ""), sheet_name=sheet)
     for name, expected in ctx.prep.expected.items():
@@ -505,6 +505,9 @@ def check_inputs(ctx: Context) -> Iterator[Finding]:
         if issue.code == "XE209":
             ctx.tainted.add(issue.input)    # texts quoting the 万元 figure are not reported again
     ctx.evaluation = verdict.evaluation
+    for prob in (verdict.evaluation.problems if verdict.evaluation is not None else ()):
+        # open weights / rows' points that must add up (engine.score.inputs_problems), at the last one
+        yield ctx.find("XE212", prob.codes[-1], message=prob.message)
 
 
 def _with_listed(ctx: Context, values: dict[str, Any]) -> dict[str, Any]:
@@ -684,6 +687,17 @@ def _expected(ctx: Context, name: str, kind: str, ev: Evaluation):
         code = name[len("sub2_"):]
         l2 = next(x for l1 in fw.level1 for x in l1.children if x.code == code)
         return "XE404", f"{l2.name} 小计", ev.level2[code], p.score, False, None
+    if kind == "node":
+        code = name.split("_", 1)[1]
+        node = next(x for x in fw.all_nodes() if x.code == code)
+        return "XE404", f"{node.name} 小计", ev.nodes[code], p.score, False, None
+    if kind == "row":
+        leaf = next(x for x in fw.leaves if x.rows is not None and name.startswith(f"part_{x.code}_r"))
+        code = name[len(f"part_{leaf.code}_"):]
+        res = next((r for r in ev.leaves[leaf.code].parts if r.code == code), None)
+        if res is None:                  # a spare row: blank
+            return "XE402", f"{leaf.name} · {code}", None, p.score, False, None
+        return "XE402", f"{leaf.name} · {res.name}", res.score, p.score, False, res.max
     if kind == "level1":
         code = name[len("subtotal_"):]
         l1 = next(x for x in fw.level1 if x.code == code)

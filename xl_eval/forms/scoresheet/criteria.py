@@ -20,6 +20,8 @@ CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩"
 
 def printed_criteria(fw: Framework, leaf: Leaf) -> str:
     """The 评分标准 text of `leaf`: one sentence per sub-item, numbered when there are several."""
+    if leaf.rows is not None:
+        return rows_sentence(leaf.rows)
     if not leaf.composite and len(leaf.parts) == 1:
         return rule_sentence(fw, leaf.parts[0], leaf)
     lines = []
@@ -32,6 +34,25 @@ def printed_criteria(fw: Framework, leaf: Leaf) -> str:
     elif leaf.weight is not None and total > leaf.weight:
         lines.append(f"本指标得分不超过{plain(leaf.weight)}分。")
     return "\n".join(lines)
+
+
+def rows_sentence(block) -> str:
+    """The 评分标准 of rows the unit defines: how a row of each 指标性质 scores."""
+    out = [f"由单位自定义指标行（见“自定义指标”表，最多 {block.max_rows} 行），各行分值之和应等于本指标分值，"
+           "本指标得分为各行得分之和"]
+    natures = block.natures
+    if any(n in natures for n in ("≥", "≤", "=")):
+        if block.pass_threshold is not None:
+            p = percent_plain(block.pass_threshold)
+            how = f"完成率低于{p}不得分，否则按（完成率−{p}）÷（1−{p}）×分值"
+        else:
+            how = "否则按完成率×分值"
+        out.append(f"“≥”“≤”“=”行：达到年度指标值得该行全部分值，{how}")
+    if "定性" in natures:
+        out.append("“定性”行：达成、部分达成、未达成分别按该行分值的 80%～100%、60%～80%、0～60% 计分")
+    if "酌情" in natures:
+        out.append("“酌情”行：评价人员在该行分值内直接给分")
+    return "；".join(out) + "。"
 
 
 def source_note(fw: Framework, leaf: Leaf) -> str:

@@ -95,6 +95,7 @@ from xl_eval.framework.model import INPUT_GROUPS, YES, Framework, Input, Leaf, P
 GUIDE, BASE, PROJECTS, SCORE, SUMMARY, PARAMS, META = (
     "填表说明", "基础数据", "项目明细", "打分表", "汇总", "评分参数", "xl_eval")
 SHEETS = (GUIDE, BASE, PROJECTS, SCORE, SUMMARY, PARAMS, META)
+ROWS = "自定义指标"               # only for a framework with rows the unit defines (before 打分表)
 TEMPLATE_FORMAT = "xl-eval-template/1"
 FORMULA_MODES = ("native", "udf")
 XLWINGS_CONF = "xlwings.conf"    # udf variant: the sheet xlwings reads its settings from
@@ -203,8 +204,9 @@ class PartBlock:
     first: int
     last: int
     summary: str                 # Chinese one-line rule summary
-    max_cell: ParamCell | None   # None for veto/exemption
+    max_cell: ParamCell | None   # None for veto/exemption; open weight: value None, the cell copies the weight
     rows: tuple[ParamRow, ...]
+    weight_input: str | None = None   # open weight: the input the part's points are ("" while blank)
 
 
 @dataclass(frozen=True)
@@ -249,17 +251,43 @@ class ProjectRows:
 
 
 @dataclass(frozen=True)
+class ScoreCols:
+    """Columns of the 打分表 for a tree `depth` levels deep: one name column per level
+    (a node scored above the last level spans the columns down to it), then the rest."""
+    depth: int
+
+    @property
+    def levels(self) -> tuple[int, ...]:
+        return tuple(range(1, self.depth + 1))
+
+    def __getattr__(self, key: str) -> int:
+        rest = ("WEIGHT", "EXPLANATION", "CRITERIA", "SCORE", "RATE", "FINDINGS", "REASON")
+        if key in rest:
+            return self.depth + 1 + rest.index(key)
+        if key == "LEAF":
+            return self.depth
+        if key in ("L1", "L2", "L3"):
+            return int(key[1])
+        raise AttributeError(key)
+
+
+@dataclass(frozen=True)
 class ScoreRows:
     title: int
     header: tuple[int, int, int]
     leaf_rows: dict[str, int]
-    l1_spans: dict[str, tuple[int, int]]
-    l2_spans: dict[str, tuple[int, int]]
+    l1_spans: dict[str, tuple[int, int]]         # every level-1 node (branch or scored)
+    l2_spans: dict[str, tuple[int, int]]         # level-2 branch nodes
     total: int
     grade: int
     note: int
-    weights: dict[str, ParamCell]                # leaf code -> weight cell (column D)
-    total_weight: ParamCell
+    weights: dict[str, ParamCell]                # leaf code -> weight cell (fixed weights; open: an input)
+    total_weight: ParamCell                      # fixed: the framework's total (open weights: a formula)
+    # format 2
+    cols: ScoreCols = ScoreCols(3)
+    spans: dict[str, tuple[int, int]] = field(default_factory=dict)   # every branch node, any depth
+    weight_check: int = 0                        # row of the live "weights add up" text (open weights), 0 = none
+    required_weight: ParamCell | None = None     # open weights: the total they must add up to (that row)
 
 
 @dataclass(frozen=True)
@@ -275,6 +303,10 @@ class SummaryRows:
     l1_weights: dict[str, ParamCell]
     l2_weights: dict[str, ParamCell]
     total_weight: ParamCell
+    # format 2: every branch node below level 1 (the second table; empty for a 2-level tree)
+    node_rows: dict[str, int] = field(default_factory=dict)
+    node_weights: dict[str, ParamCell] = field(default_factory=dict)
+    node_levels: int = 2                         # name columns of the second table (depth - 1)
 
 
 @dataclass(frozen=True)
@@ -290,6 +322,27 @@ class ParamRows:
     part_title: int
     part_header: int
     parts: tuple[PartBlock, ...]
+
+
+@dataclass(frozen=True)
+class RowBlockRows:
+    """One block of rows the unit defines on 自定义指标: a title row (the leaf and its
+    allotment), a header, `max_rows` rows of inputs with the row's score, and a check row
+    (the rows' points against the allotment)."""
+    leaf: Leaf
+    title: int
+    header: int
+    first: int                   # row of the block's first indicator row
+    check: int
+    columns: tuple[tuple[str, int], ...]   # (field key, column) of the inputs, in order
+    flag_col: int                # 计入: 1 when the row has a name or points (engine.row_is_filled)
+    score_col: int               # the row's score: part_<leaf>_r<i>
+
+    def row(self, i: int) -> int:
+        return self.first + i - 1
+
+    def col(self, key: str) -> int:
+        return dict(self.columns)[key]
 
 
 @dataclass(frozen=True)
@@ -342,11 +395,21 @@ class Layout:
     param_cells: tuple[ParamCell, ...] = field(default=())
     udf_values: str = ""                         # udf mode: formula text of the values range (column G)
     udf_codes: str = ""                          # ... and of the codes range (column H)
+    row_blocks: tuple["RowBlockRows", ...] = ()  # rows the unit defines (sheet 自定义指标)
 
     @property
     def sheets(self) -> tuple[str, ...]:
         """The workbook's sheets, in order."""
-        return SHEETS + ((XLWINGS_CONF,) if self.mode == "udf" else ())
+        sheets = SHEETS if self.has_projects else tuple(x for x in SHEETS if x != PROJECTS)
+        if self.row_blocks:
+            i = sheets.index(SCORE)
+            sheets = sheets[:i] + (ROWS,) + sheets[i:]
+        return sheets + ((XLWINGS_CONF,) if self.mode == "udf" else ())
+
+    @property
+    def has_projects(self) -> bool:
+        """The 项目明细 sheet exists only for a framework that declares a project list."""
+        return bool(self.fw.project_list)
 
     def defined_names(self) -> dict[str, str]:
         """Every workbook-scoped defined name -> reference text."""
@@ -424,6 +487,11 @@ def sub2_name(code: str) -> str:
 
 def subtotal_name(code: str) -> str:
     return f"subtotal_{code}"
+
+
+def node_name(node) -> str:
+    """Subtotal of a branch node below level 1 on 汇总: sub2_<code> (level 2), sub3_<code> (level 3)."""
+    return f"sub{node.depth}_{node.code}"
 
 
 def subtotalrate_name(code: str) -> str:
@@ -554,6 +622,8 @@ class _Builder:
         self.udf_values = self.udf_codes = ""
         from xl_eval.forms.scoresheet.rule_formulas import RuleFormulas
         self.rules = RuleFormulas(self)
+        self.weight_inputs: dict[str, InputCell] = {}      # open weights: input cells on 打分表
+        self.extra_rows: list[FormulaCell] = []            # unnamed formulas (weight sums, checks)
 
     # -- helpers
     def ref_value(self, name: str) -> str:
@@ -608,7 +678,9 @@ class _Builder:
         inputs, base = self.base_positions()
         projects, ranges, project_inputs = self.project_positions()
         score, notes = self.score_positions()
-        summary = self.summary_positions()
+        inputs.update(self.weight_inputs)
+        blocks = self.row_blocks_built = self.row_positions(inputs)
+        summary = self.summary_positions(score)
         params = self.param_positions()
         keys = META_KEYS + (UDF_META_KEYS if self.udf else ())
         meta = tuple(MetaRow(name or "", key, self.meta_value(key), Ref(META, i + 2, 2))
@@ -620,10 +692,14 @@ class _Builder:
             self.udf_codes = f"{quote_sheet(BASE)}!${col(BaseCol.CODE)}${first}:${col(BaseCol.CODE)}${last}"
 
         # formulas, in dependency order
-        self.project_formulas(projects)
+        if fw.project_list:
+            self.project_formulas(projects)
+        else:
+            ranges, project_inputs = {}, {}
         self.effective_formulas(base, inputs)
         self.rules.rate_formulas(base, params)
         self.rules.part_formulas(params)
+        self.row_formulas(blocks, score)
         self.leaf_formulas(score)
         self.subtotal_formulas(score, summary)
         self.total_formulas(score, summary, params)
@@ -632,13 +708,14 @@ class _Builder:
                  if "unit_name" in fw.inputs else formula_string(fw.title), "title")
         rows = tuple(
             FormulaCell(None, Ref(PROJECTS, r, ProjCol.RATE), self.project_row_rate(r), "project_rate", FMT_PCT)
-            for r in range(projects.first, projects.last + 1))
+            for r in range(projects.first, projects.last + 1) if fw.project_list)
         if self.udf:
             rows = self.scoring_copies(base) + rows
+        rows += tuple(self.extra_rows)
 
         lay = Layout(fw, self.mode, inputs, notes, project_inputs, self.computed, rows,
                      ranges, meta, base, projects, score, summary, params,
-                     tuple(self.params), self.udf_values, self.udf_codes)
+                     tuple(self.params), self.udf_values, self.udf_codes, blocks)
         self.check_names(lay)
         return lay
 
@@ -676,7 +753,8 @@ class _Builder:
         groups, input_rows = [], {}
         inputs: dict[str, InputCell] = {}
         for key in INPUT_GROUPS:
-            members = [i for i in fw.inputs.values() if i.group == key]
+            # open weights are set where they are printed: the weight column of 打分表
+            members = [i for i in fw.inputs.values() if i.group == key and i.generated not in ("weight", "rows")]
             if not members:
                 continue
             groups.append((row, key))
@@ -703,49 +781,95 @@ class _Builder:
 
     def score_positions(self) -> tuple[ScoreRows, dict[str, InputCell]]:
         fw = self.fw
+        cols = ScoreCols(max(fw.depth, 2))
         row = 5
-        leaf_rows, l1_spans, l2_spans, weights = {}, {}, {}, {}
+        leaf_rows, spans, weights = {}, {}, {}
         notes: dict[str, InputCell] = {}
-        for l1 in fw.level1:
-            start1 = row
-            for l2 in l1.children:
-                start2 = row
-                for leaf in l2.leaves:
-                    leaf_rows[leaf.code] = row
-                    weights[leaf.code] = self.param(Ref(SCORE, row, ScoreCol.WEIGHT), leaf.weight)
-                    for name, col in ((findings_name(leaf.code), ScoreCol.FINDINGS),
-                                      (reason_name(leaf.code), ScoreCol.REASON)):
-                        notes[name] = InputCell(name, Ref(SCORE, row, col), "note", leaf=leaf.code)
-                    row += 1
-                l2_spans[l2.code] = (start2, row - 1)
-            l1_spans[l1.code] = (start1, row - 1)
-        total = row
-        total_weight = self.param(Ref(SCORE, total, ScoreCol.WEIGHT), fw.total_weight)
-        return ScoreRows(1, (2, 3, 4), leaf_rows, l1_spans, l2_spans, total, total + 1, total + 2,
-                         weights, total_weight), notes
 
-    def summary_positions(self) -> SummaryRows:
+        def place(node) -> None:
+            nonlocal row
+            start = row
+            if node.leaf is not None:
+                leaf = node.leaf
+                leaf_rows[leaf.code] = row
+                ref = Ref(SCORE, row, cols.WEIGHT)
+                if leaf.weight_input:
+                    inp = fw.inputs[leaf.weight_input]
+                    self.weight_inputs[leaf.weight_input] = InputCell(input_name(leaf.weight_input), ref, inp.kind, inp)
+                    weights[leaf.code] = ParamCell(ref, None)
+                else:
+                    weights[leaf.code] = self.param(ref, leaf.weight)
+                for name, col in ((findings_name(leaf.code), cols.FINDINGS), (reason_name(leaf.code), cols.REASON)):
+                    notes[name] = InputCell(name, Ref(SCORE, row, col), "note", leaf=leaf.code)
+                row += 1
+                return
+            for child in node.children:
+                place(child)
+            spans[node.code] = (start, row - 1)
+
+        l1_spans = {}
+        for l1 in fw.level1:
+            start = row
+            place(l1)
+            l1_spans[l1.code] = (start, row - 1)
+        l2_spans = {n.code: spans[n.code] for l1 in fw.level1 for n in l1.children if n.code in spans}
+        total = row
+        if fw.open_weights:
+            # the weights the evaluation sets add up live (the sum), and a text says whether they are right
+            first, last = min(leaf_rows.values()), max(leaf_rows.values())
+            w = f"${col_letter(cols.WEIGHT)}${first}:${col_letter(cols.WEIGHT)}${last}"
+            total_weight = ParamCell(Ref(SCORE, total, cols.WEIGHT), None)
+            self.extra_rows.append(FormulaCell(None, total_weight.ref, f'IF(COUNT({w})=0,"",SUM({w}))',
+                                               "weight_sum", FMT_GENERAL))
+            weight_check = total + 3
+            required = self.param(Ref(SCORE, weight_check, cols.WEIGHT), fw.total_weight)
+        else:
+            total_weight = self.param(Ref(SCORE, total, cols.WEIGHT), fw.total_weight)
+            weight_check, required = 0, None
+        return ScoreRows(1, (2, 3, 4), leaf_rows, l1_spans, l2_spans, total, total + 1, total + 2,
+                         weights, total_weight, cols, spans, weight_check, required), notes
+
+    def weight_sum(self, sheet: str, ref: Ref, leaves, score: ScoreRows) -> ParamCell:
+        """The weight of a branch on 汇总: a fixed number, or (open weights) the live sum of
+        its leaves' weight cells on 打分表, blank until all are filled."""
+        if not any(x.weight_input for x in leaves):
+            return self.param(ref, sum(x.weight for x in leaves))
+        rows = [score.leaf_rows[x.code] for x in leaves]
+        col = col_letter(score.cols.WEIGHT)
+        area = f"{quote_sheet(SCORE)}!${col}${min(rows)}:${col}${max(rows)}"
+        self.extra_rows.append(FormulaCell(None, ref, f'IF(COUNT({area})<{len(rows)},"",SUM({area}))',
+                                           "weight_sum", FMT_GENERAL))
+        return ParamCell(ref, None)
+
+    def summary_positions(self, score: ScoreRows) -> SummaryRows:
         fw = self.fw
         row = 3
         l1_rows, l1_weights = {}, {}
         for l1 in fw.level1:
             l1_rows[l1.code] = row
-            l1_weights[l1.code] = self.param(Ref(SUMMARY, row, SumCol.WEIGHT), sum(x.weight for x in l1.leaves))
+            l1_weights[l1.code] = self.weight_sum(SUMMARY, Ref(SUMMARY, row, SumCol.WEIGHT), l1.leaves, score)
             row += 1
         total = row
-        total_weight = self.param(Ref(SUMMARY, total, SumCol.WEIGHT), fw.total_weight)
+        if fw.open_weights:
+            total_weight = self.weight_sum(SUMMARY, Ref(SUMMARY, total, SumCol.WEIGHT), fw.leaves, score)
+        else:
+            total_weight = self.param(Ref(SUMMARY, total, SumCol.WEIGHT), fw.total_weight)
         grade = total + 1
         l2_title = grade + 2
         l2_header = l2_title + 1
         row = l2_header + 1
-        l2_rows, l2_weights = {}, {}
-        for l1 in fw.level1:
-            for l2 in l1.children:
-                l2_rows[l2.code] = row
-                l2_weights[l2.code] = self.param(Ref(SUMMARY, row, SumCol.L2_WEIGHT), sum(x.weight for x in l2.leaves))
+        levels = max(fw.depth - 1, 2)
+        weight_col = levels + 1
+        node_rows, node_weights = {}, {}
+        for n in fw.all_nodes():
+            if n.depth >= 2 and n.leaf is None:
+                node_rows[n.code] = row
+                node_weights[n.code] = self.weight_sum(SUMMARY, Ref(SUMMARY, row, weight_col), n.leaves, score)
                 row += 1
+        l2_rows = {c: r for c, r in node_rows.items() if any(c == n.code for l1 in fw.level1 for n in l1.children)}
+        l2_weights = {c: node_weights[c] for c in l2_rows}
         return SummaryRows(1, 2, l1_rows, total, grade, l2_title, l2_header, l2_rows, l1_weights, l2_weights,
-                           total_weight)
+                           total_weight, node_rows, node_weights, levels)
 
     def param_positions(self) -> ParamRows:
         fw = self.fw
@@ -786,13 +910,22 @@ class _Builder:
             for part in leaf.parts:
                 specs = param_specs(fw, part, leaf)
                 first = row
-                max_cell = None if part.rule.is_modifier else self.param(Ref(PARAMS, first, ParamCol.MAX), part.max)
+                weight_input = leaf.weight_input if part.max is None else None
+                if part.rule.is_modifier:
+                    max_cell = None
+                elif weight_input:
+                    # an open weight: the part's points are the weight the evaluation sets ("" until then)
+                    max_cell = ParamCell(Ref(PARAMS, first, ParamCol.MAX), None)
+                    self.extra_rows.append(FormulaCell(None, max_cell.ref,
+                                                       f'IF({weight_input}="","",{weight_input})', "weight_copy"))
+                else:
+                    max_cell = self.param(Ref(PARAMS, first, ParamCol.MAX), part.max)
                 rows = []
                 for spec in specs:
                     rows.append(self._param_row(row, spec))
                     row += 1
                 blocks.append(PartBlock(leaf, part, first, row - 1, rule_summary(fw, part.rule, part.max),
-                                        max_cell, tuple(rows)))
+                                        max_cell, tuple(rows), weight_input))
         return ParamRows(1, 2, grade_title, grade_header, tuple(grades), rate_title, rate_header, tuple(rates),
                          part_title, part_header, tuple(blocks))
 
@@ -861,25 +994,108 @@ class _Builder:
         for leaf in fw.leaves:
             row = score.leaf_rows[leaf.code]
             w = score.weights[leaf.code].ref.ref_from(SCORE)
+            if leaf.rows is not None:
+                self.rows_leaf_formula(leaf, row, w, score)
+                continue
             parts = [part_name(leaf.code, p.code) for p in leaf.parts]
             vetoes = [f'{self.ref_value(p.rule.input)}="{YES}"' for p in leaf.parts if p.rule.kind == "veto"]
             exempts = [f'{self.ref_value(p.rule.input)}="{YES}"' for p in leaf.parts if p.rule.kind == "exemption"]
             if self.udf:
-                s = self.add(score_name(leaf.code), Ref(SCORE, row, ScoreCol.SCORE), self.udf_score(leaf),
+                s = self.add(score_name(leaf.code), Ref(SCORE, row, score.cols.SCORE), self.udf_score(leaf),
                              "leaf", FMT_SCORE)
                 rate = f'IF(ISNUMBER({s.name}),{self.round(f"{s.name}/{w}", fw.precision.score_rate)},{s.name})'
-                self.add(scorerate_name(leaf.code), Ref(SCORE, row, ScoreCol.RATE), rate, "leaf_rate", FMT_PCT)
+                self.add(scorerate_name(leaf.code), Ref(SCORE, row, score.cols.RATE), rate, "leaf_rate", FMT_PCT)
                 continue
-            blank = _or([p + '=""' for p in parts])
+            blank = _or(([f'{w}=""'] if leaf.weight_input else []) + [p + '=""' for p in parts])
             body = (f'IF({blank},"",'
                     f'ROUND(MIN(MAX({self.rules.leaf_total(leaf, parts, w)},0),{w}),{digits}))')
             if exempts:
                 body = f"IF({_or(exempts)},{w},{body})"
             if vetoes:
                 body = f"IF({_or(vetoes)},0,{body})"
-            s = self.add(score_name(leaf.code), Ref(SCORE, row, ScoreCol.SCORE), body, "leaf", FMT_SCORE)
-            self.add(scorerate_name(leaf.code), Ref(SCORE, row, ScoreCol.RATE),
+            s = self.add(score_name(leaf.code), Ref(SCORE, row, score.cols.SCORE), body, "leaf", FMT_SCORE)
+            self.add(scorerate_name(leaf.code), Ref(SCORE, row, score.cols.RATE),
                      f'IF({s.name}="","",ROUND({s.name}/{w},{fw.precision.score_rate}))', "leaf_rate", FMT_PCT)
+
+    # -- rows the unit defines
+    def row_positions(self, inputs: dict[str, InputCell]) -> tuple[RowBlockRows, ...]:
+        fw = self.fw
+        out = []
+        row = 4
+        for leaf in fw.leaves:
+            block = leaf.rows
+            if block is None:
+                continue
+            columns = tuple((f.key, 2 + j) for j, f in enumerate(block.fields))
+            flag_col = 2 + len(columns)
+            b = RowBlockRows(leaf, row, row + 1, row + 2, row + 2 + block.max_rows, columns, flag_col, flag_col + 1)
+            for i in range(1, block.max_rows + 1):
+                for key, col in columns:
+                    code = block.row_input(i, key)
+                    inputs[code] = InputCell(input_name(code), Ref(ROWS, b.row(i), col), fw.inputs[code].kind,
+                                             fw.inputs[code])
+            out.append(b)
+            row = b.check + 3
+        return tuple(out)
+
+    def row_formulas(self, blocks: tuple[RowBlockRows, ...], score: ScoreRows) -> None:
+        """Each row's score, as engine.score.score_row computes it."""
+        digits = self.fw.precision.score
+        for b in blocks:
+            block = b.leaf.rows
+            for i in range(1, block.max_rows + 1):
+                get = lambda key: input_name(block.row_input(i, key))  # noqa: E731
+                name, nature, points = get("name"), get("nature"), get("points")
+                self.extra_rows.append(FormulaCell(
+                    None, Ref(ROWS, b.row(i), b.flag_col), f'IF(OR({name}<>"",{points}<>""),1,0)', "row_flag",
+                    '"✓";"✓";""'))
+                chain = '""'
+                for nat in reversed(block.natures):
+                    chain = f'IF({nature}="{nat}",{self.row_nature_formula(block, i, nat, digits)},{chain})'
+                formula = (f'IF(AND({name}="",{points}=""),"",'
+                           f'IF({_or([f"{x}=" + chr(34) * 2 for x in (name, nature, points)])},"",{chain}))')
+                self.add(part_name(b.leaf.code, f"r{i}"), Ref(ROWS, b.row(i), b.score_col), formula, "row",
+                         FMT_SCORE)
+            w = score.weights[b.leaf.code].ref.absolute
+            pts = f"${col_letter(b.col('points'))}${b.first}:${col_letter(b.col('points'))}${b.row(block.max_rows)}"
+            self.extra_rows.append(FormulaCell(
+                None, Ref(ROWS, b.check, b.col("points")), f'IF(COUNT({pts})=0,"",SUM({pts}))', "row_points_sum",
+                FMT_GENERAL))
+            self.extra_rows.append(FormulaCell(
+                None, Ref(ROWS, b.check, b.col("points") + 1),
+                f'IF(OR(COUNT({pts})=0,{w}=""),"",IF(ROUND(SUM({pts}),9)={w},'
+                + formula_string("各行分值合计等于本指标分值") + ","
+                + formula_string("各行分值合计为 ") + f"&SUM({pts})&" + formula_string("，应为 ") + f"&{w}))",
+                "row_points_check"))
+
+    def row_nature_formula(self, block, i: int, nature: str, digits: int) -> str:
+        """Score of row i when its 指标性质 is `nature` (its name, nature and points are filled)."""
+        get = lambda key: input_name(block.row_input(i, key))  # noqa: E731
+        points = get("points")
+        if nature == "酌情":
+            x = get("score")
+            return f'IF({x}="","",MIN(MAX({self.round(x, digits)},0),{points}))'
+        try:
+            from xl_eval.forms.scoresheet import rule_formulas
+            make = rule_formulas.row_nature_formula
+        except (ImportError, AttributeError):
+            raise LayoutError(f"指标性质“{nature}”的自定义指标行暂不能生成公式") from None
+        return make(self, block, i, nature, digits)
+
+    def rows_leaf_formula(self, leaf: Leaf, row: int, w: str, score: ScoreRows) -> None:
+        """The leaf of a rows block: blank until a row is filled and every filled row scores,
+        then the rows' sum clamped to [0, weight] and rounded (engine.score._score_rows)."""
+        b = next(x for x in self.row_blocks_built if x.leaf.code == leaf.code)
+        n = leaf.rows.max_rows
+        col = col_letter
+        flags = f"{quote_sheet(ROWS)}!${col(b.flag_col)}${b.first}:${col(b.flag_col)}${b.row(n)}"
+        scores = f"{quote_sheet(ROWS)}!${col(b.score_col)}${b.first}:${col(b.score_col)}${b.row(n)}"
+        digits = self.fw.precision.score
+        body = (f'IF(OR({w}="",SUM({flags})=0,COUNT({scores})<SUM({flags})),"",'
+                f'ROUND(MIN(MAX(SUM({scores}),0),{w}),{digits}))')
+        s = self.add(score_name(leaf.code), Ref(SCORE, row, score.cols.SCORE), body, "leaf", FMT_SCORE)
+        self.add(scorerate_name(leaf.code), Ref(SCORE, row, score.cols.RATE),
+                 f'IF({s.name}="","",ROUND({s.name}/{w},{self.fw.precision.score_rate}))', "leaf_rate", FMT_PCT)
 
     def udf_score(self, leaf: Leaf) -> str:
         """XE_SCORE of a leaf: from the rate cell when the leaf scores one rate (the rate shown
@@ -893,11 +1109,12 @@ class _Builder:
     def subtotal_formulas(self, score: ScoreRows, summary: SummaryRows) -> None:
         fw = self.fw
         digits = fw.precision.score
-        for l1 in fw.level1:
-            for l2 in l1.children:
-                scores = [score_name(x.code) for x in l2.leaves]
-                self.add(sub2_name(l2.code), Ref(SUMMARY, summary.l2_rows[l2.code], SumCol.L2_SCORE),
-                         self.sum_formula(scores, digits), "level2", FMT_SCORE)
+        score_col = summary.node_levels + 2
+        for n in fw.all_nodes():
+            if n.code in summary.node_rows:
+                scores = [score_name(x.code) for x in n.leaves]
+                self.add(node_name(n), Ref(SUMMARY, summary.node_rows[n.code], score_col),
+                         self.sum_formula(scores, digits), "level2" if n.depth == 2 else "node", FMT_SCORE)
         for l1 in fw.level1:
             scores = [score_name(x.code) for x in l1.leaves]
             row = summary.l1_rows[l1.code]
@@ -911,10 +1128,10 @@ class _Builder:
     def total_formulas(self, score: ScoreRows, summary: SummaryRows, params: ParamRows) -> None:
         fw = self.fw
         subtotals = [subtotal_name(l1.code) for l1 in fw.level1]
-        self.add(TOTAL, Ref(SCORE, score.total, ScoreCol.SCORE), self.sum_formula(subtotals, fw.precision.total),
+        self.add(TOTAL, Ref(SCORE, score.total, score.cols.SCORE), self.sum_formula(subtotals, fw.precision.total),
                  "total", FMT_SCORE)
-        w = score.total_weight.ref.ref_from(SCORE)
-        self.add(TOTAL_RATE, Ref(SCORE, score.total, ScoreCol.RATE),
+        w = (score.total_weight if score.required_weight is None else score.required_weight).ref.ref_from(SCORE)
+        self.add(TOTAL_RATE, Ref(SCORE, score.total, score.cols.RATE),
                  f'IF({TOTAL}="","",{self.round(f"{TOTAL}/{w}", fw.precision.score_rate)})', "total_rate", FMT_PCT)
         chain = '""'
         for g in reversed(params.grades):
@@ -925,10 +1142,40 @@ class _Builder:
                 tests.append(f"{TOTAL}{'<=' if g.hi_closed == '含' else '<'}{g.hi.ref.ref_from(SCORE)}")
             chain = f"IF({_and(tests)},{g.name.ref.ref_from(SCORE)},{chain})"
         grade = self.xe("XE_GRADE", TOTAL) if self.udf else f'IF({TOTAL}="","",{chain})'
-        self.add(GRADE, Ref(SCORE, score.grade, ScoreCol.SCORE), grade, "grade")
+        self.add(GRADE, Ref(SCORE, score.grade, score.cols.SCORE), grade, "grade")
         self.add(SUMMARY_TOTAL, Ref(SUMMARY, summary.total, SumCol.SCORE), TOTAL, "copy", FMT_SCORE)
         self.add(SUMMARY_TOTAL_RATE, Ref(SUMMARY, summary.total, SumCol.RATE), TOTAL_RATE, "copy", FMT_PCT)
         self.add(SUMMARY_GRADE, Ref(SUMMARY, summary.grade, SumCol.SCORE), GRADE, "copy")
+        if score.weight_check:
+            self.extra_rows.append(FormulaCell(None, Ref(SCORE, score.weight_check, score.cols.EXPLANATION),
+                                               self.weight_check_formula(score), "weight_check"))
+
+    def weight_check_formula(self, score: ScoreRows) -> str:
+        """The live 权重核对 text (engine.score.inputs_problems): the weights set so far, and
+        whether every branch with a declared weight and the whole tree add up."""
+        fw = self.fw
+        col = col_letter(score.cols.WEIGHT)
+        checks = []
+        groups = [(n.name, n.leaves, n.weight) for n in fw.all_nodes() if n.leaf is None and n.weight is not None]
+        groups.append(("全部指标", fw.leaves, None))
+        for label, leaves, expected in groups:
+            if not any(x.weight_input for x in leaves):
+                continue
+            rows = [score.leaf_rows[x.code] for x in leaves]
+            area = f"${col}${min(rows)}:${col}${max(rows)}"
+            want = _num_text(expected) if expected is not None else score.required_weight.ref.ref_from(SCORE)
+            checks.append((f"COUNT({area})<{len(rows)}", f"ROUND(SUM({area}),9)<>{want}",
+                           formula_string(f"“{label}”的权重合计为 ") + f"&SUM({area})&" + formula_string("，应为 ")
+                           + f"&{want}&" + formula_string("；")))
+        n_open = len(fw.open_weights)
+        rows = score.leaf_rows.values()
+        n_fixed = sum(1 for x in fw.leaves if not x.weight_input)
+        filled = f"COUNT(${col}${min(rows)}:${col}${max(rows)})" + (f"-{n_fixed}" if n_fixed else "")
+        pending = _or([c for c, _, _ in checks])
+        wrong = "&".join(f'IF({bad},{text},"")' for _, bad, text in checks)
+        ok = formula_string("权重已设定，合计正确")
+        todo = formula_string("待设定权重：已填 ") + f"&{filled}&" + formula_string(f" 项，共 {n_open} 项")
+        return f'IF({pending},{todo},IF({_or([b for _, b, _ in checks])},{wrong},{ok}))'
 
 
     def sum_formula(self, names: list[str], digits: int) -> str:

@@ -11,6 +11,10 @@ key once the layout renders it and the LibreOffice tests cover it.
 # tests/test_template_v2.py recalculates such a framework in LibreOffice.
 # target_rules, rule_options, overflow, input_kinds: rule_formulas.py, template.input_validation;
 # tests/test_template_rules_libreoffice.py recalculates tests/fixtures/v2_rules.yaml.
+# tree_shape: 2-4 levels, nodes scored above the last level (tests/test_template_shape.py);
+# open_weights: weight input cells on 打分表 and a live 权重核对 row;
+# rows: the 自定义指标 sheet (its ≥ ≤ = 定性 rows take their formulas from rule_formulas.py).
 SUPPORTED: frozenset[str] = frozenset({"level_names", "no_grades", "total_weight",
-                                       "target_rules", "rule_options", "overflow", "input_kinds"})
+                                       "target_rules", "rule_options", "overflow", "input_kinds",
+                                       "tree_shape", "open_weights", "rows"})
 FORM_NAME = "打分表模板"

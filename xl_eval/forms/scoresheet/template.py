@@ -43,7 +43,7 @@ BODY_SIZE = 10
 # the rows it writes from the same numbers (print_fit).
 BASE_WIDTHS = {"A": 30, "B": 18, "C": 7, "D": 22, "E": 52, "F": 24, "G": 12, "H": 22}
 PROJECT_WIDTHS = {"A": 7, "B": 44, "C": 16, "D": 16, "E": 11, "F": 11}
-SCORE_WIDTHS = {"A": 7, "B": 9, "C": 12, "D": 8.5, "E": 30, "F": 48, "G": 8, "H": 9, "I": 34, "J": 26}
+SCORE_WIDTHS = {"A": 7, "B": 9, "C": 12, "D": 8.5, "E": 30, "F": 48, "G": 8, "H": 9, "I": 34, "J": 26}   # depth 3
 INPUT_FILL = "FFF2CC"      # light yellow: cells to fill
 HEADER_FILL = "D9E1F2"
 GROUP_FILL = "EDEDED"
@@ -98,9 +98,12 @@ def print_fit(fw: Framework) -> dict:
     def numbered(widths: dict[str, float]) -> dict[int, float]:
         from xl_eval.xlsx.package import col_number
         return {col_number(k): v for k, v in widths.items()}
-    return {"fit_widths": {L.SCORE: numbered(SCORE_WIDTHS), L.BASE: numbered(BASE_WIDTHS),
-                           L.PROJECTS: numbered(PROJECT_WIDTHS)},
-            "print_rows": {L.PROJECTS: (L.ProjCol.NAME, p.first, p.total)}}
+    fit = {"fit_widths": {L.SCORE: numbered(score_widths(lay.score.cols.depth)), L.BASE: numbered(BASE_WIDTHS)},
+           "print_rows": {}}
+    if lay.has_projects:
+        fit["fit_widths"][L.PROJECTS] = numbered(PROJECT_WIDTHS)
+        fit["print_rows"][L.PROJECTS] = (L.ProjCol.NAME, p.first, p.total)
+    return fit
 
 
 def fit_rows(wb, fw: Framework) -> None:
@@ -189,9 +192,23 @@ def _drop_custom_height(xml: bytes, rows: set[int]) -> bytes:
 DEFAULT_LEVEL_NAMES = ("一级指标", "二级指标", "三级指标")
 
 
-def level_names(fw: Framework) -> tuple[str, ...]:
-    """The framework's names of the tree levels (一级指标 … by default)."""
-    return tuple(getattr(fw, "level_names", ()) or DEFAULT_LEVEL_NAMES)
+def level_names(fw: Framework, depth: int | None = None) -> tuple[str, ...]:
+    """The framework's names of the tree levels (一级指标 … by default), at least `depth`
+    (default: the tree's depth) of them."""
+    from xl_eval.framework.model import DEFAULT_LEVEL_NAMES as ALL
+    names = tuple(getattr(fw, "level_names", ()) or DEFAULT_LEVEL_NAMES)
+    depth = depth or max(fw.depth, 2)
+    return (names + ALL[len(names):depth])[:max(depth, len(names))]
+
+
+# The 打分表's name columns by tree depth; the columns after them are the same for every depth.
+_LEVEL_WIDTHS = {2: (9, 14), 3: (7, 9, 12), 4: (7, 8, 9, 12)}
+_SCORE_REST = (8.5, 30, 48, 8, 9, 34, 26)
+
+
+def score_widths(depth: int) -> dict[str, float]:
+    from xl_eval.forms.scoresheet.layout import col_letter
+    return {col_letter(i): w for i, w in enumerate(_LEVEL_WIDTHS[depth] + _SCORE_REST, 1)}
 
 
 def weight_header(fw: Framework) -> str:
@@ -242,7 +259,10 @@ class _Writer:
         self.sheets = {name: wb.create_sheet(name) for name in self.lay.sheets}
         self.guide()
         self.base()
-        self.projects()
+        if self.lay.has_projects:
+            self.projects()
+        if self.lay.row_blocks:
+            self.row_blocks()
         self.scoresheet()
         self.summary()
         self.params()
@@ -308,6 +328,10 @@ class _Writer:
         row again when an evaluator types into it; the stored height holds until then."""
         self.wb._xe_autofit_rows.setdefault(ws.title, set()).add(row)
 
+    def fitted(self, text: str, width: float):
+        """Centred; wrapped when `text` needs more than one line of `width`."""
+        return self.center if line_count(text, width) <= 1 else self.wrap_center
+
     def input_cell(self, ws, ref: L.Ref, fmt: str | None = None, align=None):
         cell = self.put(ws, ref.row, ref.col, fill=self.input_fill, fmt=fmt, align=align or self.left_mid)
         cell.protection = self.unlocked
@@ -364,8 +388,10 @@ class _Writer:
                          "得分低于权重而扣分原因为空时，扣分原因单元格显示为红色。"))
         rows.append(("", "“打分表”的“评分标准”一栏印的是本表实际采用的计分规则（由指标体系框架生成，与得分一致）；"
                          "原文的评分标准和对原文的处理见该单元格的批注（鼠标移到单元格上即可看到）。"))
-        rows.append(("", "④ “汇总”表列出一级指标的权重、得分和得分率以及二级指标得分。"))
-        rows.append(("", "⑤ “评分参数”表列出每个三级指标的子项、分值、分档界限（含/不含端点）、扣分标准、等级划分和比率分母为0时的取值，"
+        names = level_names(fw)
+        below = "、".join(names[1:-1])
+        rows.append(("", f"④ “汇总”表列出{names[0]}的权重、得分和得分率" + (f"以及{below}得分。" if below else "。")))
+        rows.append(("", f"⑤ “评分参数”表列出每个{names[-1]}的子项、分值、分档界限（含/不含端点）、扣分标准、等级划分和比率分母为0时的取值，"
                          "以及每个子项的规则得分和子项得分。公式引用这些单元格，不在公式中写死数字。"))
         planned = fw.project_list.get("planned")
         completed = fw.project_list.get("completed")
@@ -382,8 +408,8 @@ class _Writer:
         rows.append(("得分如何计算",
                      f"比率先四舍五入到 {p.rate} 位小数（即百分数保留 {max(p.rate - 2, 0)} 位）再分档，看到的就是计分用的；"
                      f"子项得分四舍五入到 {p.score} 位小数后限制在 0 至子项分值之间（“从本指标中扣”的扣分项除外）；"
-                     f"三级指标得分为各子项得分之和，限制在 0 至权重之间后四舍五入到 {p.score} 位；"
-                     f"一级指标小计为三级指标得分之和，总分为一级小计之和，四舍五入到 {p.total} 位；"
+                     f"{names[-1]}得分为各子项得分之和，限制在 0 至权重之间后四舍五入到 {p.score} 位；"
+                     f"{names[0]}小计为{names[-1]}得分之和，总分为{names[0][:2]}小计之和，四舍五入到 {p.total} 位；"
                      f"得分率 = 得分 ÷ 权重，保留 {max(p.score_rate - 2, 0)} 位百分数。"
                      "四舍五入与 Excel 的 ROUND 函数相同（四舍五入，不是“银行家舍入”）。"))
         rows.append(("", "一票否决项填“是”时该指标得 0 分；可直接得分的情形（如涉密单位）填“是”时该指标得满分。"))
@@ -398,8 +424,8 @@ class _Writer:
                                   "（文字较长时请拉高行）。确需修改时可在“审阅”→“撤销工作表保护”后修改，但修改后的表格"
                                   "不再保证与指标体系一致。"))
         rows.append(("名称（供程序使用）", "每个填写单元格定义了与输入代码同名的名称（如 budget_initial，见“基础数据”最后一栏）；"
-                                        "三级指标得分为 score_<指标代码>，得分率 scorerate_<指标代码>，子项得分 part_<指标代码>_<子项代码>，"
-                                        "比率 rate_<比率代码>，一级小计 subtotal_<代码>，总分 total_score，等级 grade，"
+                                        f"{names[-1]}得分为 score_<指标代码>，得分率 scorerate_<指标代码>，子项得分 part_<指标代码>_<子项代码>，"
+                                        f"比率 rate_<比率代码>，{names[0][:2]}小计 subtotal_<代码>，总分 total_score，等级 grade，"
                                         "完成情况 findings_<指标代码>，扣分原因 reason_<指标代码>。"))
         for note in fw.notes:
             rows.append(("对原文的处理", note))
@@ -499,9 +525,9 @@ class _Writer:
         prompt = inp.help or inp.label
         unit = f"（{inp.unit}）" if inp.unit else ""
         lo = inp.min if inp.min is not None else 0
-        if k in ("amount", "score", "count", "year"):
+        if k in ("amount", "score", "count", "year", "weight"):
             # Excel's validation types: decimal numbers or whole numbers.
-            vtype, what = ("decimal", "数字") if k in ("amount", "score") else ("whole", "整数")
+            vtype, what = ("decimal", "数字") if k in ("amount", "score", "weight") else ("whole", "整数")
             if inp.max is not None:
                 self.validation(ws, ref.coord, type=vtype, operator="between", formula1=plain(lo),
                                 formula2=plain(inp.max), title=title, prompt=prompt,
@@ -577,16 +603,99 @@ class _Writer:
         # fill narrows this to the rows it writes (print_fit); the blank template prints them all
         ws.print_area = f"A1:{L.col_letter(C.DONE)}{p.last}"
 
+    def row_blocks(self) -> None:
+        """自定义指标: per block a title (the indicator and its points), a header, the rows the
+        unit fills (spare rows stay blank and count for nothing), and the points check."""
+        fw, lay = self.fw, self.lay
+        ws = self.sheets[L.ROWS]
+        letter = L.col_letter
+        self.put(ws, 1, 1, "自定义指标", font=self.title, border=False)
+        self.put(ws, 2, 1, "由被评价单位自行列出指标行：每行填写指标名称、指标性质、分值及计分所需的各项；"
+                           "空行不计分。各行分值之和应等于该指标的分值，每行得分自动计算，合计后计入“打分表”。",
+                 font=self.small, border=False, align=self.wrap)
+        last_col = max(b.score_col for b in lay.row_blocks)
+        ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=last_col)
+        ws.row_dimensions[2].height = 30
+        widths = {"A": 6}
+        head = dict(font=self.head, fill=self.header_fill, align=self.wrap_center)
+        field_width = {"name": 30, "nature": 9, "target": 11, "unit": 8, "actual": 11, "points": 8,
+                       "tier": 11, "share": 9, "score": 9}
+        from xl_eval.core.xlround import plain
+        for b in lay.row_blocks:
+            leaf, block = b.leaf, b.leaf.rows
+            weight = f"{plain(leaf.weight)}分" if leaf.weight is not None else "分值见“打分表”"
+            self.put(ws, b.title, 1, f"{leaf.name}（{weight}，最多 {block.max_rows} 行）", font=self.bold,
+                     fill=self.group_fill)
+            self.merge(ws, b.title, 1, b.title, b.score_col)
+            ws.row_dimensions[b.title].height = 22
+            labels = {f.key: f.label for f in block.fields}
+            self.put(ws, b.header, 1, "序号", **head)
+            for key, col in b.columns:
+                self.put(ws, b.header, col, labels[key], **head)
+                w = field_width.get(key, 14)
+                widths[letter(col)] = max(widths.get(letter(col), 0), w)
+            self.put(ws, b.header, b.flag_col, "计入", **head)
+            self.put(ws, b.header, b.score_col, "得分", **head)
+            widths[letter(b.flag_col)] = max(widths.get(letter(b.flag_col), 0), 6)
+            widths[letter(b.score_col)] = max(widths.get(letter(b.score_col), 0), 9)
+            ws.row_dimensions[b.header].height = 30
+            for i in range(1, block.max_rows + 1):
+                r = b.row(i)
+                self.put(ws, r, 1, i, align=self.center)
+                for key, col in b.columns:
+                    code = block.row_input(i, key)
+                    cell = lay.inputs[code]
+                    fmt = L.FMT_PCT if cell.kind == "percent" else None
+                    self.input_cell(ws, cell.ref, fmt, align=self.wrap if key == "name" else self.center)
+                    self.row_validation(ws, block, key, cell)
+                self.put(ws, r, b.flag_col, align=self.center)
+                self.put(ws, r, b.score_col, font=self.bold, align=self.center)
+                ws.row_dimensions[r].height = 20
+                self.autofit(ws, r)
+            self.put(ws, b.check, 1, "合计", font=self.bold, align=self.center)
+            self.merge(ws, b.check, 1, b.check, b.col("points") - 1)
+            self.put(ws, b.check, b.col("points"), font=self.bold, align=self.center)
+            self.put(ws, b.check, b.col("points") + 1, font=self.bold, align=self.left_mid)
+            if b.col("points") + 1 < b.score_col:
+                self.merge(ws, b.check, b.col("points") + 1, b.check, b.score_col)
+            ws.row_dimensions[b.check].height = 22
+        self.widths(ws, widths)
+        self.print_setup(ws, title_rows=None)
+
+    def row_validation(self, ws, block, key: str, cell) -> None:
+        inp = cell.input
+        if key == "nature":
+            self.validation(ws, cell.ref.coord, type="list", formula1=list_validation(inp.options), title="指标性质",
+                            prompt="≥ ≤ =：与年度指标值比较计分；定性：按达成情况分档；酌情：评价人员直接给分。",
+                            error=f"请从下拉列表中选择：{'、'.join(inp.options)}。")
+        elif key == "tier":
+            self.validation(ws, cell.ref.coord, type="list", formula1=list_validation(inp.options), title="定性完成情况",
+                            prompt="达成 / 部分达成 / 未达成", error=f"请从下拉列表中选择：{'、'.join(inp.options)}。")
+        elif key in ("points", "score"):
+            self.validation(ws, cell.ref.coord, type="decimal", operator="greaterThanOrEqual", formula1="0",
+                            title=inp.label, prompt="不小于 0 的分值", error="应为不小于 0 的数字。")
+        elif key == "share":
+            self.validation(ws, cell.ref.coord, type="decimal", operator="between", formula1="0", formula2="1",
+                            title="得分比例", prompt="档内得分比例，如 85%", error="应为 0% 到 100% 之间的百分数。")
+        elif key in ("target", "actual"):
+            self.validation(ws, cell.ref.coord, type="decimal", operator="between", formula1="-1E+300",
+                            formula2="1E+300", title=inp.label, prompt="填写数字（百分比可写 95%）",
+                            error="应为数字。")
+        else:
+            self.validation(ws, cell.ref.coord, type="textLength", operator="lessThanOrEqual", formula1="255",
+                            title=inp.label, prompt=inp.label, error="不能超过 255 个字符。")
+
     def scoresheet(self) -> None:
         fw, lay = self.fw, self.lay
         ws = self.sheets[L.SCORE]
         s = lay.score
-        C = L.ScoreCol
-        widths = SCORE_WIDTHS
+        C = s.cols
+        widths = score_widths(C.depth)
         self.widths(ws, widths)
+        letter = L.col_letter
         # title (a formula: 单位名称 + title), written by formulas()
         self.put(ws, s.title, 1, font=self.title, border=False, align=self.center)
-        ws.merge_cells(start_row=s.title, start_column=1, end_row=s.title, end_column=10)
+        ws.merge_cells(start_row=s.title, start_column=1, end_row=s.title, end_column=C.REASON)
         ws.row_dimensions[s.title].height = 32
         h1, h2, h3 = s.header
         head = dict(font=self.head, fill=self.header_fill, align=self.wrap_center)
@@ -596,29 +705,31 @@ class _Writer:
                           (C.RATE, "得分率"), (C.FINDINGS, "完成情况"), (C.REASON, "扣分原因")):
             self.put(ws, h1, col, text, **head)
             self.merge(ws, h1, col, h3, col)
-        names = level_names(fw)
-        self.put(ws, h2, C.L1, names[0], **head)
-        self.merge(ws, h2, C.L1, h3, C.L1)
-        self.put(ws, h2, C.L2, names[1], **head)
-        self.merge(ws, h2, C.L2, h3, C.L2)
-        self.put(ws, h2, C.LEAF, names[2], **head)
-        self.merge(ws, h2, C.LEAF, h2, C.WEIGHT)
+        names = level_names(fw, C.depth)
+        for level, col in enumerate(C.levels):
+            self.put(ws, h2, col, names[level], **head)
+            if col == C.LEAF:
+                self.merge(ws, h2, C.LEAF, h2, C.WEIGHT)
+            else:
+                self.merge(ws, h2, col, h3, col)
         self.put(ws, h3, C.LEAF, "名称", **head)
         self.put(ws, h3, C.WEIGHT, weight_header(fw), **head)
         for r in s.header:
             ws.row_dimensions[r].height = 20
-        for l1 in fw.level1:
-            a, b = s.l1_spans[l1.code]
-            self.put(ws, a, C.L1, l1.name, font=self.bold, align=self.wrap_center)
-            self.merge(ws, a, C.L1, b, C.L1)
-            for l2 in l1.children:
-                a, b = s.l2_spans[l2.code]
-                self.put(ws, a, C.L2, l2.name, align=self.wrap_center)
-                self.merge(ws, a, C.L2, b, C.L2)
+        heights: dict[int, float] = {}
         for leaf in fw.leaves:
             row = s.leaf_rows[leaf.code]
-            self.put(ws, row, C.LEAF, leaf.name, align=self.wrap_center)
-            self.put(ws, row, C.WEIGHT, leaf.weight, align=self.center)
+            col = C.levels[leaf.depth - 1]
+            # a node scored above the last level spans the name columns down to it
+            self.put(ws, row, col, leaf.name, font=self.bold if leaf.depth == 1 else None, align=self.wrap_center)
+            self.merge(ws, row, col, row, C.LEAF)
+            name_width = sum(widths[letter(c)] for c in range(col, C.LEAF + 1))
+            if leaf.weight_input:
+                cell = self.lay.inputs[leaf.weight_input]
+                self.input_cell(ws, cell.ref, align=self.center)
+                self.input_validation(ws, cell.input, cell.ref)
+            else:
+                self.put(ws, row, C.WEIGHT, leaf.weight, align=self.center)
             self.put(ws, row, C.EXPLANATION, leaf.explanation, align=self.wrap)
             rule_text = printed_criteria(fw, leaf)
             criteria = self.put(ws, row, C.CRITERIA, rule_text, align=self.wrap)
@@ -627,17 +738,34 @@ class _Writer:
             self.put(ws, row, C.RATE, align=self.center)
             for name in (L.findings_name(leaf.code), L.reason_name(leaf.code)):
                 self.input_cell(ws, lay.notes[name].ref, align=self.wrap)
-            ws.row_dimensions[row].height = row_height(
-                [(leaf.name, widths["C"]), (leaf.explanation, widths["E"]), (rule_text, widths["F"])])
+            heights[row] = row_height(
+                [(leaf.name, name_width), (leaf.explanation, widths[letter(C.EXPLANATION)]),
+                 (rule_text, widths[letter(C.CRITERIA)])])
             self.autofit(ws, row)
             self.validation(ws, lay.notes[L.findings_name(leaf.code)].ref.coord, title=f"{leaf.name}：完成情况",
                             prompt="填写核查发现的完成情况（事实、数据、依据）。文字较长时可拉高行。")
             self.validation(ws, lay.notes[L.reason_name(leaf.code)].ref.coord, title=f"{leaf.name}：扣分原因",
                             prompt="得分低于权重时必须填写扣分原因；未填写时本单元格显示为红色。")
+        for node in fw.all_nodes():
+            if node.leaf is not None:
+                continue
+            a, b = s.spans[node.code]
+            col = C.levels[node.depth - 1]
+            self.put(ws, a, col, node.name, font=self.bold if node.depth == 1 else None, align=self.wrap_center)
+            self.merge(ws, a, col, b, col)
+            # a long name in a short merged cell: the rows it spans grow together to fit it
+            need = row_height([(node.name, widths[letter(col)])])
+            have = sum(heights[r] for r in range(a, b + 1))
+            if need > have + 0.01:
+                extra = (need - have) / (b - a + 1)
+                for r in range(a, b + 1):
+                    heights[r] += extra
+        for row, height in heights.items():
+            ws.row_dimensions[row].height = height
         t = s.total
         self.put(ws, t, C.L1, "合计", font=self.bold, align=self.center)
         self.merge(ws, t, C.L1, t, C.LEAF)
-        self.put(ws, t, C.WEIGHT, fw.total_weight, font=self.bold, align=self.center)
+        self.put(ws, t, C.WEIGHT, s.total_weight.value, font=self.bold, align=self.center)
         self.put(ws, t, C.EXPLANATION, "累计得分", font=self.bold, align=self.center)
         self.merge(ws, t, C.EXPLANATION, t, C.CRITERIA)
         self.put(ws, t, C.SCORE, font=self.bold, fill=self.result_fill, align=self.center)
@@ -661,10 +789,23 @@ class _Writer:
         self.merge(ws, n, C.EXPLANATION, n, C.REASON)
         for r in (t, g, n):
             ws.row_dimensions[r].height = 24
+        if s.weight_check:
+            w = s.weight_check
+            self.put(ws, w, C.L1, "权重核对（应合计）", font=self.bold, align=self.center)
+            self.merge(ws, w, C.L1, w, C.LEAF)
+            self.put(ws, w, C.WEIGHT, s.required_weight.value, font=self.bold, align=self.center)
+            self.put(ws, w, C.EXPLANATION, font=self.bold, align=self.left_mid)
+            self.merge(ws, w, C.EXPLANATION, w, C.REASON)
+            ws.row_dimensions[w].height = 36
+            from openpyxl.formatting.rule import FormulaRule
+            E = letter(C.EXPLANATION)
+            ws.conditional_formatting.add(
+                f"{E}{w}", FormulaRule(formula=[f'LEFT(${E}${w},5)<>"权重已设定"'],
+                                       fill=self.PatternFill("solid", fgColor=WARN_FILL, bgColor=WARN_FILL)))
         # 扣分原因 missing while the score is below the weight
         from openpyxl.formatting.rule import FormulaRule
         first, last = min(s.leaf_rows.values()), max(s.leaf_rows.values())
-        G, D, J = (L.col_letter(c) for c in (C.SCORE, C.WEIGHT, C.REASON))
+        G, D, J = (letter(c) for c in (C.SCORE, C.WEIGHT, C.REASON))
         ws.conditional_formatting.add(
             f"{J}{first}:{J}{last}",
             FormulaRule(formula=[f"AND(ISNUMBER(${G}{first}),${G}{first}<${D}{first},LEN(TRIM(${J}{first}))=0)"],
@@ -677,39 +818,62 @@ class _Writer:
         ws = self.sheets[L.SUMMARY]
         s = lay.summary
         C = L.SumCol
-        self.widths(ws, {"A": 16, "B": 16, "C": 12, "D": 12})
+        levels = s.node_levels
+        weight_word = "权重" if fw.total_weight == 100 else "分值"
+        self.widths(ws, {L.col_letter(c): w for c, w in enumerate((16, 16, 12, 12) if levels == 2
+                                                                   else (14, 14, 14, 12, 12), 1)})
         self.put(ws, s.title, 1, summary_title(fw), font=self.head, border=False)
         ws.row_dimensions[s.title].height = 26
-        for col, text in enumerate(["评价指标", "权重", "得分", "得分率"], 1):
+        for col, text in enumerate(["评价指标", weight_word, "得分", "得分率"], 1):
             self.put(ws, s.header, col, text, font=self.head, fill=self.header_fill, align=self.wrap_center)
         for l1 in fw.level1:
             row = s.l1_rows[l1.code]
-            self.put(ws, row, C.NAME, l1.name, align=self.center)
+            self.put(ws, row, C.NAME, l1.name, align=self.fitted(l1.name, 16))
             self.put(ws, row, C.WEIGHT, s.l1_weights[l1.code].value, align=self.center)
             self.put(ws, row, C.SCORE, align=self.center)
             self.put(ws, row, C.RATE, align=self.center)
+            ws.row_dimensions[row].height = max(20, row_height([(l1.name, 16)]))
         self.put(ws, s.total, C.NAME, "合计", font=self.bold, align=self.center)
-        self.put(ws, s.total, C.WEIGHT, fw.total_weight, font=self.bold, align=self.center)
+        self.put(ws, s.total, C.WEIGHT, s.total_weight.value, font=self.bold, align=self.center)
         self.put(ws, s.total, C.SCORE, font=self.bold, fill=self.result_fill, align=self.center)
         self.put(ws, s.total, C.RATE, font=self.bold, fill=self.result_fill, align=self.center)
         self.put(ws, s.grade, C.NAME, "等级", font=self.bold, align=self.center)
         self.put(ws, s.grade, C.WEIGHT)
         self.put(ws, s.grade, C.SCORE, font=self.bold, fill=self.result_fill, align=self.center)
         self.merge(ws, s.grade, C.SCORE, s.grade, C.RATE)
-        names = level_names(fw)
-        self.put(ws, s.l2_title, 1, f"{names[1]}得分", font=self.head, border=False)
-        for col, text in enumerate([names[0], names[1], "权重" if fw.total_weight == 100 else "分值", "得分"], 1):
+        if not s.node_rows:
+            for row in range(s.header, s.grade + 1):
+                if ws.row_dimensions[row].height is None:
+                    ws.row_dimensions[row].height = 20
+            self.print_setup(ws, landscape=False)
+            return
+        names = level_names(fw, levels + 1)
+        self.put(ws, s.l2_title, 1, "、".join(names[1:levels]) + "得分", font=self.head, border=False)
+        heads = list(names[:levels]) + [weight_word, "得分"]
+        for col, text in enumerate(heads, 1):
             self.put(ws, s.l2_header, col, text, font=self.head, fill=self.header_fill, align=self.wrap_center)
+        weight_col, score_col = levels + 1, levels + 2
+        for node in fw.all_nodes():
+            if node.code not in s.node_rows:
+                continue
+            row = s.node_rows[node.code]
+            col = node.depth
+            self.put(ws, row, col, node.name, align=self.fitted(node.name, 14 if levels > 2 else 16))
+            below = [s.node_rows[n.code] for n in node.walk() if n.code in s.node_rows]
+            self.merge(ws, row, col, max(below), col)
+            if not any(n.leaf is None for n in node.children) and col < levels:
+                self.merge(ws, row, col + 1, row, levels)     # no branch below: the name spans the columns
+            elif col < levels:
+                self.put(ws, row, col + 1, "（小计）", align=self.center)
+                self.merge(ws, row, col + 1, row, levels)
+            self.put(ws, row, weight_col, s.node_weights[node.code].value, align=self.center)
+            self.put(ws, row, score_col, align=self.center)
         for l1 in fw.level1:
-            rows = [s.l2_rows[l2.code] for l2 in l1.children]
-            self.put(ws, rows[0], C.L1, l1.name, align=self.center)
-            self.merge(ws, rows[0], C.L1, rows[-1], C.L1)
-            for l2 in l1.children:
-                row = s.l2_rows[l2.code]
-                self.put(ws, row, C.L2, l2.name, align=self.center)
-                self.put(ws, row, C.L2_WEIGHT, s.l2_weights[l2.code].value, align=self.center)
-                self.put(ws, row, C.L2_SCORE, align=self.center)
-        for row in range(s.header, s.l2_rows[fw.level1[-1].children[-1].code] + 1):
+            rows = [s.node_rows[n.code] for n in l1.walk() if n.code in s.node_rows]
+            if rows:
+                self.put(ws, rows[0], 1, l1.name, align=self.fitted(l1.name, 14 if levels > 2 else 16))
+                self.merge(ws, rows[0], 1, rows[-1], 1)
+        for row in range(s.header, max(s.node_rows.values()) + 1):
             if ws.row_dimensions[row].height is None:
                 ws.row_dimensions[row].height = 20
         self.print_setup(ws, landscape=False)
@@ -808,6 +972,8 @@ class _Writer:
             for prow in block.rows:
                 ws.row_dimensions[prow.row].height = max(per_row, row_height([(prow.label, widths["E"])]))
         for leaf in fw.leaves:
+            if leaf.code not in leaf_first:
+                continue       # rows the unit defines: scored on 自定义指标
             self.put(ws, leaf_first[leaf.code], C.LEAF, leaf.name, font=self.bold, align=self.wrap_center)
             self.merge(ws, leaf_first[leaf.code], C.LEAF, leaf_last[leaf.code], C.LEAF)
         self.print_setup(ws, title_rows=f"{p.part_header}:{p.part_header}")
