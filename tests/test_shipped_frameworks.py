@@ -126,7 +126,7 @@ def test_framework_list_and_name_lookup():
 
 def test_template_refuses_what_the_scoresheet_cannot_render(tmp_path):
     r = _cli("template", "-o", str(tmp_path / "x.xlsx"), "--framework", "project_2020_10")
-    assert r.returncode == 2 and "权重待定" in r.stderr and not (tmp_path / "x.xlsx").exists()
+    assert r.returncode == 2 and "暂不支持" in r.stderr and not (tmp_path / "x.xlsx").exists()
     assert "Traceback" not in r.stderr
 
 

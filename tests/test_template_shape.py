@@ -171,7 +171,7 @@ def test_open_weights_are_input_cells_on_the_scoresheet_with_a_live_check():
 
 # ---------------------------------------------------------------- LibreOffice
 
-ALL = dict(FRAMEWORKS)   # open_weights: once rule_formulas.py takes open points
+ALL = dict(FRAMEWORKS, open_weights=lambda: from_dict(open_weight_probe()))
 
 
 @pytest.fixture(scope="module")

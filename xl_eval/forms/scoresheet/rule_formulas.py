@@ -82,7 +82,8 @@ class RuleFormulas:
                 formula = f'IF({p}="","",{self.b.round(p, digits)})'
             else:
                 mx = self.part_max(block)
-                formula = f'IF({p}="","",MIN(MAX({self.b.round(p, digits)},0),{mx}))'
+                blank = f'OR({p}="",{mx}="")' if block.weight_input else f'{p}=""'   # open weight not set yet
+                formula = f'IF({blank},"",MIN(MAX({self.b.round(p, digits)},0),{mx}))'
             self.b.add(part_name(leaf.code, part.code), Ref(PARAMS, block.first, ParamCol.SCORE), formula, "part",
                        FMT_SCORE)
 
@@ -405,7 +406,8 @@ def rule_specs(fw: Framework, rule: Rule, part: Part) -> list[dict]:
     if k == "exemption":
         return [{"label": f"“{fw.inputs[rule.input].label}”为“是”时本指标直接得满分"}]
     if k == "discretionary":
-        return [{"label": f"评价人员酌情给分（0～{plain(part.max)}分），填入“{fw.inputs[rule.input].label}”"}]
+        top = plain(part.max) if part.max is not None else "权重"
+        return [{"label": f"评价人员酌情给分（0～{top}分），填入“{fw.inputs[rule.input].label}”"}]
     if k == "qualitative":
         return _tier_specs(fw, rule.input, rule.share, rule.tiers)
     if k == "target":
