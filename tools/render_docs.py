@@ -10,7 +10,7 @@ Pictures (the pages of one sheet's printout stacked, at most --pages of them):
 * docs/汇总表_<sheet>.png for the sheets of the summary workbook that
   `xl-eval collect` writes from the five sample units (汇总, 等级分布).
 * docs/打分表_<framework id>.png for the 打分表 of every other shipped framework
-  (its blank template);
+  (filled by `xl-eval fill` from samples/<framework file stem>.csv, else its blank template);
 * then the pictures of the other tools, so this one command regenerates every
   picture in docs/: tools/render_report.py (docs/评价报告_*.png, needs
   python-docx and LibreOffice Writer) and tools/render_selfeval.py
@@ -152,11 +152,27 @@ def other_frameworks(tmp: Path) -> list[tuple[str, Path]]:
         if why:                                        # a framework the 打分表 cannot render yet
             print(f"跳过 {path.name}：{why}", file=sys.stderr)
             continue
-        data = workbook_bytes(build_workbook(fw))
-        target = tmp / f"{fw.id}.xlsx"
-        target.write_bytes(data)
+        target = filled_sample(path, tmp) or tmp / f"{fw.id}.xlsx"
+        if not target.exists():                        # no sample table: the blank template
+            target.write_bytes(workbook_bytes(build_workbook(fw)))
         out.append((fw.id, target))
     return out
+
+
+def filled_sample(framework: Path, tmp: Path) -> Path | None:
+    """The workbook `xl-eval fill` writes for the first row of samples/<framework stem>.csv, if there is one."""
+    from click.testing import CliRunner
+
+    from xl_eval.cli import cli
+    table = ROOT / "samples" / f"{framework.stem}.csv"
+    if not table.is_file():
+        return None
+    out = tmp / f"filled-{framework.stem}"
+    res = CliRunner().invoke(cli, ["fill", str(table), "--framework", str(framework), "-o", str(out)])
+    files = sorted(out.glob("*.xlsx"))
+    if not files:
+        raise SystemExit(res.output)
+    return files[0]
 
 
 def render(docs: Path, dpi: int, pages: int) -> list[Path]:
