@@ -33,10 +33,10 @@ def random_value(inp, rng: random.Random):
         return rng.choice(["某单位", "评价对象 A", "=1+1 不是公式"])
     if k == "year":
         return rng.randint(2000, 2100)
-    if k == "amount":
-        return rng.choice([0, round(rng.uniform(0, 5000), 2)])
+    if k == "amount":                    # now and then 0 (a zero denominator), mostly a positive amount
+        return 0 if rng.random() < 0.05 else round(rng.uniform(0.01, 5000), 2)
     if k == "count":
-        return rng.choice([0, 1, 2, rng.randint(0, 40)])
+        return 0 if rng.random() < 0.05 else rng.choice([1, 2, rng.randint(1, 40)])
     if k == "choice":
         return rng.choice(inp.options)
     if k == "yes_no":
@@ -49,7 +49,7 @@ def random_value(inp, rng: random.Random):
         hi = inp.max if inp.max is not None else 1.4
         return round(rng.uniform(lo, hi), rng.choice([2, 4]))
     if k == "decimal":
-        return rng.choice([0, round(rng.uniform(0, 500), rng.choice([0, 2]))])
+        return 0 if rng.random() < 0.05 else round(rng.uniform(0.5, 500), rng.choice([0, 2]))
     if k == "date":
         return float(rng.randint(45000, 45700))
     raise AssertionError(f"no generator for kind {k}")
@@ -85,16 +85,28 @@ def random_inputs(fw, rng: random.Random) -> dict:
     for leaf in fw.leaves:
         if leaf.rows is not None:
             v.update(random_rows(fw, leaf, v, rng))
+        for part in leaf.parts:                # a 定性 share mostly inside the tier chosen (else: blank score)
+            r = part.rule
+            tier = r.input if r.kind == "qualitative" else r.tier_input if r.kind == "target" else None
+            if tier and r.share and rng.random() < 0.85:
+                v[r.share] = tier_share(v.get(tier), rng)
     for code in rng.sample(sorted(k for k, x in v.items() if not fw.inputs[k].generated),
                            rng.choice([0, 0, 0, 1, 2])):      # now and then a blank
         v[code] = None
     return v
 
 
+def tier_share(tier, rng: random.Random):
+    """A share inside the 第十六条 range of `tier` (edges now and then)."""
+    lo, hi = {"达成": (0.8, 1.0), "部分达成": (0.6, 0.79), "未达成": (0.0, 0.59)}.get(tier, (0.0, 1.0))
+    return rng.choice([lo, hi, round(rng.uniform(lo, hi), 2)])
+
+
 def random_rows(fw, leaf, values: dict, rng: random.Random) -> dict:
     block = leaf.rows
     w = leaf.weight if leaf.weight is not None else values.get(leaf.weight_input) or 10
-    n = rng.choice([0, 1, 2, rng.randint(1, block.max_rows), block.max_rows])
+    n = rng.choice([0, 1, 2, rng.randint(1, block.max_rows), block.max_rows]) if rng.random() < 0.3 \
+        else rng.randint(1, block.max_rows)
     out = {}
     if n == 0:
         return out
@@ -112,7 +124,7 @@ def random_rows(fw, leaf, values: dict, rng: random.Random) -> dict:
             row["score"] = round(rng.uniform(0, pts * 1.1), rng.choice([0, 2, 3]))
         elif nat == "定性":
             row["tier"] = rng.choice(["达成", "部分达成", "未达成"])
-            row["share"] = round(rng.uniform(0, 1), 2)
+            row["share"] = tier_share(row["tier"], rng) if rng.random() < 0.9 else round(rng.uniform(0, 1), 2)
         else:
             row["target"] = rng.choice([0, 1, round(rng.uniform(0, 100), 1)])
             row["actual"] = rng.choice([0, row["target"], round(rng.uniform(0, 120), 1)])

@@ -679,7 +679,7 @@ def _expected(ctx: Context, name: str, kind: str, ev: Evaluation):
         return "XE402", f"{leaf.name} · {part.name}", ev.leaves[leaf_code].parts[i].score, p.score, False, high
     if kind == "leaf":
         leaf = prep.leaves[name[len("score_"):]]
-        return "XE401", f"{leaf.name} 得分", ev.leaves[leaf.code].score, p.score, False, leaf.weight
+        return "XE401", f"{leaf.name} 得分", ev.leaves[leaf.code].score, p.score, False, ev.leaves[leaf.code].weight
     if kind == "leaf_rate":
         leaf = prep.leaves[name[len("scorerate_"):]]
         return "XE403", f"{leaf.name} 得分率", ev.leaves[leaf.code].score_rate, p.score_rate, True, None
@@ -766,8 +766,9 @@ def check_narrative(ctx: Context) -> Iterator[Finding]:
         reason = _note(ctx, reason_name)
         score = None if ctx.prep.leaf_deps[leaf.code] & ctx.tainted else result.score
         blank_reason = reason.strip() in BLANK_NOTES
-        if score is not None and score < leaf.weight - 1e-9 and blank_reason and ctx.cell(reason_name):
-            yield ctx.find("XE501", reason_name, leaf=leaf.name, score=plain(score), weight=plain(leaf.weight))
+        weight = result.weight                       # an open weight: the one the evaluation set
+        if score is not None and score < weight - 1e-9 and blank_reason and ctx.cell(reason_name):
+            yield ctx.find("XE501", reason_name, leaf=leaf.name, score=plain(score), weight=plain(weight))
         if score is not None and _note(ctx, findings_name).strip() in BLANK_NOTES and ctx.cell(findings_name):
             yield ctx.find("XE506", findings_name, leaf=leaf.name, score=plain(score))
         for name in (findings_name, reason_name):
@@ -776,7 +777,7 @@ def check_narrative(ctx: Context) -> Iterator[Finding]:
                 continue
             yield from _quoted_numbers(ctx, name, text, year)
         if score is not None and not blank_reason:
-            yield from _quoted_deduction(ctx, reason_name, reason, leaf.weight, score)
+            yield from _quoted_deduction(ctx, reason_name, reason, weight, score)
 
 
 def _quoted_numbers(ctx: Context, name: str, text: str, year: Any) -> Iterator[Finding]:

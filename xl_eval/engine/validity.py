@@ -119,7 +119,7 @@ def read_cell(inp: Input, cell: Any) -> tuple[Any, Issue | None]:
     if kind == "text":
         text = (raw if isinstance(raw, str) else plain(raw) if isinstance(raw, float) else str(raw)).strip()
         return text or None, None
-    if kind in ("amount", "count", "score", "year", "weight", "decimal", "percent"):
+    if kind in ("amount", "count", "score", "year", "weight"):
         if cell.kind == "n":
             try:
                 return parse_value(inp, raw), None
@@ -130,8 +130,7 @@ def read_cell(inp: Input, cell: Any) -> tuple[Any, Issue | None]:
                                                    reason_en="a logical value"))
         text = str(raw)
         try:
-            guess = parse_number(text, kind={"year": "count", "weight": "score", "decimal": "rate",
-                                             "percent": "rate"}.get(kind, kind))
+            guess = parse_number(text, kind={"year": "count", "weight": "score"}.get(kind, kind))
         except ValueProblem as exc:
             if exc.suggestion is not None:
                 return None, Issue("XE202", code, dict(label=inp.label, raw=text, reason=exc.reason,

@@ -21,6 +21,7 @@ FEATURES = {
     "rule_options": "分档的 else 得分或按比例分档（share）、低于阈值扣分、不写分值的检查项或按比例计分、除以输入项的表达式",
     "overflow": "子项分值超过权重时封顶或折算（overflow）",
     "rows": "单位自定义的指标行（rows）",
+    "row_rules": "自定义指标行的达标线（pass_threshold）、偏离（over_target）或按实际完成值分档（actual_bands）",
 }
 
 
@@ -43,6 +44,9 @@ def used(fw: Framework) -> dict[str, str]:
     for leaf in leaves:
         if leaf.rows:
             keys.add("rows")
+            b = leaf.rows
+            if b.pass_threshold is not None or b.over_target is not None or b.actual_bands:
+                keys.add("row_rules")
         if leaf.overflow:
             keys.add("overflow")
         for part in leaf.parts:

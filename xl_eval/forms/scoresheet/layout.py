@@ -1026,6 +1026,9 @@ class _Builder:
             block = leaf.rows
             if block is None:
                 continue
+            if block.pass_threshold is not None or block.over_target is not None or block.actual_bands:
+                raise LayoutError(f"“{leaf.name}”的自定义指标行带达标线、偏离或按实际值分档的规则，打分表暂不支持"
+                                  "（项目支出绩效自评表支持）")
             columns = tuple((f.key, 2 + j) for j, f in enumerate(block.fields))
             flag_col = 2 + len(columns)
             b = RowBlockRows(leaf, row, row + 1, row + 2, row + 2 + block.max_rows, columns, flag_col, flag_col + 1)
@@ -1075,12 +1078,8 @@ class _Builder:
         if nature == "酌情":
             x = get("score")
             return f'IF({x}="","",MIN(MAX({self.round(x, digits)},0),{points}))'
-        try:
-            from xl_eval.forms.scoresheet import rule_formulas
-            make = rule_formulas.row_nature_formula
-        except (ImportError, AttributeError):
-            raise LayoutError(f"指标性质“{nature}”的自定义指标行暂不能生成公式") from None
-        return make(self, block, i, nature, digits)
+        from xl_eval.forms.scoresheet.rule_formulas import row_nature_formula
+        return row_nature_formula(self, block, i, nature, digits)
 
     def rows_leaf_formula(self, leaf: Leaf, row: int, w: str, score: ScoreRows) -> None:
         """The leaf of a rows block: blank until a row is filled and every filled row scores,
