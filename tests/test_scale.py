@@ -238,8 +238,10 @@ def test_collect_jobs_2_equals_jobs_1(folder, tmp_path):
                                    "--jobs", jobs)
         runs.append((code, stdout.replace(str(out), "OUT").replace(f"汇总{jobs}.csv", "CSV"), stderr,
                      (tmp_path / f"汇总{jobs}.csv").read_bytes()))
-    assert runs[0] == runs[1]
-    assert runs[0][0] == 1 and "无法汇总" in runs[0][2]
+    one, two = runs
+    for what, a, b in zip(("exit code", "stdout", "stderr", "CSV"), one, two):
+        assert a == b, f"{what} differs between --jobs 1 and --jobs 2:\n{a!r}\n{b!r}"
+    assert one[0] == 1 and "无法汇总" in one[2]
 
 
 # ------------------------------------------------------------------ start-up cache
