@@ -569,6 +569,9 @@ def layout(fw: Framework, mode: str = "native") -> Layout:
     """Positions, names and formulas of the template generated from `fw`."""
     if mode not in FORMULA_MODES:
         raise NotImplementedError(f"formula mode {mode!r} is not implemented (only {FORMULA_MODES})")
+    if mode == "udf" and (fw.open_weights or any(x.rows is not None for x in fw.leaves)):
+        # the XE_ functions read the inputs of 基础数据 only; weights and rows live on other sheets
+        raise LayoutError("XE 函数版模板暂不支持权重待定或单位自定义指标行的框架，请使用原生模板（不加 --udf）")
     return _Builder(fw, mode).build()
 
 

@@ -862,7 +862,7 @@ class _Writer:
             below = [s.node_rows[n.code] for n in node.walk() if n.code in s.node_rows]
             self.merge(ws, row, col, max(below), col)
             if not any(n.leaf is None for n in node.children) and col < levels:
-                self.merge(ws, row, col + 1, row, levels)     # no branch below: the name spans the columns
+                self.merge(ws, row, col, row, levels)         # no branch below: the name spans the columns
             elif col < levels:
                 self.put(ws, row, col + 1, "（小计）", align=self.center)
                 self.merge(ws, row, col + 1, row, levels)
