@@ -286,3 +286,18 @@ def test_summary_name_of_a_branch_without_branches_spans_the_lower_columns():
     ws = workbook(fw)[L.SUMMARY]
     row = lay.summary.node_rows["benefit"]          # 项目效益: only scored nodes below it
     assert f"B{row}:C{row}" in {str(m) for m in ws.merged_cells.ranges}
+
+
+def test_check_reports_open_weights_that_do_not_add_up(tmp_path):
+    from xl_eval.check.workbook import check_file
+    fw = from_dict(open_weight_probe())
+    lay = L.layout(fw)
+    values = {c: min(i.max, 1) for c, i in fw.inputs.items() if i.kind == "score"}
+    # 目标任务 (15): 5 + 5 + 6 = 16; 预算编制 (10): 5 + 5 -> the group and the whole tree are off by 1
+    values.update(unit_name="甲局", eval_year=2019, weight_relevance=5, weight_clarity=5, weight_fit=6,
+                  weight_basis=5, weight_goal_mgmt=5)
+    path = tmp_path / "weights.xlsx"
+    fill(workbook_bytes(build_workbook(fw)), case_cells(lay, Case("w", values)), path)
+    found = [f.message for f in check_file(path, fw).findings if f.code == "XE212"]
+    assert any("“目标任务”的权重合计为 16，应为 15" in m for m in found), found
+    assert any("全部指标的权重合计为 101，应为 100" in m for m in found), found
