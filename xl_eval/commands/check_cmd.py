@@ -188,7 +188,38 @@ def _dispatch(path, fw, framework_given: bool, lang: str):
             return selfeval.check_file(path, fw if framework_given else None, lang)
         if is_docx(path) or "xe_framework_id" not in wb.names:
             return check_foreign(path, fw, lang)
+        if not framework_given:
+            fw = _shipped_named(wb, fw)
         return check_opened(wb, path, fw, lang)
+
+
+_SHIPPED_BY_ID: dict = {}
+
+
+def _shipped_named(wb, default):
+    """The shipped framework whose id the workbook names (a workbook of 财预〔2020〕10号
+    is checked by that system without --framework); else *default*, whose check
+    then reports the mismatch (XE112)."""
+    try:
+        wid = wb.constant("xe_framework_id")
+        area = wb.area("xe_framework_id")
+        if area is not None:
+            cell = wb.read({area.sheet: {area.first}}).get(area.sheet, {}).get(area.first)
+            if cell is not None and isinstance(cell.value, str):
+                wid = cell.value
+    except Exception:                  # a broken identity: the regular check reports it
+        return default
+    if not wid or wid == default.id:
+        return default
+    if not _SHIPPED_BY_ID:
+        from xl_eval.framework.registry import shipped
+        for s in shipped():
+            try:
+                f = load_framework(str(s.path))
+            except Exception:
+                continue
+            _SHIPPED_BY_ID[f.id] = f
+    return _SHIPPED_BY_ID.get(wid, default)
 
 
 _WORKER: dict = {}

@@ -19,6 +19,7 @@ _YES_WORDS = {"是", "有", "y", "yes", "true", "1", "√", "✓", "对"}
 _NO_WORDS = {"否", "无", "n", "no", "false", "0", "×", "✗", "不是", "没有"}
 _NUMBER_KIND = {"amount": "amount", "count": "count", "score": "score", "year": "count",
                 "percent": "rate", "weight": "score"}
+WEIGHT_ZERO = "权重应大于 0（不适用的指标请从框架中删去）"
 _EXCEL_EPOCH = __import__("datetime").date(1899, 12, 30)
 _DATE_RE = __import__("re").compile(r"^\s*(\d{4})\s*(?:[-/.年])\s*(\d{1,2})\s*(?:[-/.月])\s*(\d{1,2})\s*日?\s*$")
 
@@ -167,6 +168,9 @@ def parse_value(inp: Input, raw: Any) -> Any:
             return None
         if inp.kind in ("count", "year"):
             value = int(value)
+        if inp.kind == "weight" and inp.required and value == 0:
+            # an open weight of 0 would make the indicator's 得分率 0/0
+            raise ValueProblem(WEIGHT_ZERO, raw)
         if inp.min is not None and value < inp.min:
             raise ValueProblem(f"不能小于 {plain(inp.min)}", raw)
         if inp.max is not None and value > inp.max:

@@ -529,7 +529,7 @@ def score_leaf(fw: Framework, leaf: Leaf, named: Mapping[str, Any]) -> LeafResul
         text = "；".join(texts)
     if veto or exempt:
         missing = ()
-    rate = None if score is None else xl_round(score / weight, fw.precision.score_rate)
+    rate = None if score is None or not weight else xl_round(score / weight, fw.precision.score_rate)
     return LeafResult(leaf.code, leaf.name, weight, score, rate, parts, text, missing)
 
 

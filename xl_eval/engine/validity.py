@@ -38,7 +38,7 @@ from typing import Any, Mapping
 from xl_eval.check.findings import CODES, render
 from xl_eval.core.values import NEGATIVE, NOT_INTEGER, ValueProblem, parse_number
 from xl_eval.core.xlround import fixed, plain
-from xl_eval.engine.inputs import parse_value
+from xl_eval.engine.inputs import WEIGHT_ZERO, parse_value
 from xl_eval.engine.score import Evaluation, evaluate, leaf_inputs
 from xl_eval.framework.model import YES, Framework, Input
 
@@ -202,9 +202,17 @@ def _number_issue(inp: Input, raw: Any, exc: ValueProblem) -> Issue:
         return Issue("XE204", inp.code, dict(label=inp.label, raw=shown))
     if exc.reason == NOT_INTEGER:
         return Issue("XE205", inp.code, dict(label=inp.label, raw=shown))
+    return _range_issue(inp, shown, exc.reason)
+
+
+def _range_issue(inp: Input, shown: Any, reason: str) -> Issue:
     low = plain(inp.min) if inp.min is not None else "—"
+    if reason.startswith(WEIGHT_ZERO):
+        low += "（不含）"             # an open weight of 0 is refused: 得分率 would be 0/0
     high = plain(inp.max) if inp.max is not None else "—"
     return Issue("XE206", inp.code, dict(label=inp.label, raw=shown, low=low, high=high))
+
+
 
 
 def table_issue(fw: Framework, problem) -> Issue:
@@ -219,10 +227,8 @@ def table_issue(fw: Framework, problem) -> Issue:
         return Issue("XE204", inp.code, dict(label=inp.label, raw=shown))
     if reason == NOT_INTEGER:
         return Issue("XE205", inp.code, dict(label=inp.label, raw=shown))
-    if reason.startswith(("不能小于", "不能大于")):
-        low = plain(inp.min) if inp.min is not None else "—"
-        high = plain(inp.max) if inp.max is not None else "—"
-        return Issue("XE206", inp.code, dict(label=inp.label, raw=shown, low=low, high=high))
+    if reason.startswith(("不能小于", "不能大于", WEIGHT_ZERO)):
+        return _range_issue(inp, shown, reason)
     if inp.kind in ("choice", "yes_no"):
         return Issue("XE207", inp.code, dict(label=inp.label, raw=shown, options="、".join(inp.options)))
     fields = dict(label=inp.label, raw=shown, reason=reason, reason_en=_REASONS_EN.get(reason, reason))

@@ -141,7 +141,7 @@ def _grid(wb, lay: L.Layout) -> Grid | None:
     cells that compute (filled in by the builder: see COMPUTED)."""
     from xl_eval.xlsx.reader import col_index, col_letter
     s = lay.score
-    first, last, cols = s.header[0], s.note, L.ScoreCol.REASON
+    first, last, cols = s.header[0], s.note, s.cols.REASON
     part = wb.sheet_part(L.SCORE)
     if part is None:
         return None
