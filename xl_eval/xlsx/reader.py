@@ -47,6 +47,7 @@ that wanted cells refer to are parsed.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import re
@@ -123,9 +124,19 @@ class Area:
         return (self.max_row - self.min_row + 1) * (self.max_col - self.min_col + 1)
 
     def cells(self) -> Iterator[str]:
+        if self.size <= 1000:            # the template's areas: the same few for every file
+            return iter(_area_refs(self))
+        return self._cells()
+
+    def _cells(self) -> Iterator[str]:
         for r in range(self.min_row, self.max_row + 1):
             for c in range(self.min_col, self.max_col + 1):
                 yield f"{col_letter(c)}{r}"
+
+
+@functools.lru_cache(maxsize=256)
+def _area_refs(area: Area) -> tuple[str, ...]:
+    return tuple(area._cells())
 
 
 # ------------------------------------------------------------ references
@@ -158,6 +169,17 @@ _SPLIT_RE = re.compile(r"^([A-Za-z]{1,3})([0-9]+)$")
 def parse_area(text: str) -> Area | None:
     """"'基础数据'!$C$5" or "Sheet!$A$1:$A$9" -> Area; None for anything else
     (constants, formulas, several areas, whole rows/columns, #REF!)."""
+    if len(text) <= 200:                 # every file of a batch has the same few hundred names
+        return _parse_area_cached(text)
+    return _parse_area(text)
+
+
+@functools.lru_cache(maxsize=2048)
+def _parse_area_cached(text: str) -> Area | None:
+    return _parse_area(text)
+
+
+def _parse_area(text: str) -> Area | None:
     text = text.strip()
     if text.startswith("="):
         text = text[1:]
