@@ -308,3 +308,18 @@ def test_simple_shared_string_is_what_the_parser_reads(piece):
         assert got == want
     if want is ET.ParseError:
         assert got is None
+
+
+def test_what_one_file_lacks_does_not_decide_what_the_next_file_reads(mutated, fw):
+    # the per-template cells-to-read cache: a workbook whose sheet was deleted (names
+    # unchanged) checked first must not make the next workbooks read fewer cells;
+    # otherwise the order of files, and so --jobs N, would change the findings
+    from xl_eval.check import workbook as W
+    dropped = next(p for p in mutated if "XE115" in p.name)
+    fresh = {}
+    for path in mutated:
+        W.prepared(fw).wanted.clear()
+        fresh[path] = check_file(path, fw).records()
+    W.prepared(fw).wanted.clear()
+    check_file(dropped, fw)
+    assert {path: check_file(path, fw).records() for path in mutated} == fresh

@@ -373,7 +373,10 @@ class Context:
     def cells(self) -> dict[str, dict[str, Cell]]:
         if self._cells is None:
             names = self.wb.names
-            key = tuple(names.get(n) for n in self.prep.expected)
+            # the cells to read follow from the names *and* the sheets there are (a name
+            # on a deleted sheet is not read): both in the key, or a batch's first file
+            # would decide for the others (and --jobs N would differ from --jobs 1)
+            key = (tuple(names.get(n) for n in self.prep.expected), tuple(self.wb.sheet_state))
             wanted = self.prep.wanted.get(key)
             if wanted is None:
                 wanted = {}
