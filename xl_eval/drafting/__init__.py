@@ -119,7 +119,35 @@ def draft_reason(fw: Framework, ev: Evaluation, leaf_code: str) -> str:
 def draft_findings(fw: Framework, ev: Evaluation, leaf_code: str) -> str:
     """The 完成情况 of a scored leaf: the figures its rule used; "" without a score."""
     leaf = fw.leaf(leaf_code)
+    if leaf.rows is not None:
+        return _rows_findings(fw, ev, leaf)
     return _sentence(["，".join(c.facts) for c, _ in _drafts(fw, ev, leaf)])
+
+
+def _rows_findings(fw: Framework, ev: Evaluation, leaf: Leaf) -> str:
+    """One clause per filled row the unit defined: its 年度指标值 and 实际完成值, or its tier."""
+    from xl_eval.engine.score import row_is_filled
+    res = ev.leaves[leaf.code]
+    if res.score is None:
+        return ""
+    block, values, out = leaf.rows, ev.values, []
+    for i in range(1, block.max_rows + 1):
+        if not row_is_filled(block, i, values):
+            continue
+        get = lambda key: values.get(block.row_input(i, key))  # noqa: E731
+        name, nature, unit = get("name") or f"第{i}行", get("nature"), get("unit") or ""
+        if nature in ("≥", "≤", "=") and get("target") is not None and get("actual") is not None:
+            out.append(f"{name}年度指标值{nature}{_figure(get('target'))}{unit}，"
+                       f"实际完成值{_figure(get('actual'))}{unit}")
+        elif nature == "定性" and get("tier"):
+            out.append(f"{name}{get('tier')}")
+        elif nature == "酌情":
+            out.append(f"{name}由评价人员酌情评分")
+    return _sentence(out)
+
+
+def _figure(x) -> str:
+    return plain(x) if isinstance(x, (int, float)) and not isinstance(x, bool) else str(x)
 
 
 def measure(leaf: Leaf) -> str:

@@ -272,19 +272,26 @@ def _target_clause(fw: Framework, part: Part, result: PartResult, values: dict, 
         return Clause([input_fact(fw, rule.tier_input, tier), input_fact(fw, rule.share, share)],
                       f"按{percent(share, rate_digits(fw))}计{score}分")
     target, actual = rule.target.evaluate(named), rule.actual.evaluate(named)
-    name = rule.actual.single_name
-    inp = fw.inputs.get(name) if name else None
-    kind = inp.kind if inp else ""
-    unit = (inp.unit or "") if inp else ""
+    def kind_of(expr) -> tuple[str, str]:
+        name = expr.single_name
+        if name in fw.rates:                  # a rate (预算执行率 …) reads as a percentage
+            return "percent", ""
+        inp = fw.inputs.get(name) if name else None
+        return (inp.kind, inp.unit or "") if inp else ("", "")
 
-    def shown(x: float) -> str:
+    kind, unit = kind_of(rule.actual)
+    target_kind, target_unit = kind_of(rule.target)
+    if not target_kind:
+        target_kind, target_unit = kind, unit
+
+    def shown(x: float, kind: str = kind, unit: str = unit) -> str:
         if kind == "date":
             return date_text(x)
         if kind == "percent":
             return percent(x, rate_digits(fw))
         return f"{amount_text(x)}{unit}"
 
-    facts = [f"年度指标值{nature}{shown(target)}", f"实际完成值为{shown(actual)}"]
+    facts = [f"年度指标值{nature}{shown(target, target_kind, target_unit)}", f"实际完成值为{shown(actual)}"]
     ratio = getattr(result, "ratio", None)
     if kind == "date":
         met = result.score is not None and result.max is not None and result.score >= result.max - 1e-9
