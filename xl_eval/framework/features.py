@@ -21,6 +21,7 @@ FEATURES = {
     "rule_options": "分档的 else 得分或按比例分档（share）、低于阈值扣分、不写分值的检查项或按比例计分、除以输入项的表达式",
     "overflow": "子项分值超过权重时封顶或折算（overflow）",
     "rows": "单位自定义的指标行（rows）",
+    "adjustable_weights": "可在范围内调整的权重（weight_range / weight_values）",
     "row_rules": "自定义指标行的达标线（pass_threshold）、偏离（over_target）或按实际完成值分档（actual_bands）",
 }
 
@@ -42,6 +43,8 @@ def used(fw: Framework) -> dict[str, str]:
     if any(i.kind in ("percent", "decimal", "date") for i in fw.inputs.values() if not i.generated):
         keys.add("input_kinds")
     for leaf in leaves:
+        if leaf.adjust is not None:
+            keys.add("adjustable_weights")
         if leaf.rows:
             keys.add("rows")
             b = leaf.rows
