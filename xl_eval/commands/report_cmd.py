@@ -125,14 +125,7 @@ def _single(fw, path: Path, shown: str, output, template_path, force) -> int:
     except ReportError as exc:
         raise UserError(f"{shown}：无法生成报告：{exc}") from None
     errors = src.errors
-    for f in src.findings:
-        where = f":{f.where}" if f.where else ""
-        click.echo(f"{shown}{where}: {f.code} [{f.severity}] {f.message}", err=True)
-    if any(f.severity == "fatal" for f in errors):
-        raise UserError(f"{shown}：打分表无法检查，不能生成报告")
-    if errors and not force:
-        click.echo(f"{shown}：打分表校验有 {len(errors)} 个错误（见上方），未生成报告。"
-                   "请改正后重试；确需生成请加 --force（报告开头将写明警告）。", err=True)
+    if refused(shown, src, force, "打分表"):
         return 1
     for p in src.problems:
         click.echo(f"{shown}：{p}", err=True)
@@ -186,3 +179,19 @@ def _summary(fw, inputs: list[str], out: Path, template_path, force) -> int:
                + (f"，其中 {with_errors} 个校验有错误" if with_errors else "")
                + (f"；无法读取 {len(failed)} 个（见上方）" if failed else "") + "。")
     return 1 if failed or with_errors else 0
+
+
+def refused(shown: str, src, force: bool, form: str) -> bool:
+    """List the source's check findings; True when they stop the report (errors
+    without --force).  A workbook that cannot be checked at all is a UserError."""
+    for f in src.findings:
+        where = f":{f.where}" if f.where else ""
+        click.echo(f"{shown}{where}: {f.code} [{f.severity}] {f.message}", err=True)
+    errors = src.errors
+    if any(f.severity == "fatal" for f in errors):
+        raise UserError(f"{shown}：{form}无法检查，不能生成报告")
+    if errors and not force:
+        click.echo(f"{shown}：{form}校验有 {len(errors)} 个错误（见上方），未生成报告。"
+                   "请改正后重试；确需生成请加 --force（报告开头将写明警告）。", err=True)
+        return True
+    return False

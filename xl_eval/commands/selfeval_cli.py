@@ -209,15 +209,9 @@ def report(path: Path, shown: str, output, framework_path, template_path, force)
         src = read_selfeval(path, shown, fw)
     except SelfEvalReportError as exc:
         raise UserError(f"{shown}：无法生成自评报告：{exc}") from None
+    from xl_eval.commands.report_cmd import refused
     errors = src.errors
-    for f in src.findings:
-        where = f":{f.where}" if f.where else ""
-        click.echo(f"{shown}{where}: {f.code} [{f.severity}] {f.message}", err=True)
-    if any(f.severity == "fatal" for f in errors):
-        raise UserError(f"{shown}：自评表无法检查，不能生成报告")
-    if errors and not force:
-        click.echo(f"{shown}：自评表校验有 {len(errors)} 个错误（见上方），未生成报告。"
-                   "请改正后重试；确需生成请加 --force（报告开头将写明警告）。", err=True)
+    if refused(shown, src, force, "自评表"):
         return 1
     try:
         data = build_selfeval_report(src, template=template_path, forced=errors or None)

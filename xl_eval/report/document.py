@@ -483,15 +483,8 @@ def annex_table(builder: ReportBuilder, grid: Grid) -> None:
 
 def build_report(src: Source, *, template: str | None = None, forced: list | None = None) -> bytes:
     """The .docx bytes of *src*'s report; *forced*: the check errors overridden by --force."""
-    from xl_eval.report.templates import open_template
-    doc = open_template(template)
-    own = template is None
-    S.ensure_styles(doc, own)
-    if own:
-        S.setup_section(doc.sections[0])
-    elif doc.paragraphs or doc.tables:
-        # the institution's own text stays first; the generated chapters start on a new page
-        doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    from xl_eval.report.templates import new_document
+    doc = new_document(template)
     builder = ReportBuilder(src, doc, warnings_forced=forced)
     builder.build()
     for section in doc.sections:

@@ -25,6 +25,7 @@ from typing import Any
 
 from xl_eval.core.xlround import fixed, xl_round
 from xl_eval.forms.selfeval import layout as L
+from xl_eval.report.source import Checked
 
 PLACEHOLDER_MARK = "【待填写："
 
@@ -66,20 +67,12 @@ class ProjectReport:
 
 
 @dataclass
-class SelfEvalSource:
+class SelfEvalSource(Checked):
     path: str
     shown: str
     framework_id: str
     projects: list[ProjectReport]
     findings: list                        # check findings (XE8xx and structure)
-
-    @property
-    def errors(self) -> list:
-        return [f for f in self.findings if f.severity in ("error", "fatal")]
-
-    @property
-    def warnings(self) -> list:
-        return [f for f in self.findings if f.severity == "warning"]
 
 
 class SelfEvalReportError(ValueError):
@@ -196,15 +189,9 @@ def build_selfeval_report(src: SelfEvalSource, *, template: str | None = None, f
     from docx.shared import Pt
 
     from xl_eval.report import styles as S
-    from xl_eval.report.templates import open_template
+    from xl_eval.report.templates import new_document
 
-    doc = open_template(template)
-    own = template is None
-    S.ensure_styles(doc, own)
-    if own:
-        S.setup_section(doc.sections[0])
-    elif doc.paragraphs or doc.tables:
-        doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    doc = new_document(template)
     width = int(S.text_width(doc.sections[-1]))
     counter = {"table": 0}
 

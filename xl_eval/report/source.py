@@ -25,6 +25,19 @@ from xl_eval.forms.scoresheet import layout as L
 from xl_eval.framework.model import Framework
 
 
+class Checked:
+    """A report source's check findings, split as the report command uses them."""
+    findings: list
+
+    @property
+    def errors(self) -> list:
+        return [f for f in self.findings if f.severity in ("error", "fatal")]
+
+    @property
+    def warnings(self) -> list:
+        return [f for f in self.findings if f.severity == "warning"]
+
+
 class ReportError(Exception):
     """The workbook cannot be reported on; the message says why (Chinese)."""
 
@@ -42,7 +55,7 @@ class Grid:
 
 
 @dataclass
-class Source:
+class Source(Checked):
     path: Path
     shown: str
     fw: Framework
@@ -56,14 +69,6 @@ class Source:
     grid: Grid | None = None
     title: str = ""                                   # 打分表 title (单位名称 + framework title)
     findings: list = field(default_factory=list)      # check Findings (None: check unavailable)
-
-    @property
-    def errors(self) -> list:
-        return [f for f in self.findings if f.severity in ("error", "fatal")]
-
-    @property
-    def warnings(self) -> list:
-        return [f for f in self.findings if f.severity == "warning"]
 
 
 _MERGE = re.compile(rb"<(?:\w+:)?mergeCell\s[^>]*?ref=\"([A-Z]+[0-9]+):([A-Z]+[0-9]+)\"")

@@ -20,6 +20,22 @@ class TemplateError(Exception):
     """The --template file cannot be used; the message says why (Chinese)."""
 
 
+def new_document(template: str | Path | None):
+    """The document a report is written into: our A4 page and styles, or the
+    institution's template with its text kept first and ours from a new page."""
+    from docx.enum.text import WD_BREAK
+
+    from xl_eval.report import styles as S
+    doc = open_template(template)
+    own = template is None
+    S.ensure_styles(doc, own)
+    if own:
+        S.setup_section(doc.sections[0])
+    elif doc.paragraphs or doc.tables:
+        doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    return doc
+
+
 def open_template(path: str | Path | None):
     """A python-docx Document: the given template, or python-docx's default one."""
     import docx
