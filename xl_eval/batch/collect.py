@@ -22,6 +22,8 @@ injection (``neutralise``).
 
 from __future__ import annotations
 
+import contextlib
+
 import csv
 import io
 import math
@@ -151,11 +153,20 @@ def _key(p: Path) -> str:
 
 def read_department(fw: Framework, path: Path, shown: str) -> Department:
     """Inputs through the defined names, scores by the engine; raises CollectError."""
-    from xl_eval.check.findings import render
-    from xl_eval.xlsx.reader import WorkbookError, open_workbook
-    try:
+    from xl_eval.xlsx.reader import open_workbook
+    with _as_collect_error():
         with open_workbook(path) as wb:
             return _read(fw, wb, path, shown)
+
+
+@contextlib.contextmanager
+def _as_collect_error():
+    """What can go wrong reading one workbook, as a CollectError that names it: a
+    reader bug must not stop the others (say so, go on)."""
+    from xl_eval.check.findings import render
+    from xl_eval.xlsx.reader import WorkbookError
+    try:
+        yield
     except WorkbookError as exc:
         raise CollectError(render(exc.code, **exc.fields)) from None
     except (CollectError, KeyboardInterrupt):
@@ -164,7 +175,7 @@ def read_department(fw: Framework, path: Path, shown: str) -> Department:
         raise CollectError("读取时内存不足，已跳过（文件可能过大或被构造过）") from None
     except RecursionError:
         raise CollectError("文件内容嵌套过深，无法读取") from None
-    except Exception as exc:         # a reader bug must not stop the others: say so, go on
+    except Exception as exc:
         raise CollectError(f"内部错误，未能读取（{type(exc).__name__}: {str(exc)[:200]}；请报告此问题）") from None
 
 
@@ -181,19 +192,9 @@ def read_and_check(fw: Framework, path: Path, shown: str) -> Department:
     except WorkbookError as exc:
         raise CollectError(render(exc.code, **exc.fields)) from None
     with wb:
-        try:
+        with _as_collect_error():
             _read_for_check(wb, fw)
             d = _read(fw, wb, path, shown)
-        except WorkbookError as exc:
-            raise CollectError(render(exc.code, **exc.fields)) from None
-        except (CollectError, KeyboardInterrupt):
-            raise
-        except MemoryError:
-            raise CollectError("读取时内存不足，已跳过（文件可能过大或被构造过）") from None
-        except RecursionError:
-            raise CollectError("文件内容嵌套过深，无法读取") from None
-        except Exception as exc:         # a reader bug must not stop the others: say so, go on
-            raise CollectError(f"内部错误，未能读取（{type(exc).__name__}: {str(exc)[:200]}；请报告此问题）") from None
         d.findings, d.check_errors = check_summary_opened(wb, path, fw)
     d.evaluation = dataclasses.replace(d.evaluation, leaves={}, values={}, rates={}, nodes={}, weights={})
     return d
