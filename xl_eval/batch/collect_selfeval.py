@@ -57,7 +57,7 @@ class ProjectRow:
 def read_workbook(path: Path, shown: str, fw=None) -> tuple[list[ProjectRow], str | None, Any]:
     """(project rows, why it failed, framework) for one 自评表 workbook."""
     from xl_eval.check import selfeval as C
-    from xl_eval.forms.selfeval.bind import evaluate_sheet, spec_of
+    from xl_eval.forms.selfeval.bind import spec_of
     from xl_eval.xlsx.reader import WorkbookError, open_workbook
     result = C.check_file(path, fw)
     fatal = [f for f in result.findings if f.severity == "fatal"]
@@ -72,14 +72,8 @@ def read_workbook(path: Path, shown: str, fw=None) -> tuple[list[ProjectRow], st
             fw = fw or C.shipped_framework(meta.get("framework_id", ""))
             spec = spec_of(fw)
             rows = []
-            for sheet, sizes_text in meta["sheets"]:
-                sizes = L.parse_sizes(sizes_text, spec)
-                if sheet not in wb.sheets or sizes is None:
-                    continue
-                lay = L.layout(spec, sizes)
-                data = C.read_sheet(wb, sheet, lay)
+            for sheet, lay, data, ev, _ in C.project_sheets(wb, fw, meta):
                 cells = {ref: c.value for ref, c in data.cells.items()}
-                ev, _ = evaluate_sheet(fw, lay, cells)
                 h = L.HEADER_CELLS
                 money = {st: _sum([cells.get(lay.money_cell(s, st)) for s in L.SOURCES]) for st in ("full", "executed")}
                 scores = {spec.exec_leaf: ev.leaves[spec.exec_leaf].score}

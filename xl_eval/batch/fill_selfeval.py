@@ -29,7 +29,7 @@ from typing import Any
 
 from xl_eval.core.values import normalise_label
 from xl_eval.forms.selfeval import layout as L
-from xl_eval.sources.selfeval import GE, LE, EQ, QUAL, Indicator, Problem, Project
+from xl_eval.sources.selfeval import QUAL, Indicator, Problem, Project
 
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 

@@ -541,6 +541,22 @@ def check_file(path: str | Path, fw=None, lang: str = "zh"):
     return CheckResult(str(path), findings)
 
 
+def project_sheets(wb, fw, meta: dict):
+    """(sheet, layout, data, evaluation, expected cells) of each readable project
+    sheet of an opened 自评表, recomputed by the engine (for collect and report;
+    check_file reports the sheets this skips)."""
+    from xl_eval.forms.selfeval.bind import evaluate_sheet, spec_of
+    spec = spec_of(fw)
+    for sheet, sizes_text in meta["sheets"]:
+        sizes = L.parse_sizes(sizes_text, spec)
+        if sheet not in wb.sheets or sizes is None:
+            continue
+        lay = L.layout(spec, sizes)
+        data = read_sheet(wb, sheet, lay)
+        ev, expected = evaluate_sheet(fw, lay, {ref: c.value for ref, c in data.cells.items()})
+        yield sheet, lay, data, ev, expected
+
+
 def sheet_layouts(path: str | Path, fw=None) -> dict[str, L.Layout]:
     """{sheet name: Layout} of a 自评表 workbook (for tools and tests)."""
     from xl_eval.forms.selfeval.bind import spec_of

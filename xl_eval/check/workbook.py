@@ -35,7 +35,7 @@ from typing import Any, Callable, Iterator
 from xl_eval.forms.scoresheet import layout as L
 from xl_eval.engine.score import Evaluation, leaf_inputs
 from xl_eval.check.findings import Finding, make, unique
-from xl_eval.framework.model import NO, YES, Framework, Input
+from xl_eval.framework.model import NO, YES, Framework
 from xl_eval.engine.validity import assess, read_cell
 from xl_eval.core.values import ValueProblem, chinese_numeral, parse_number
 from xl_eval.xlsx.reader import Area, Cell, Workbook, WorkbookError, open_workbook, parse_area

@@ -108,16 +108,10 @@ def _write(out: Path, data: bytes, force: bool) -> None:
 def _single(fw, path: Path, shown: str, output, template_path, force) -> int:
     from xl_eval.report.document import build_report
     from xl_eval.report.source import ReportError, read_source
-    from xl_eval.report.templates import TemplateError, open_template
+    from xl_eval.report.templates import TemplateError
 
     out = _target(output, path)
-    if out.exists() and not force:
-        raise UserError(f"{out}：文件已存在（要覆盖请加 --force）")
-    if template_path:
-        try:
-            open_template(template_path)          # refuse a bad template before any work
-        except TemplateError as exc:
-            raise UserError(f"--template：{exc}") from None
+    refuse_before_work(out, template_path, force)
     if not path.is_file():
         raise UserError(f"{shown}：文件不存在" if not path.exists() else f"{shown}：不是文件")
     try:
@@ -145,16 +139,10 @@ def _summary(fw, inputs: list[str], out: Path, template_path, force) -> int:
     from xl_eval.batch.collect import find_workbooks
     from xl_eval.report.source import ReportError, read_source
     from xl_eval.report.summary import build_summary
-    from xl_eval.report.templates import TemplateError, open_template
+    from xl_eval.report.templates import TemplateError
 
     out = _target(str(out), out)
-    if out.exists() and not force:
-        raise UserError(f"{out}：文件已存在（要覆盖请加 --force）")
-    if template_path:
-        try:
-            open_template(template_path)
-        except TemplateError as exc:
-            raise UserError(f"--template：{exc}") from None
+    refuse_before_work(out, template_path, force)
     paths, bad, locks = find_workbooks(inputs, [out])
     failed = list(bad)
     for lock in locks:
@@ -179,6 +167,18 @@ def _summary(fw, inputs: list[str], out: Path, template_path, force) -> int:
                + (f"，其中 {with_errors} 个校验有错误" if with_errors else "")
                + (f"；无法读取 {len(failed)} 个（见上方）" if failed else "") + "。")
     return 1 if failed or with_errors else 0
+
+
+def refuse_before_work(out: Path, template_path, force: bool) -> None:
+    """UserError for an existing output without --force or a template that cannot be used."""
+    from xl_eval.report.templates import TemplateError, open_template
+    if out.exists() and not force:
+        raise UserError(f"{out}：文件已存在（要覆盖请加 --force）")
+    if template_path:
+        try:
+            open_template(template_path)
+        except TemplateError as exc:
+            raise UserError(f"--template：{exc}") from None
 
 
 def refused(shown: str, src, force: bool, form: str) -> bool:

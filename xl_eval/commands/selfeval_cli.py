@@ -190,18 +190,12 @@ def collect(ctx, paths, failed, out: Path, csv_path, framework_path) -> None:
 
 def report(path: Path, shown: str, output, framework_path, template_path, force) -> int:
     """`xl-eval report` on a 自评表 workbook: the short 自评 report (xl_eval/report/selfeval.py)."""
-    from xl_eval.commands.report_cmd import _target, _write
+    from xl_eval.commands.report_cmd import _target, _write, refuse_before_work, refused
     from xl_eval.report.selfeval import SelfEvalReportError, build_selfeval_report, read_selfeval
-    from xl_eval.report.templates import TemplateError, open_template
+    from xl_eval.report.templates import TemplateError
 
     out = _target(output, path, "_自评报告")
-    if out.exists() and not force:
-        raise UserError(f"{out}：文件已存在（要覆盖请加 --force）")
-    if template_path:
-        try:
-            open_template(template_path)
-        except TemplateError as exc:
-            raise UserError(f"--template：{exc}") from None
+    refuse_before_work(out, template_path, force)
     fw = None
     if framework_path:
         fw, _ = load_selfeval_framework(framework_path)
@@ -209,7 +203,6 @@ def report(path: Path, shown: str, output, framework_path, template_path, force)
         src = read_selfeval(path, shown, fw)
     except SelfEvalReportError as exc:
         raise UserError(f"{shown}：无法生成自评报告：{exc}") from None
-    from xl_eval.commands.report_cmd import refused
     errors = src.errors
     if refused(shown, src, force, "自评表"):
         return 1

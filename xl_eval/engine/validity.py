@@ -140,16 +140,7 @@ def read_cell(inp: Input, cell: Any) -> tuple[Any, Issue | None]:
                 return None, _number_issue(inp, text, exc)
             return None, Issue("XE203", code, dict(label=inp.label, raw=text, reason=exc.reason,
                                                    reason_en=_REASONS_EN.get(exc.reason, exc.reason)))
-        if guess is None:
-            return None, Issue("XE203", code, dict(label=inp.label, raw=text,
-                                                   reason="空格或短横线不是数字，不填请清空单元格",
-                                                   reason_en="spaces or a dash; clear the cell to leave it blank"))
-        if _PLAIN_NUMBER.fullmatch(text):
-            why, why_en = "文本格式的数字", "a number stored as text"
-        else:
-            why, why_en = "带单位、空格、逗号或全角字符", "with a unit, spaces, commas or full-width characters"
-        return None, Issue("XE202", code, dict(label=inp.label, raw=text, reason=why, reason_en=why_en,
-                                               suggestion=plain(guess)))
+        return None, _text_number_issue(inp, text, guess)
     if kind in ("percent", "decimal", "date"):
         return _read_measure(inp, cell)
     # choice / yes_no: the formulas compare with the exact option text
@@ -180,20 +171,25 @@ def _read_measure(inp: Input, cell: Any) -> tuple[Any, Issue | None]:
     except ValueProblem as exc:
         return None, Issue("XE203", code, dict(label=inp.label, raw=text, reason=exc.reason,
                                                reason_en=_REASONS_EN.get(exc.reason, exc.reason)))
-    if guess is None:
-        return None, Issue("XE203", code, dict(label=inp.label, raw=text,
-                                               reason="空格或短横线不是数字，不填请清空单元格",
-                                               reason_en="spaces or a dash; clear the cell to leave it blank"))
-    if kind == "date":
+    if guess is not None and kind == "date":
         return None, Issue("XE203", code, dict(label=inp.label, raw=text,
                                                reason="文本格式的日期，公式无法比较，请清空后按日期重新输入",
                                                reason_en="a date stored as text; clear it and enter a date"))
+    return None, _text_number_issue(inp, text, guess)
+
+
+def _text_number_issue(inp: Input, text: str, guess: Any) -> Issue:
+    """Text in a number cell that reads as *guess* (None: only spaces or a dash)."""
+    if guess is None:
+        return Issue("XE203", inp.code, dict(label=inp.label, raw=text,
+                                             reason="空格或短横线不是数字，不填请清空单元格",
+                                             reason_en="spaces or a dash; clear the cell to leave it blank"))
     if _PLAIN_NUMBER.fullmatch(text):
         why, why_en = "文本格式的数字", "a number stored as text"
     else:
         why, why_en = "带单位、空格、逗号或全角字符", "with a unit, spaces, commas or full-width characters"
-    return None, Issue("XE202", code, dict(label=inp.label, raw=text, reason=why, reason_en=why_en,
-                                           suggestion=plain(guess)))
+    return Issue("XE202", inp.code, dict(label=inp.label, raw=text, reason=why, reason_en=why_en,
+                                         suggestion=plain(guess)))
 
 
 def _number_issue(inp: Input, raw: Any, exc: ValueProblem) -> Issue:

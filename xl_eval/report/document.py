@@ -20,7 +20,7 @@ import io
 import re
 
 from docx.enum.section import WD_SECTION
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Emu, Pt
 
 from xl_eval.framework.model import INPUT_GROUPS, Framework
@@ -293,7 +293,7 @@ class ReportBuilder:
     def leaf_table(self, top: RNode) -> None:
         """The leaves under a top-level node with their ancestors in merged cells."""
         fig = self.fig
-        label = self.caption(f"{indicator(top.name)}得分情况")
+        self.caption(f"{indicator(top.name)}得分情况")
         paths = _paths(top)
         depth = max(len(p) for p in paths)
         names = list(level_names(self.fw))[:depth]

@@ -98,7 +98,7 @@ def _shown_value(v, unit) -> str:
 def read_selfeval(path: str | Path, shown: str | None = None, fw=None) -> SelfEvalSource:
     """Check the workbook (XE8xx) and recompute every project sheet with the engine."""
     from xl_eval.check import selfeval as C
-    from xl_eval.forms.selfeval.bind import evaluate_sheet, spec_of
+    from xl_eval.forms.selfeval.bind import spec_of
     from xl_eval.xlsx.reader import WorkbookError, open_workbook
     shown = shown or str(path)
     result = C.check_file(path, fw)
@@ -114,15 +114,8 @@ def read_selfeval(path: str | Path, shown: str | None = None, fw=None) -> SelfEv
         if fw is None or fw.id != meta.get("framework_id"):
             raise SelfEvalReportError(f"找不到自评表所用的框架 {meta.get('framework_id') or '（空）'}（请用 --framework 指定）")
         spec = spec_of(fw)
-        projects = []
-        for sheet, sizes_text in meta["sheets"]:
-            sizes = L.parse_sizes(sizes_text, spec)
-            if sheet not in wb.sheets or sizes is None:
-                continue
-            lay = L.layout(spec, sizes)
-            data = C.read_sheet(wb, sheet, lay)
-            ev, expected = evaluate_sheet(fw, lay, {ref: c.value for ref, c in data.cells.items()})
-            projects.append(_project(spec, lay, data, ev, expected, sheet))
+        projects = [_project(spec, lay, data, ev, expected, sheet)
+                    for sheet, lay, data, ev, expected in C.project_sheets(wb, fw, meta)]
     finally:
         wb.close()
     if not projects:

@@ -21,10 +21,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
-import math
 import os
 import tempfile
-import unicodedata
 import zipfile
 from pathlib import Path
 
@@ -606,7 +604,7 @@ class _Writer:
     def row_blocks(self) -> None:
         """自定义指标: per block a title (the indicator and its points), a header, the rows the
         unit fills (spare rows stay blank and count for nothing), and the points check."""
-        fw, lay = self.fw, self.lay
+        lay = self.lay
         ws = self.sheets[L.ROWS]
         letter = L.col_letter
         self.put(ws, 1, 1, "自定义指标", font=self.title, border=False)
