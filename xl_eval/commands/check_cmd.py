@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from xl_eval.commands.common import FRAMEWORK_OPTION, UserError, load_framework
+from xl_eval.commands.common import UserError, load_framework
 
 SUMMARY = {
     "zh": "共检查 {n} 个文件：错误 {e} 个，警告 {w} 个；无法检查的文件 {f} 个。",
@@ -21,7 +21,9 @@ ANNOTATED = {"zh": "已写出带批注的副本：{path}", "en": "annotated copy
 
 @click.command(short_help="检查填好的打分表：输入、公式、得分、文字说明是否前后一致。")
 @click.argument("files", nargs=-1, type=click.Path())
-@FRAMEWORK_OPTION
+@click.option("--framework", "-f", "framework_path", type=str, default=None, metavar="名称或文件",
+              help="指标体系：内置体系的名称（见 xl-eval framework list，如 annex1）或框架文件（YAML）路径；"
+                   "不指定时按工作簿记录的框架选用内置体系（如 project_2020_10），其他文件用内置的附件1指标体系。")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text：每条问题一行“文件:工作表!单元格: 代码 [级别] 说明”，最后一行为汇总；"
                    "json：问题记录列表（file、code、severity、sheet、cell、message、name）。")
