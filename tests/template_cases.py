@@ -266,7 +266,8 @@ def drafted_cells(fw, lay, case: Case) -> dict:
     """The drafted 完成情况 / 扣分原因 that `xl-eval fill` writes for these inputs (text
     cells: they change no computed value; test_drafting.py checks them in the result)."""
     from xl_eval.batch.fill import drafted_notes
-    notes = drafted_notes(fw, evaluate(fw, case_values(fw, case)))
+    notes, failed = drafted_notes(fw, evaluate(fw, case_values(fw, case)))
+    assert not failed, failed
     return {(lay.notes[name].ref.sheet, lay.notes[name].ref.coord): text for name, text in notes.items()}
 
 

@@ -163,6 +163,26 @@ def test_reasons_are_drafted_for_deductions_only(tmp_path):
     assert plain_copy["reason_budget_adjustment"] is None and plain_copy["findings_budget_adjustment"] is None
 
 
+def test_a_draft_that_fails_is_said_not_swallowed(tmp_path, monkeypatch):
+    """A drafting fault leaves that text blank; the workbook is written and the summary
+    names the indicator, so the evaluator knows to write it by hand."""
+    import xl_eval.drafting as drafting
+    real = drafting.draft_reason
+
+    def draft_reason(fw, ev, code):
+        if code == "budget_adjustment":
+            raise ValueError("injected")
+        return real(fw, ev, code)
+
+    monkeypatch.setattr(drafting, "draft_reason", draft_reason)
+    res = run("fill", SAMPLES / "departments.csv", "--projects", SAMPLES / "projects.csv", "-o", tmp_path / "a")
+    assert res.exit_code == 0, res.output            # a warning, not an error
+    assert "（提示）以下指标的完成情况/扣分原因未能自动起草，请在打分表中手工填写：预算调整率" in res.stderr
+    seed = named(tmp_path / "a" / (SEED + ".xlsx"))
+    assert seed["reason_budget_adjustment"] is None and seed["findings_budget_adjustment"] is None
+    assert seed["reason_budget_norms"] == "预算编制不符合要求2项，每项扣1分，扣2分。"
+
+
 def test_empty_and_header_only_files_cannot_run(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     Path("empty.csv").write_bytes(b"")

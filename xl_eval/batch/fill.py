@@ -317,25 +317,31 @@ def check_task(fw: Framework, ctx: Context, task: Task) -> Checked:
         messages.append(Message(ctx.departments, task.row, column, None, issue.message(), issue.code,
                                 issue.severity))
     ev = verdict.evaluation
-    notes = drafted_notes(fw, ev) if ctx.draft_reasons else {}
+    notes, undrafted = drafted_notes(fw, ev) if ctx.draft_reasons else ({}, [])
+    if undrafted:
+        messages.append(Message(ctx.departments, task.row, None, None,
+                                "以下指标的完成情况/扣分原因未能自动起草，请在打分表中手工填写："
+                                + "、".join(undrafted), severity="warning"))
     return Checked(values, messages, pending, ev.total, ev.grade, notes)
 
 
-def drafted_notes(fw: Framework, ev) -> dict[str, str]:
-    """Defined name -> drafted text: 完成情况 for every scored leaf, 扣分原因 below the weight."""
+def drafted_notes(fw: Framework, ev) -> tuple[dict[str, str], list[str]]:
+    """Defined name -> drafted text (完成情况 for every scored leaf, 扣分原因 below the
+    weight), and the names of the leaves whose texts could not be drafted."""
     from xl_eval.drafting import draft_findings, draft_reason
     from xl_eval.forms.scoresheet.layout import findings_name, reason_name
-    out = {}
+    out, failed = {}, []
     for leaf in fw.leaves:
         try:
             texts = ((findings_name(leaf.code), draft_findings(fw, ev, leaf.code)),
                      (reason_name(leaf.code), draft_reason(fw, ev, leaf.code)))
-        except Exception:       # a draft is a convenience: without it the workbook is still written
+        except Exception:       # a draft is a convenience: the workbook is still written, the gap is said
+            failed.append(leaf.name)
             continue
         for name, text in texts:
             if text:
                 out[name] = text
-    return out
+    return out, failed
 
 
 # ------------------------------------------------------------------ writing
