@@ -19,17 +19,17 @@ click_zh.use("zh")      # before the commands are built: click's texts (Usage:, 
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
-HELP = """xl-eval：部门整体支出绩效评价打分表工具。
+HELP = """xl-eval：预算绩效评价打分表和项目支出绩效自评表工具。
 
 \b
-把附件1式的指标体系写成框架文件（YAML），由同一个计分引擎驱动：
+把指标体系（部门整体支出、项目支出、自评表）写成框架文件（YAML），由同一个计分引擎驱动：
   template   生成可自动计算的 Excel 打分表模板（Excel、WPS、LibreOffice 无需插件）
-  fill       按单位表（和项目表）批量生成各单位已填好数据的打分表
-  check      检查回收的打分表：输入、公式、得分、文字是否前后一致
+  fill       按单位表（和项目表）批量生成各单位已填好数据的打分表；加 --indicators 生成自评表
+  check      检查回收的打分表、自评表，以及评价机构的打分表和 Word 报告是否前后一致
   collect    汇总多个打分表的得分和等级
   report     根据打分表生成评价报告（Word）或多个单位的汇总报告
   score      按表格（CSV/XLSX，每行一个单位）直接计算各单位得分和等级
-  framework  查看或检查框架文件（指标、权重、输入项、评分规则）
+  framework  查看、检查、升级或导入框架文件；framework list 列出内置的指标体系
 
 \b
 退出码：0 正常；1 发现问题（如某行数据有误、框架有错误）；2 无法运行（文件不存在、无法读取等）。
