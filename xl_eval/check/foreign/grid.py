@@ -100,3 +100,24 @@ def number_of(cell: GCell) -> tuple[float | None, int | None, bool]:
 def _decimals_of_text(text: str) -> int:
     text = text.strip().rstrip("%％ ")
     return len(text.split(".", 1)[1]) if "." in text else 0
+
+
+_POINTS_TAIL = re.compile(r"\s*[(（]\s*(?:特性指标)?\s*([0-9]+(?:\.[0-9]+)?)\s*分?\s*(?:，[^)）]*)?[)）]\s*$")
+_NUMBERING = re.compile(r"^\s*(?:[一二三四五六七八九十]+\s*[、.．]|[(（]\s*[一二三四五六七八九十0-9]{1,3}\s*[)）]"
+                        r"|[0-9]{1,2}(?:\.[0-9]{1,2}){0,2}(?:\s*[、．]|\.(?![0-9])|\s)(?=\s*[^\s0-9.%]))\s*")
+_CJK_GAP = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef“”])\s+(?=[\u3000-\u9fff\uff00-\uffef“”])")
+
+
+def split_points(text: str) -> tuple[str, float | None]:
+    """An indicator name as a framework names it, and the points the cell states:
+    "投 入\\n(15分)" -> ("投入", 15.0); "（一）封面填写" -> ("封面填写", None);
+    "“三公经费” 变动率" -> ("“三公经费”变动率", None).  Spaces a cell uses to
+    spread or wrap Chinese text go; the numbering and a trailing "(N分)" too."""
+    text = clean(text)
+    points = None
+    m = _POINTS_TAIL.search(text)
+    if m and m.start() > 0:
+        points = float(m.group(1))
+        text = text[:m.start()]
+    text = _NUMBERING.sub("", text, count=1) or text
+    return _CJK_GAP.sub("", text).strip(), points

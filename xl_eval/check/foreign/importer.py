@@ -16,9 +16,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from xl_eval.check.foreign.grid import norm
+from xl_eval.check.foreign.grid import norm, split_points
 from xl_eval.check.foreign.tables import ScoreTable, score_tables
 from xl_eval.core.xlround import plain
+from xl_eval.framework.model import DEFAULT_LEVEL_NAMES
 
 GRADE_RE = re.compile(r"([优良中差合格不合格较好一般较差]{1,3})\s*[（(]\s*([^）)]*得分[^）)]*)[）)]")
 
@@ -73,48 +74,47 @@ def draft(path: str, fid: str | None = None) -> Draft:
         raise ImportProblem(f"{table.label} 中没有三级指标行")
     notes: list[str] = ["本框架由 xl-eval framework import 从“" + Path(path).name + "”生成：各指标均为酌情给分，"
                         "请把评分标准改写为可计算的规则（分档、按比例、每项扣分……）后再使用。"]
-    level1: list[dict] = []
-    index: dict[str, dict] = {}
     inputs = [
         {"code": "unit_name", "label": "单位名称", "kind": "text", "group": "identity", "required": True,
          "reference": True, "help": "被评价单位全称"},
         {"code": "eval_year", "label": "评价年度", "kind": "year", "group": "identity", "required": True,
          "reference": True, "min": 2000, "max": 2100, "help": "被评价的预算年度"},
     ]
-    for r in leaves:
-        l1_name = r.level1 or "指标"
-        l2_name = r.level2 or l1_name
-        n1 = index.get(norm(l1_name))
-        if n1 is None:
-            n1 = {"code": f"d{len(level1) + 1}", "name": l1_name, "weight": 0, "children": []}
-            level1.append(n1)
-            index[norm(l1_name)] = n1
-        key2 = norm(l1_name) + "/" + norm(l2_name)
-        n2 = index.get(key2)
-        if n2 is None:
-            n2 = {"code": f"{n1['code']}_{len(n1['children']) + 1}", "name": l2_name, "children": []}
-            n1["children"].append(n2)
-            index[key2] = n2
+    level1, stated = _tree(table, leaves)
+    depth = 1 + max((1 + any("children" in c for c in n1["children"]) for n1 in level1), default=1)
+    seen: dict[str, int] = {}
+    for n1, leaf, r in _walk(level1):
         weight = r.value("weight").value
-        code = f"{n2['code']}_{len(n2['children']) + 1}"
+        name = leaf["name"]
+        seen[name] = seen.get(name, 0) + 1
+        if seen[name] > 1:
+            notes.append(f"待核对：表中有两个“{name}”（{table.label} 第{r.row}行），请改名或合并")
+        code = leaf["code"]
         expl = r.texts.get("explanation", "")
         crit = r.texts.get("criteria", "")
-        if not crit:
-            notes.append(f"{r.name}：表中评分标准栏为空" + ("，指标解释栏似含评分标准，请核对" if "分" in expl else ""))
-        leaf = {"code": code, "name": r.name, "weight": _num(weight), "explanation": expl or r.name,
-                "criteria": crit or expl or "（表中未写评分标准）",
-                "rule": {"kind": "discretionary", "input": f"score_{code}"}}
-        n2["children"].append(leaf)
-        n1["weight"] = _num(n1["weight"] + weight)
-        inputs.append({"code": f"score_{code}", "label": f"{r.name}得分", "kind": "score", "max": _num(weight),
+        cell = r.cells.get("target")
+        target = cell.text if cell is not None and not cell.blank else ""
+        if not crit and "criteria" in table.columns:
+            notes.append(f"{name}：表中评分标准栏为空" + ("，指标解释栏似含评分标准，请核对" if "分" in expl else ""))
+        if not crit and target:
+            crit = f"年度指标值：{target}"      # a 自评表 scores each row against its target
+        leaf.update({"weight": _num(weight), "explanation": expl or name,
+                     "criteria": crit or expl or "（表中未写评分标准）",
+                     "rule": {"kind": "discretionary", "input": f"score_{code}"}})
+        inputs.append({"code": f"score_{code}", "label": f"{name}得分", "kind": "score", "max": _num(weight),
                        "group": "judgement", "help": f"按评分标准酌情给分（0～{plain(weight)}分）"})
-        notes += _criteria_notes(r.name, weight, crit)
-    for n1 in level1:
-        n1["weight"] = _num(round(n1["weight"], 6))
+        notes += _criteria_notes(name, weight, crit)
+    for node, shown in stated:
+        if abs(node["weight"] - shown) > 1e-9:
+            notes.append(f"待核对：表中写“{node['name']}”{plain(shown)}分，其下各行分值合计{plain(node['weight'])}分"
+                         "（表格是否不全，或分值有误）")
+    if "criteria" not in table.columns:
+        notes.append(f"{table.label} 没有评分标准栏：各指标的评分标准请按评价方案补写")
     total = _num(round(sum(r.value("weight").value for r in leaves), 6))
     title = _title(table) or Path(path).stem
     data = {
-        "format": "xl-eval-framework/1",
+        "format": "xl-eval-framework/2",
+        "levels": list(DEFAULT_LEVEL_NAMES[:depth]),
         "id": fid or "imported",
         "version": "0.1.0",
         "title": title,
@@ -126,6 +126,63 @@ def draft(path: str, fid: str | None = None) -> Draft:
         "grades": _grades(table),
     }
     return Draft(data, notes, len(leaves))
+
+
+def _tree(table: ScoreTable, leaves) -> tuple[list[dict], list[tuple[dict, float]]]:
+    """The indicator tree of the table's leaf rows: names without the spacing,
+    numbering and "(15分)" the cells print, a leaf straight under its level-1
+    indicator when the table has no level 2 for it.  Also (node, points the
+    table states for it) for each branch whose points the table prints, in its
+    name or in a column of its own."""
+    level1: list[dict] = []
+    index: dict[str, dict] = {}
+    stated: list[tuple[dict, float]] = []
+    for r in leaves:
+        (l1_name, l1_pts), (l2_name, l2_pts) = split_points(r.level1 or "指标"), split_points(r.level2)
+        l1_pts = _points(r, "level1_weight", l1_pts)
+        l2_pts = _points(r, "level2_weight", l2_pts)
+        n1 = index.get(norm(l1_name))
+        if n1 is None:
+            n1 = {"code": f"d{len(level1) + 1}", "name": l1_name, "weight": 0, "children": []}
+            level1.append(n1)
+            index[norm(l1_name)] = n1
+            if l1_pts is not None:
+                stated.append((n1, l1_pts))
+        parent = n1
+        if l2_name and norm(l2_name) != norm(l1_name):
+            key2 = norm(l1_name) + "/" + norm(l2_name)
+            parent = index.get(key2)
+            if parent is None:
+                parent = {"code": f"{n1['code']}_{len(n1['children']) + 1}", "name": l2_name, "weight": 0,
+                          "children": []}
+                n1["children"].append(parent)
+                index[key2] = parent
+                if l2_pts is not None:
+                    stated.append((parent, l2_pts))
+        name = split_points(r.name)[0] or r.name
+        weight = r.value("weight").value
+        parent["children"].append({"code": f"{parent['code']}_{len(parent['children']) + 1}", "name": name,
+                                   "row": r})
+        for node in {id(n1): n1, id(parent): parent}.values():
+            node["weight"] = _num(round(node["weight"] + weight, 6))
+    return level1, stated
+
+
+def _points(r, field: str, shown: float | None) -> float | None:
+    v = r.value(field)
+    return v.value if v.present and not v.percent else shown
+
+
+def _walk(level1: list[dict]):
+    """(level-1 node, leaf dict, its record) in table order; the record is taken off the dict."""
+    for n1 in level1:
+        stack = list(reversed(n1["children"]))
+        while stack:
+            node = stack.pop()
+            if "children" in node:
+                stack.extend(reversed(node["children"]))
+            else:
+                yield n1, node, node.pop("row")
 
 
 def _title(table: ScoreTable) -> str:
@@ -158,14 +215,15 @@ def _grades(table: ScoreTable) -> list[dict]:
 
 
 def _criteria_notes(name: str, weight: float, crit: str) -> list[str]:
-    from xl_eval.check.foreign.table_checks import _GETS, _POINTS_MARK, _num as word_num, criteria_items
+    from xl_eval.check.foreign.table_checks import (_GETS, _POINTS_MARK, _num as word_num, criteria_items,
+                                                    item_points)
     out = []
     items = criteria_items(crit)
     marks = [float(m) for it in items for m in _POINTS_MARK.findall(it)[:1]]
     if items and len(marks) == len(items) and abs(sum(marks) - weight) > 1e-9:
         out.append(f"待核对：{name}评分标准各项分值合计{plain(sum(marks))}分，权重{plain(weight)}分")
     elif items and all("扣" in it for it in items):
-        pts = [max([g for g in (word_num(x) for x in _GETS.findall(it)) if g] or [0]) for it in items]
+        pts = [item_points(it) or 0 for it in items]
         if all(pts) and abs(sum(pts) - weight) > 1e-9:
             out.append(f"待核对：{name}评分标准各项“得N分”合计{plain(sum(pts))}分，权重{plain(weight)}分")
     elif not items:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from xl_eval.check.foreign.grid import norm
+from xl_eval.check.foreign.grid import norm, split_points
 from xl_eval.framework.model import Framework
 
 
@@ -103,10 +103,8 @@ class NodeIndex:
 
 
 def bare(text: str) -> str:
-    """Matching key without a trailing "（20分）" / "(20)" weight note or numbering."""
-    key = norm(text)
-    key = re.sub(r"[(（][0-9.]+\s*分?[)）]$", "", key)
-    return re.sub(r"^(?:[0-9]{1,2}[.、]|[(（][0-9]{1,2}[)）])", "", key) or key
+    """Matching key without a trailing "（20分）" / "(20)" points note or numbering."""
+    return norm(split_points(text)[0]) or norm(text)
 
 
 def _weight(leaves) -> float:

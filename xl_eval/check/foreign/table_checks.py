@@ -262,6 +262,25 @@ def _num(text: str) -> float | None:
         return None if n is None else float(n)
 
 
+_TAIL_POINTS = re.compile(r"[,，、]\s*([0-9]+(?:\.[0-9]+)?)\s*分\s*[;；。.]?\s*$")
+
+
+def item_points(item: str) -> float | None:
+    """The points one criteria item gives: "得N分"/"计N分", or a bare "……,1分;" at
+    its end.  Alternatives in one sentence ("≥90%,计5分;80%-90%,计4分") give
+    the largest; sentences that each award points ("…计3分。…计1分。") add up."""
+    total, found = 0.0, False
+    for sentence in re.split(r"[。]", item):
+        gets = [g for g in (_num(x) for x in _GETS.findall(sentence)) if g]
+        if not gets:
+            m = _TAIL_POINTS.search(sentence)
+            gets = [float(m.group(1))] if m else []
+        if gets:
+            total += max(gets)
+            found = True
+    return total if found else None
+
+
 def criteria_items(text: str) -> list[str]:
     parts = [p.strip() for p in _ITEM_SPLIT.split(text) if p and p.strip()]
     return [p for p in parts if re.match(r"^(?:[①②③④⑤⑥⑦⑧⑨⑩]|[0-9]{1,2}\s*[.、．])", p)]
@@ -299,14 +318,15 @@ def check_criteria(ctx: Ctx) -> Iterator[Finding]:
             for k, it in enumerate(items, 1):
                 mark = _POINTS_MARK.search(it)
                 gets = [g for g in (_num(x) for x in _GETS.findall(it)) if g]
-                additive = additive or bool(mark) or "扣" in it
+                own = item_points(it)
+                additive = additive or bool(mark) or "扣" in it or (own is not None and not gets)
                 if mark:
                     pts = float(mark.group(1))
                     if gets and max(gets) < pts:
                         m = next(g for g in _GETS.finditer(it) if _num(g.group(1)) == max(gets))
                         yield ctx.at("XE728", cell, node=name, item=k, points=plain(pts), quoted=m.group(0))
-                elif gets:
-                    pts = max(gets)
+                elif own is not None:
+                    pts = own
                 elif any_mark or re.search(r"得\s*0\s*分|不得分", it):
                     pts = 0.0                      # a veto or exemption item: no points of its own
                 else:

@@ -19,32 +19,17 @@ column.  Real tables vary, and each variant is handled here on purpose:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from xl_eval.check.foreign.grid import GCell, Grid, norm, number_of
+from xl_eval.check.foreign.headers import GRADE_LABELS, HEADERS, SUBTOTAL_LABELS, TOTAL_LABELS
 
 TEXT_FIELDS = ("explanation", "criteria", "findings", "reason")
 NUMBER_FIELDS = ("weight", "score", "rate")
 LEVEL_FIELDS = ("level1", "level2", "name")
-
-# (field, header words) in the order they are tried: 得分率 before 得分,
-# 权重 before 三级指标 (a "三级指标 / 权重" column is the weight).
-HEADER_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("rate", ("得分率", "得分比例")),
-    ("reason", ("扣分原因", "扣分说明", "扣分理由", "扣分依据", "扣分情况")),
-    ("findings", ("完成情况", "评价情况", "情况说明", "实际完成", "完成值", "评价说明", "佐证")),
-    ("criteria", ("评分标准", "评分细则", "评分方法", "评分依据", "评分规则", "计分方法")),
-    ("explanation", ("指标解释", "指标说明", "指标内涵", "指标释义", "解释")),
-    ("weight", ("权重", "分值", "标准分", "满分", "指标分值")),
-    ("level1", ("一级指标", "一级")),
-    ("level2", ("二级指标", "二级")),
-    ("name", ("三级指标", "三级")),
-    ("score", ("得分", "评分", "评价得分", "实际得分", "自评得分", "复核得分")),
-    ("name", ("评价指标", "指标名称", "名称", "指标")),
-)
-TOTAL_LABELS = {"合计", "总计", "总分", "合计得分", "总得分", "累计得分"}
-SUBTOTAL_LABELS = {"小计"}
-GRADE_LABELS = ("评价等级", "等级", "评价结果", "评定等级")
+# the points of a level printed in its own column (一级指标 | 得分 | 二级指标 | 得分 …)
+LEVEL_WEIGHTS = {"level1": "level1_weight", "level2": "level2_weight"}
 
 
 @dataclass
@@ -114,12 +99,18 @@ class ScoreTable:
 
 
 def classify_header(text: str) -> str | None:
+    found = _classify(text)
+    return found[0] if found else None
+
+
+def _classify(text: str) -> tuple[str, int] | None:
+    """(field, rank) of a header text, from the headers table."""
     t = norm(text)
     if not t:
         return None
-    for name, words in HEADER_WORDS:
+    for name, rank, words in HEADERS:
         if any(w in t for w in words):
-            return name
+            return name, rank
     return None
 
 
@@ -161,20 +152,33 @@ def _looks_like_data(row: list[GCell]) -> bool:
 
 def _columns(header: list[list[GCell]]) -> dict[str, int]:
     width = max(len(r) for r in header)
-    columns: dict[str, int] = {}
+    claims: list[tuple[str, int, int]] = []          # (field, rank, column)
     for c in range(width):
         parts: list[str] = []
         for r in header:
             if c < len(r) and not r[c].blank and r[c].text not in parts:
                 parts.append(r[c].text)
         # the most specific word wins: try the lowest header row first
-        field_name = None
         for text in reversed(parts):
-            field_name = classify_header(text)
-            if field_name:
+            found = _classify(text)
+            if found:
+                claims.append((found[0], found[1], c))
                 break
-        if field_name and field_name not in columns:
-            columns[field_name] = c
+    columns: dict[str, int] = {}
+    for f, rank, c in sorted(claims, key=lambda x: (-x[1], x[2])):
+        columns.setdefault(f, c)
+    scores = [c for f, _, c in claims if f == "score"]
+    if len(scores) > 1:
+        # 得分 over several columns: the last is the score; one right of a level
+        # column holds that level's points (the layout prints them under 得分 too)
+        columns["score"] = scores[-1]
+        by_col = {c: f for f, c in columns.items()}
+        for c in scores[:-1]:
+            left = by_col.get(c - 1)
+            if left in LEVEL_WEIGHTS:
+                columns[LEVEL_WEIGHTS[left]] = c
+            elif left == "name" and columns.get("weight") in (None, scores[0]):
+                columns["weight"] = c
     return columns
 
 
@@ -219,6 +223,8 @@ def read_table(grid: Grid) -> ScoreTable | None:
     last_leaf: Record | None = None
     level1 = level2 = ""
     header_texts = {norm(c.text) for r in grid.rows[: end + 1] for c in r if not c.blank}
+    # no level columns: the tree is in the name column, by its numbering ("一、" over "（一）")
+    tree_by_numbering = not ({"level1", "level2"} & set(columns))
     for i in range(end + 1, len(grid.rows)):
         row = grid.rows[i]
         if all(c.blank for c in row):
@@ -255,20 +261,16 @@ def read_table(grid: Grid) -> ScoreTable | None:
             continue
         c1, c2, cn = get("level1"), get("level2"), get("name")
         name = "" if cn is None or cn.blank else cn.text
-        continuation = (not any(rec.values[f].present for f in NUMBER_FIELDS if f in rec.values)
-                        and (not name or (cn is not None and cn.merged and last_leaf is not None
-                                          and name == last_leaf.name))
-                        and (c1 is None or c1.blank or c1.merged)
-                        and (c2 is None or c2.blank or c2.merged))
-        if continuation and last_leaf is not None:
-            for f in TEXT_FIELDS:
-                cell = get(f)
-                if cell is not None and not cell.blank and not cell.merged:
-                    before = last_leaf.texts.get(f, "")
-                    last_leaf.texts[f] = before + cell.text
-                    last_leaf.cells.setdefault(f, cell)
+        numbers = any(rec.values[f].present for f in NUMBER_FIELDS if f in rec.values)
+        same_record = ((not name or (cn is not None and cn.merged and last_leaf is not None and name == last_leaf.name))
+                       and (c1 is None or c1.blank or c1.merged)
+                       and (c2 is None or c2.blank or c2.merged))
+        if same_record and last_leaf is not None:
+            _join(last_leaf, rec, row, columns, numbers)
             last_leaf.continued.append(i + 1)
             continue
+        if tree_by_numbering and name and HEADING_RE.match(name):
+            level1, level2, name = name, "", ""      # "一、报告格式": a level-1 heading row
         if c1 is not None and not c1.blank:
             if c1.text != level1:
                 level2 = ""
@@ -276,6 +278,11 @@ def read_table(grid: Grid) -> ScoreTable | None:
         if c2 is not None and not c2.blank:
             level2 = c2.text
         rec.level1, rec.level2, rec.name = level1, level2, name
+        for f, wf in LEVEL_WEIGHTS.items():
+            cell, anchor = get(wf), get(f)
+            if cell is not None and anchor is not None and not anchor.blank and not anchor.merged:
+                v, d, pct = number_of(cell)
+                rec.values[wf] = Value(v, d, pct, cell)
         for f in TEXT_FIELDS:
             cell = get(f)
             if cell is not None and not cell.blank and not cell.merged:
@@ -283,10 +290,36 @@ def read_table(grid: Grid) -> ScoreTable | None:
         if not name:
             rec.kind = "group"
             rec.name = ""
+            if not numbers:
+                continue                # a heading with nothing under it (经济效益指标 | | |)
         records.append(rec)
         if rec.kind == "leaf":
             last_leaf = rec
     return ScoreTable(grid, columns, end + 1, records)
+
+
+HEADING_RE = re.compile(r"^\s*[一二三四五六七八九十]+\s*[、.．]")
+
+
+def _join(leaf: Record, rec: Record, row: list[GCell], columns: dict[str, int], numbers: bool) -> None:
+    """A row that continues the leaf above: its texts are appended; its points,
+    when it has any (a leaf whose criteria run over several scored rows), add up."""
+    for f in TEXT_FIELDS:
+        col = columns.get(f)
+        cell = row[col] if col is not None and col < len(row) else None
+        if cell is not None and not cell.blank and not cell.merged:
+            before = leaf.texts.get(f, "")
+            leaf.texts[f] = before + ("\n" if numbers and before else "") + cell.text
+            leaf.cells.setdefault(f, cell)
+    if not numbers:
+        return
+    for f in ("weight", "score"):
+        mine, more = leaf.value(f), rec.value(f)
+        if mine.present and more.present and not mine.percent and not more.percent:
+            digits = max(mine.digits or 0, more.digits or 0)
+            leaf.values[f] = Value(mine.value + more.value, digits, False, mine.cell)
+        elif more.present and not mine.present and f == "score":
+            leaf.values[f] = more
 
 
 def _read_values(rec: Record, row: list[GCell], columns: dict[str, int]) -> None:
@@ -298,7 +331,7 @@ def _read_values(rec: Record, row: list[GCell], columns: dict[str, int]) -> None
         else:
             rec.values[f] = Value(None, None, False, None)
     numeric_cols = {columns[f] for f in NUMBER_FIELDS if f in columns}
-    text_cols = {columns[f] for f in ("level1", "level2", "name") if f in columns}
+    text_cols = {c for f, c in columns.items() if f not in NUMBER_FIELDS and f not in TEXT_FIELDS}
     rate = rec.values["rate"]
     stray = [(j, c) for j, c in enumerate(row)
              if j not in numeric_cols and j not in text_cols and not c.merged and number_of(c)[0] is not None]
