@@ -14,6 +14,16 @@ strings (``t="inlineStr"``), which all of them read.
 The template is trusted input (generated in the same run); reading files
 users send back is workbook_reader.py's job (guarded against hostile zips).
 
+Per department only the re-rendered rows are compressed: the unchanged
+stretches of a patched part (the template's text between and around those
+rows) are deflated once per process and spliced in (``_Stretches``).  Raw
+deflate streams concatenate when every piece but the last ends on a byte
+boundary without a final block (Z_SYNC_FLUSH) and no piece refers back into
+another (each stretch has its own compressor; the rows' compressor is reset
+with Z_FULL_FLUSH after each run of rows); the CRC is taken over the raw
+bytes as they are spliced.  ``WHOLE_PARTS = True`` renders and deflates each
+part whole, as before: the reference the tests compare with.
+
 Cell coordinates are (row, column) with 1-based integers.
 """
 
@@ -35,6 +45,7 @@ from xl_eval.forms.scoresheet.layout import col_letter
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 OFFICE_DOC = "/officeDocument"
+WHOLE_PARTS = False     # True: every patched part rendered and deflated whole (the reference for the tests)
 
 Coord = tuple[int, int]
 
@@ -339,13 +350,34 @@ class SheetPatcher:
                 p.items.sort(key=lambda t: t[0])
                 p.targets = set(wanted[p.row])
 
-    def render(self, values: Mapping[Coord, Any], widths: Mapping[int, float] | None = None) -> str:
-        """The sheet with `values` written; with `widths` ({column: width in Excel units}),
-        rows where text is written in those columns grow to show it wrapped in full."""
+        # the template's text of every piece (a row slot: its row as it stands), encoded once:
+        # the unchanged stretches are byte ranges of it
+        encoded = [(p if isinstance(p, str) else p.original).encode("utf-8") for p in self._pieces]
+        self.raw = b"".join(encoded)
+        self._offsets = [0]
+        for b in encoded:
+            self._offsets.append(self._offsets[-1] + len(b))
+
+    @staticmethod
+    def _by_row(values: Mapping[Coord, Any]) -> dict[int, dict[int, Any]]:
         by_row: dict[int, dict[int, Any]] = {}
         for (r, c), v in values.items():
             if v is not None:
                 by_row.setdefault(r, {})[c] = v
+        return by_row
+
+    @staticmethod
+    def _render_slot(p: _RowSlot, row_values: Mapping[int, Any], widths: Mapping[int, float] | None) -> str:
+        height = None
+        if widths:
+            texts = [(v, widths[c]) for c, v in row_values.items() if isinstance(v, str) and c in widths]
+            height = row_height(texts) if texts else None
+        return p.render(row_values, height)
+
+    def render(self, values: Mapping[Coord, Any], widths: Mapping[int, float] | None = None) -> str:
+        """The sheet with `values` written; with `widths` ({column: width in Excel units}),
+        rows where text is written in those columns grow to show it wrapped in full."""
+        by_row = self._by_row(values)
         out = []
         for p in self._pieces:
             if isinstance(p, str):
@@ -355,12 +387,32 @@ class SheetPatcher:
                 if not row_values:
                     out.append(p.original)
                     continue
-                height = None
-                if widths:
-                    texts = [(v, widths[c]) for c, v in row_values.items() if isinstance(v, str) and c in widths]
-                    height = row_height(texts) if texts else None
-                out.append(p.render(row_values, height))
+                out.append(self._render_slot(p, row_values, widths))
         return "".join(out)
+
+    def segments(self, values: Mapping[Coord, Any], widths: Mapping[int, float] | None = None) -> list:
+        """What `render` gives, as a list of unchanged stretches ((start, end) byte ranges of
+        `raw`) and re-rendered rows (bytes), neighbours merged."""
+        by_row = self._by_row(values)
+        out: list = []
+        start = 0                                   # byte offset where the current unchanged stretch began
+        for i, p in enumerate(self._pieces):
+            if isinstance(p, str):
+                continue
+            row_values = by_row.get(p.row)
+            if not row_values:
+                continue
+            at = self._offsets[i]
+            text = self._render_slot(p, row_values, widths).encode("utf-8")
+            if at > start:
+                out.append((start, at))
+            elif out and isinstance(out[-1], bytes):
+                text = out.pop() + text
+            out.append(text)
+            start = self._offsets[i + 1]
+        if start < len(self.raw):
+            out.append((start, len(self.raw)))
+        return out
 
 
 # ------------------------------------------------------------ zip writing
@@ -378,6 +430,67 @@ class _Member:
             self.method = zipfile.ZIP_DEFLATED
         else:
             self.data, self.method = b"", zipfile.ZIP_STORED
+
+    @classmethod
+    def spliced(cls, name: str, raw: bytes, segments: list, stretches: "_Stretches", level: int) -> "_Member":
+        """The member for `raw` with `segments` ((start, end): unchanged bytes of `raw`; bytes:
+        new text) spliced in: only the new text is compressed here."""
+        m = cls.__new__(cls)
+        m.name, m.method = name, zipfile.ZIP_DEFLATED
+        view = memoryview(raw)
+        out, crc, size = [], 0, 0
+        rows = None                               # one compressor for the new text, reset after each run
+        last = len(segments) - 1
+        for i, seg in enumerate(segments):
+            if isinstance(seg, tuple):
+                a, b = seg
+                piece = view[a:b]
+                out.append(stretches.get(raw, a, b))
+            else:
+                piece = seg
+                if rows is None:
+                    rows = zlib.compressobj(level, zlib.DEFLATED, -15)
+                out.append(rows.compress(seg))
+                # Z_FULL_FLUSH: byte-aligned and nothing after it refers back into this run
+                out.append(rows.flush(zlib.Z_FINISH if i == last else zlib.Z_FULL_FLUSH))
+            crc = zlib.crc32(piece, crc)
+            size += len(piece)
+        if not segments or isinstance(segments[-1], tuple):
+            out.append(_FINAL_EMPTY_BLOCK)
+        m.data, m.crc, m.size = b"".join(out), crc, size
+        return m
+
+
+_FINAL_EMPTY_BLOCK = b"\x03\x00"     # a final fixed-Huffman block with no data: ends the spliced stream
+
+
+class _Stretches:
+    """Unchanged stretches of the template's patched parts, deflated once per process.
+
+    Each is compressed on its own and ends with Z_SYNC_FLUSH (byte-aligned, not
+    final), so it can stand anywhere in a member's deflate stream.  Keyed by the
+    part and the byte range: the 项目明细 rows after the last project, the 打分表
+    text between two drafted rows ... recur from department to department.
+    Bounded (oldest dropped first): memory does not grow with the batch, and
+    output bytes do not depend on what is cached."""
+
+    def __init__(self, level: int, budget: int = 16 << 20):
+        self.level = level
+        self.budget = budget
+        self.held = 0
+        self._cache: dict[tuple[int, int, int], bytes] = {}
+
+    def get(self, raw: bytes, a: int, b: int) -> bytes:
+        key = (id(raw), a, b)                 # raw: a template part held by the patcher for its life
+        data = self._cache.get(key)
+        if data is None:
+            c = zlib.compressobj(self.level, zlib.DEFLATED, -15)
+            data = c.compress(memoryview(raw)[a:b]) + c.flush(zlib.Z_SYNC_FLUSH)
+            while self._cache and self.held + len(data) > self.budget:
+                self.held -= len(self._cache.pop(next(iter(self._cache))))
+            self._cache[key] = data
+            self.held += len(data)
+        return data
 
 
 def _dos_time(t: tuple[int, int, int, int, int, int]) -> tuple[int, int]:
@@ -427,6 +540,9 @@ class WorkbookPatcher:
         self.fit_widths = dict(fit_widths or {})
         self.print_rows = dict(print_rows or {})
         self._print_areas: dict[str, tuple[str, int, int]] = {}   # sheet -> (workbook xml, start, end of row)
+        self._print_bytes: dict[str, tuple[int, int]] = {}       # the same places as byte offsets
+        self._workbook_raw = b""
+        self._stretches = _Stretches(level)      # unchanged stretches: deflated as well as the rest
         with zipfile.ZipFile(io.BytesIO(template)) as zf:
             # the template's own entry times: the same template gives the same bytes
             self.date_time = date_time or max((i.date_time for i in zf.infolist()), default=(1980, 1, 1, 0, 0, 0))
@@ -462,6 +578,27 @@ class WorkbookPatcher:
                           + str(local) + r'")[^>]*>[^<]*?\$(\d+)</definedName>', xml)
             if m is not None:
                 self._print_areas[sheet] = (xml, m.start(1), m.end(1))
+                self._print_bytes[sheet] = (len(xml[:m.start(1)].encode("utf-8")), len(xml[:m.end(1)].encode("utf-8")))
+        self._workbook_raw = xml.encode("utf-8")
+
+    def _workbook_segments(self, per_sheet: Mapping[str, Mapping[Coord, Any]]) -> list | None:
+        """`_workbook_xml` as unchanged byte ranges and new row numbers (None: unchanged)."""
+        if not self._print_areas:
+            return None
+        raw, out, pos = self._workbook_raw, [], 0
+        for sheet, (a, b) in sorted(self._print_bytes.items(), key=lambda t: t[1][0]):
+            if a > pos:
+                out.append((pos, a))
+            out.append(str(self._last_row(sheet, per_sheet)).encode("ascii"))
+            pos = b
+        if pos < len(raw):
+            out.append((pos, len(raw)))
+        return out
+
+    def _last_row(self, sheet: str, per_sheet: Mapping[str, Mapping[Coord, Any]]) -> int:
+        col, first, fallback = self.print_rows[sheet]
+        used = [r for (r, c) in per_sheet.get(sheet, {}) if c == col and r >= first]
+        return max(used) if used else fallback
 
     def _workbook_xml(self, per_sheet: Mapping[str, Mapping[Coord, Any]]) -> str | None:
         """workbook.xml with the print areas narrowed to the rows written (None: unchanged)."""
@@ -469,11 +606,8 @@ class WorkbookPatcher:
             return None
         xml = None
         for sheet, (text, start, end) in sorted(self._print_areas.items(), key=lambda t: -t[1][1]):
-            col, first, fallback = self.print_rows[sheet]
-            used = [r for (r, c) in per_sheet.get(sheet, {}) if c == col and r >= first]
-            last = max(used) if used else fallback
             xml = (xml if xml is not None else text)
-            xml = xml[:start] + str(last) + xml[end:]
+            xml = xml[:start] + str(self._last_row(sheet, per_sheet)) + xml[end:]
         return xml
 
     def render(self, values: Mapping[tuple[str, Coord], Any]) -> bytes:
@@ -481,6 +615,24 @@ class WorkbookPatcher:
         for (sheet, coord), v in values.items():
             if v is not None:
                 per_sheet.setdefault(sheet, {})[coord] = v
+        if WHOLE_PARTS:
+            return self._render_whole(per_sheet)
+        workbook = self._workbook_segments(per_sheet)
+        members = []
+        for member, sheet in self._members:
+            if sheet is not None and sheet in per_sheet:
+                patcher = self._sheets[sheet]
+                segments = patcher.segments(per_sheet[sheet], self._widths(sheet))
+                members.append(_Member.spliced(member.name, patcher.raw, segments, self._stretches, self.patch_level))
+            elif workbook is not None and member.name == self.package.workbook_part:
+                members.append(_Member.spliced(member.name, self._workbook_raw, workbook, self._stretches,
+                                               self.patch_level))
+            else:
+                members.append(member)      # unchanged: copied in compressed form
+        return build_zip(members, self.date_time)
+
+    def _render_whole(self, per_sheet: Mapping[str, Mapping[Coord, Any]]) -> bytes:
+        """Every patched part rendered and deflated whole (the reference the tests compare with)."""
         workbook = self._workbook_xml(per_sheet)
         members = []
         for member, sheet in self._members:
