@@ -135,3 +135,56 @@ def test_jobs_2_writes_and_prints_what_jobs_1_does(bench_tables, tmp_path):
     assert len(one) == 40 and one == sorted(p.name for p in (tmp_path / "j2").iterdir())
     for name in one:
         assert (tmp_path / "j1" / name).read_bytes() == (tmp_path / "j2" / name).read_bytes(), name
+
+
+# ------------------------------------------------------------------ streaming plan and results
+
+def _held(monkeypatch):
+    """Make plan() read its tables whole (read_table), as it did before streaming."""
+    from xl_eval.sources import tables as T
+    monkeypatch.setattr(T, "stream_table", lambda path, **kw: T.read_table(path, **kw))
+
+
+def _tasks(p):
+    return [(t.row, t.name, t.file_name, t.raw, t.projects, t.early, t.duplicate) for t in p.tasks]
+
+
+@pytest.mark.parametrize("name", ["samples", "bench", "messy"])
+def test_streamed_plan_equals_the_held_plan(name, bench_tables, tmp_path, monkeypatch):
+    fw = load()
+    if name == "samples":
+        departments, projects = SAMPLES / "departments.csv", SAMPLES / "projects.csv"
+    elif name == "bench":
+        departments, projects = bench_tables
+    else:       # duplicates, a 合计 row, a name that needs a _2, a project row that cannot be read, unused units
+        departments, projects = tmp_path / "d.csv", tmp_path / "p.csv"
+        rows = (SAMPLES / "departments.csv").read_text(encoding="utf-8-sig").splitlines()
+        first = rows[1].split(",", 1)[1]
+        departments.write_text("\n".join([rows[0], *rows[1:], "A/B," + first, "A_B," + first, rows[1],
+                                          "合计,,,", "\"多行\n名称\"," + first]) + "\n", encoding="gb18030")
+        plist = (SAMPLES / "projects.csv").read_text(encoding="utf-8-sig").splitlines()
+        projects.write_text("\n".join([*plist, "A/B,项目甲,12.5,10,是", "A/B,项目乙,abc,10,是",
+                                       "别的单位,项目丙,1,1,否"]) + "\n", encoding="utf-8-sig")
+    streamed = F.plan(fw, departments, projects)
+    _held(monkeypatch)
+    held = F.plan(fw, departments, projects)
+    assert streamed.warnings == held.warnings and streamed.errors == held.errors
+    assert len(streamed.tasks) == len(held.tasks) == len(_tasks(held))
+    assert _tasks(streamed) == _tasks(held)
+    assert _tasks(streamed) == _tasks(streamed)          # a second pass reads the same
+
+
+def test_streamed_plan_survives_a_worker(bench_tables):
+    import pickle
+    fw = load()
+    p = F.plan(fw, *bench_tables)
+    assert _tasks(pickle.loads(pickle.dumps(p))) == _tasks(p)
+
+
+def test_json_summary_is_what_json_dumps_writes(bench_tables, tmp_path):
+    import json
+    r = _fill(tmp_path, "out", 1, *bench_tables)
+    assert r.returncode == 0, r.stderr[-2000:]
+    summary = json.loads(r.stdout)
+    assert len(summary["files"]) == 40 and summary["skipped_rows"] == []
+    assert r.stdout == json.dumps(summary, ensure_ascii=False, indent=2) + "\n"

@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -122,7 +123,7 @@ class Plan:
     departments: str                       # the table's path as given (for messages)
     projects_file: str | None
     columns: dict[str, str]                # input code -> header in the table
-    tasks: list[Task]
+    tasks: Any                             # Tasks (made as used; len() is their number)
     warnings: list[Message]                # table-level: unknown columns, project list ...
     errors: list[Message]                  # problems not tied to a department row (exit 1)
     absent: frozenset = frozenset()        # inputs the table has no column for (left blank, listed once)
@@ -135,13 +136,17 @@ def plan(fw: Framework, departments: str | Path, projects: str | Path | None = N
          year: int | None = None, *, sheet: str | None = None, header_row: int | None = None) -> Plan:
     """Read the tables and prepare one task per department row.
 
+    A CSV table is read in passes without being held (tables.stream_table,
+    projects.index_projects): this pass finds what needs the whole table, and
+    ``plan.tasks`` reads the rows again, one task at a time (Tasks).
+
     Raises FillError (or tables.TableError) when nothing can be done.
     """
-    from xl_eval.sources.tables import read_table
+    from xl_eval.sources.tables import stream_table
 
     dep_label = str(departments)
-    from xl_eval.sources.departments import not_a_unit, require_name_column
-    table = read_table(departments, sheet=sheet, header_row=header_row)
+    from xl_eval.sources.departments import require_name_column
+    table = stream_table(departments, sheet=sheet, header_row=header_row)
     cmap = map_columns(fw, table.columns)
     columns = {code: col for col, code in cmap.codes.items()}
     warnings: list[Message] = []
@@ -172,75 +177,101 @@ def plan(fw: Framework, departments: str | Path, projects: str | Path | None = N
                                 + ("（或用 --year 指定评价年度）" if code == YEAR_CODE else "")
                                 + "；需要此项的得分在填写前显示为空白", severity="warning"))
 
-    by_unit: dict[str, list] = {}
+    index = None
+    units: dict[str, str] = {}                   # normalised unit -> the unit as written whose projects count
     bad_units: dict[str, list[int]] = {}
     proj_label = str(projects) if projects else None
     if projects and not fw.project_list:
         errors.append(Message(proj_label, None, None, None,
                               "此指标体系没有项目明细（框架未声明 project_list），项目表未使用"))
     elif projects:
-        plist, bad_rows = _read_projects(projects)
-        for p in plist.problems:
+        from xl_eval.sources.projects import index_projects
+        index = index_projects(projects)
+        for p in index.problems:
             errors.append(Message(proj_label, p.row, p.column, p.raw, p.message))
-        for col in plist.unknown_columns:
+        for col in index.unknown_columns:
             warnings.append(Message(proj_label, None, col, None, "不是项目明细的列，已忽略"))
-        by_unit = {normalise_label(u): ps for u, ps in plist.by_unit.items()}
-        for unit, rows in bad_rows.items():
+        units = {normalise_label(u): u for u in index.where}     # the last spelling of a unit wins, as before
+        for unit, rows in index.bad_rows.items():
             bad_units.setdefault(normalise_label(unit), []).extend(rows)
 
-    names_seen: dict[str, int] = {}
-    tasks: list[Task] = []
-    name_col = columns[NAME_CODE]
-    for r in table.rows:
-        raw = cmap.raw(r.values)
-        why = not_a_unit(raw)
-        if why:
-            warnings.append(Message(dep_label, r.number, None, None, why, severity="warning"))
-            continue
-        raw_name = raw.get(NAME_CODE)
-        name = str(raw_name).strip() if raw_name is not None else ""
-        task = Task(r.number, name or None, None, raw)
-        if name:
-            key = normalise_label(name)
-            task.projects = by_unit.get(key)
-            if key in names_seen:
-                task.duplicate = True
-                task.early.append(Message(dep_label, r.number, name_col, raw_name,
-                                          f"单位名称与第{names_seen[key]}行重复，本行未生成"
-                                          f"（同一单位只生成一个工作簿）"))
-            else:
-                names_seen[key] = r.number
-                for prow in bad_units.get(key, []):
-                    task.early.append(Message(dep_label, r.number, name_col, None,
-                                              f"项目明细表第{prow}行有误（见上），本单位未生成"))
-        tasks.append(task)
-    allocate_names(tasks)
-    unused = sorted(set(by_unit) - set(names_seen))
+    tasks = Tasks(table.rows, cmap, dep_label, index, units, bad_units)
+    count = 0
+    names_seen: set = set()
+    for item in tasks.walk(warnings.append):
+        count += 1
+        if item.name and not item.duplicate:
+            names_seen.add(normalise_label(item.name))
+    tasks.count = count
+    unused = [u for u in units if u not in names_seen]
+    unused.sort()
     if unused:
-        shown = {normalise_label(u): u for u in plist.by_unit}
-        n = sum(len(by_unit[u]) for u in unused)
-        sample = "、".join(f"“{shown.get(u, u)}”" for u in unused[:5])
+        n = sum(index.count(units[u]) for u in unused)
+        sample = "、".join(f"“{units[u]}”" for u in unused[:5])
         more = f"等 {len(unused)} 个单位" if len(unused) > 5 else ""
         warnings.append(Message(proj_label, None, None, None,
                                 f"单位{sample}{more}不在单位表中，其 {n} 个项目未使用"))
     return Plan(fw, dep_label, proj_label, columns, tasks, warnings, errors, frozenset(absent), year)
 
 
-def _read_projects(path):
-    """The project list and, per unit, the rows that could not be read."""
-    from xl_eval.sources.projects import read_projects
-    from xl_eval.sources.tables import read_table
-    plist = read_projects(path)
-    bad: dict[str, list[int]] = {}
-    if plist.problems:
-        table = read_table(path)
-        unit_col = next((c for c in table.columns if normalise_label(c) == normalise_label("单位名称")), None)
-        rows = {r.number: r.values for r in table.rows}
-        for p in plist.problems:
-            unit = rows.get(p.row, {}).get(unit_col) if unit_col else None
-            if unit is not None and str(unit).strip():
-                bad.setdefault(str(unit).strip(), []).append(p.row)
-    return plist, bad
+class Tasks:
+    """The plan's tasks, one per department row, made as they are used.
+
+    Each pass reads the table again (a streamed CSV table is not held) and
+    attaches each department's projects from the project index; the same
+    table gives the same tasks (names, duplicates and file names are decided
+    in row order).  ``len`` is the number of tasks."""
+
+    def __init__(self, rows, cmap, label: str, index, units: dict[str, str], bad_units: dict[str, list[int]]):
+        self.rows, self.cmap, self.label = rows, cmap, label
+        self.index, self.units, self.bad_units = index, units, bad_units
+        self.count = 0
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[Task]:
+        for task in self.walk():
+            if task.name and self.index is not None:
+                unit = self.units.get(normalise_label(task.name))
+                task.projects = self.index.projects(unit) if unit is not None else None
+            yield task
+
+    def __getitem__(self, i):               # small plans in tests: plan.tasks[0], plan.tasks[:3]
+        return list(self)[i]
+
+    def walk(self, skipped=None) -> Iterator[Task]:
+        """The tasks without their projects; rows that are no unit (合计, 制表人 ...) go
+        to ``skipped(Message)``."""
+        from xl_eval.core.outfiles import NameAllocator
+        from xl_eval.sources.departments import not_a_unit
+        names_seen: dict[str, int] = {}
+        alloc = NameAllocator(".xlsx")
+        name_col = {code: col for col, code in self.cmap.codes.items()}.get(NAME_CODE)
+        for r in self.rows:
+            raw = self.cmap.raw(r.values)
+            why = not_a_unit(raw)
+            if why:
+                if skipped is not None:
+                    skipped(Message(self.label, r.number, None, None, why, severity="warning"))
+                continue
+            raw_name = raw.get(NAME_CODE)
+            name = str(raw_name).strip() if raw_name is not None else ""
+            task = Task(r.number, name or None, None, raw)
+            if name:
+                key = normalise_label(name)
+                if key in names_seen:
+                    task.duplicate = True
+                    task.early.append(Message(self.label, r.number, name_col, raw_name,
+                                              f"单位名称与第{names_seen[key]}行重复，本行未生成"
+                                              f"（同一单位只生成一个工作簿）"))
+                else:
+                    names_seen[key] = r.number
+                    for prow in self.bad_units.get(key, []):
+                        task.early.append(Message(self.label, r.number, name_col, None,
+                                                  f"项目明细表第{prow}行有误（见上），本单位未生成"))
+                    task.file_name = alloc.allocate(name)
+            yield task
 
 
 def allocate_names(tasks: list[Task]) -> None:
@@ -518,6 +549,44 @@ def _internal(action: str, exc: BaseException) -> str:
             f"这是 xl-eval 的问题，请报告")
 
 
+class ResultLog:
+    """The results of a run in table order, spooled to a temporary file once they
+    pass a megabyte (memory does not grow with the batch), with the counts the
+    summary needs kept as they come.  Iterating reads them back in order."""
+
+    def __init__(self) -> None:
+        import tempfile
+        self._fh = tempfile.SpooledTemporaryFile(max_size=1 << 20)
+        self.count = self.written = self.existing = self.flagged = self.findings = 0
+
+    def add(self, res: Result) -> None:
+        import pickle
+        pickle.dump(res, self._fh, protocol=pickle.HIGHEST_PROTOCOL)
+        self.count += 1
+        self.findings += len(res.messages)
+        if res.status == WRITTEN:
+            self.written += 1
+            # a written workbook whose inputs break a rule (完成数 above 计划数 ...) counts as a problem
+            self.flagged += any(m.severity == "error" for m in res.messages)
+        elif res.status == EXISTS:
+            self.existing += 1
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[Result]:
+        import pickle
+        self._fh.seek(0)
+        try:
+            for _ in range(self.count):
+                yield pickle.load(self._fh)
+        finally:
+            self._fh.seek(0, 2)            # more may be added after a pass
+
+    def close(self) -> None:
+        self._fh.close()
+
+
 # ------------------------------------------------------------------ running
 
 _FW: Framework | None = None
@@ -620,10 +689,14 @@ class Runner:
         if self._ex is None:
             w = make_writer(self.fw, self.template(), Path(outdir), overwrite=overwrite, run_id=run_id, fsync=fsync)
             try:
-                for start in range(0, len(p.tasks), IN_PROCESS_BATCH):
+                tasks = iter(p.tasks)
+                while True:
+                    batch = list(islice(tasks, IN_PROCESS_BATCH))
+                    if not batch:
+                        break
                     done: list[Result] = []
                     try:
-                        fill_many(w, ctx, p.tasks[start:start + IN_PROCESS_BATCH], done)
+                        fill_many(w, ctx, batch, done)
                     except BaseException:
                         self.late = done
                         raise
@@ -644,14 +717,16 @@ class Runner:
     def _run_parallel(self, p: Plan, ctx: Context, key: tuple, progress) -> Iterator[Result]:
         """Keep every worker busy with a few chunks in flight: rows are only
         checked while the template is being built, then checked and written in
-        one go; results are yielded in table order."""
+        one go; results are yielded in table order.  Only the rows in flight
+        are held (tasks are read from the plan as they are handed out)."""
         from concurrent.futures import FIRST_COMPLETED, wait
-        tasks = p.tasks
-        n = len(tasks)
+        tasks = iter(p.tasks)
+        n = len(p.tasks)
         size = max(1, min(32, n // (self.jobs * 8)))
         in_flight = self.jobs + 1
-        checked: list[Checked | None] = [None] * n
-        results: list[Result | None] = [None] * n
+        held: dict[int, Task] = {}               # rows handed out and not yet yielded
+        checked: dict[int, Checked] = {}         # checked rows waiting for the template
+        results: dict[int, Result] = {}          # finished rows not yet yielded (ahead of the next one)
         futures: dict = {}
         if self._template is None:
             futures[self._template_future] = ("template", [])
@@ -660,18 +735,22 @@ class Runner:
         nxt = 0
 
         def feed() -> None:
-            nonlocal todo, waiting
+            nonlocal todo, waiting, n
             busy = sum(1 for kind, _ in futures.values() if kind != "template")
             while busy < in_flight and (todo < n or (waiting and self._template is not None)):
                 if self._template is not None and waiting:
                     part, waiting = waiting[:size], waiting[size:]
                     fut = self._ex.submit(_write_chunk, key, self._template, ctx,
-                                          [(tasks[i], checked[i]) for i in part])
+                                          [(held[i], checked.pop(i)) for i in part])
                     futures[fut] = ("write", part)
                 else:
-                    part = list(range(todo, min(n, todo + size)))
-                    todo = part[-1] + 1
-                    batch = [tasks[i] for i in part]
+                    batch = list(islice(tasks, min(size, n - todo)))
+                    if not batch:                # the table changed under us: stop at what there is
+                        n = todo
+                        break
+                    part = list(range(todo, todo + len(batch)))
+                    todo += len(batch)
+                    held.update(zip(part, batch))
                     if self._template is None:
                         futures[self._ex.submit(_check_chunk, ctx, batch)] = ("check", part)
                     else:
@@ -688,20 +767,22 @@ class Runner:
                         self._template = fut.result()
                     elif kind == "check":
                         for i, c in zip(idx, fut.result()):
-                            checked[i] = c
                             if c.values is None:       # nothing to write
-                                results[i] = Result(tasks[i].row, tasks[i].name, tasks[i].file_name, FAILED,
-                                                    c.messages, pending=c.pending)
+                                t = held[i]
+                                results[i] = Result(t.row, t.name, t.file_name, FAILED, c.messages, pending=c.pending)
                             else:
+                                checked[i] = c
                                 waiting.append(i)
                     else:
                         for i, r in zip(idx, fut.result()):
                             results[i] = r
                 feed()
-                while nxt < n and results[nxt] is not None:
+                while nxt in results:
+                    res = results.pop(nxt)
+                    del held[nxt]
                     if progress:
                         progress(1)
-                    yield results[nxt]
+                    yield res
                     nxt += 1
         except BaseException:
             # Stop handing out work, let the chunks being written finish (their
@@ -713,7 +794,7 @@ class Runner:
                 if kind == "write" and not fut.cancelled() and fut.exception() is None:
                     for i, r in zip(idx, fut.result()):
                         results[i] = r
-            self.late = [r for r in results[nxt:] if r is not None]
+            self.late = [results[i] for i in sorted(results) if i >= nxt]
             raise
 
 

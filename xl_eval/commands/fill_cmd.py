@@ -119,7 +119,7 @@ def fill(ctx, departments, projects_path, outdir, sheet, header_row, framework_p
     # With --jobs N the workers start now: one builds the template while another reads the tables.
     runner = fill_mod.Runner(fw, jobs)
     run_id = new_run_id()
-    results = []
+    results = fill_mod.ResultLog()      # spooled to disk: memory flat in the number of departments
     interrupted = False
     plan = None
     try:
@@ -142,15 +142,16 @@ def fill(ctx, departments, projects_path, outdir, sheet, header_row, framework_p
             if sys.stderr.isatty() and len(plan.tasks) > 1:
                 with click.progressbar(gen, length=len(plan.tasks), label="生成工作簿", file=sys.stderr) as bar:
                     for res in bar:
-                        results.append(res)
+                        results.add(res)
             else:
-                results.extend(gen)
+                for res in gen:
+                    results.add(res)
         finally:
             gen.close()
     except KeyboardInterrupt:
         interrupted = True
-        results.extend(runner.late)     # files that were finished after Ctrl-C
-        results.sort(key=lambda r: r.row)
+        for res in runner.late:         # files that were finished after Ctrl-C (they follow, in table order)
+            results.add(res)
     finally:
         runner.close()              # waits for files being written: each is complete or absent
         if out.is_dir():
@@ -167,13 +168,15 @@ def fill(ctx, departments, projects_path, outdir, sheet, header_row, framework_p
     summary = _summary(plan, results, out, interrupted)
     click.echo(_summary_text(plan, results, out, summary, interrupted), file=text_out)
     if json_path:
-        data = json.dumps(summary, ensure_ascii=False, indent=2)
+        chunks = _json_chunks(summary)          # json.dumps(summary, ensure_ascii=False, indent=2), as made
         if json_path == "-":
-            click.echo(data)
+            for chunk in chunks:
+                click.echo(chunk, nl=False)
+            click.echo("")
         else:
             from xl_eval.core.outfiles import FileExists, atomic_write
             try:
-                atomic_write(Path(json_path), (data + "\n").encode("utf-8", "backslashreplace"),
+                atomic_write(Path(json_path), (c.encode("utf-8", "backslashreplace") for c in (*chunks, "\n")),
                              overwrite=force)   # a non-UTF-8 file name: a \udcXX escape
             except FileExists:
                 raise UserError(f"{show_path(json_path)}：文件已存在（要覆盖请加 --force）；"
@@ -187,39 +190,82 @@ def fill(ctx, departments, projects_path, outdir, sheet, header_row, framework_p
 
 
 def _summary(plan, results, out: Path, interrupted: bool) -> dict:
-    from xl_eval.batch.fill import EXISTS, WRITTEN
-    written = [r for r in results if r.status == WRITTEN]
-    skipped = [r for r in results if r.status != WRITTEN]
-    # a written workbook whose inputs break a rule (e.g. 完成数 above 计划数) counts as a problem, as in check
-    flagged = [r for r in written if any(m.severity == "error" for m in r.messages)]
-    bad = len(skipped) + len(plan.errors) + len(flagged)
+    """The run summary; its files and skipped_rows lists are made from *results*
+    (a ResultLog) as they are read (_Listing)."""
+    from xl_eval.batch.fill import WRITTEN
+    skipped = results.count - results.written
+    bad = skipped + len(plan.errors) + results.flagged
     return {
         "departments": plan.departments,
         "projects": plan.projects_file,
         "outdir": str(out),
         "framework": {"id": plan.fw.id, "version": plan.fw.version, "hash": plan.fw.content_hash},
         "rows": len(plan.tasks),
-        "written": len(written),
-        "skipped": len(skipped),
-        "existing": sum(r.status == EXISTS for r in skipped),
-        "not_done": len(plan.tasks) - len(results),
+        "written": results.written,
+        "skipped": skipped,
+        "existing": results.existing,
+        "not_done": len(plan.tasks) - results.count,
         "interrupted": interrupted,
-        "findings": sum(len(r.messages) for r in results) + len(plan.errors),
+        "findings": results.findings + len(plan.errors),
         "warnings": [m.as_json() for m in plan.warnings],
         "errors": [m.as_json() for m in plan.errors],
-        "files": [{"row": r.row, "单位名称": r.name, "file": r.file_name, "path": str(out / r.file_name),
-                   "total": r.total, "grade": r.grade, "pending_inputs": r.pending,
-                   "problems": [m.as_json() for m in r.messages]} for r in written],
-        "skipped_rows": [{"row": r.row, "单位名称": r.name, "status": r.status,
-                          "problems": [m.as_json() for m in r.messages]} for r in skipped],
+        "files": _Listing(results, results.written, lambda r: r.status == WRITTEN,
+                          lambda r: {"row": r.row, "单位名称": r.name, "file": r.file_name,
+                                     "path": str(out / r.file_name), "total": r.total, "grade": r.grade,
+                                     "pending_inputs": r.pending, "problems": [m.as_json() for m in r.messages]}),
+        "skipped_rows": _Listing(results, skipped, lambda r: r.status != WRITTEN,
+                                 lambda r: {"row": r.row, "单位名称": r.name, "status": r.status,
+                                            "problems": [m.as_json() for m in r.messages]}),
         "exit_code": 2 if interrupted else (1 if bad else 0),
     }
+
+
+class _Listing:
+    """A list of the summary made from the results each time it is read."""
+
+    def __init__(self, results, count: int, keep, make):
+        self.results, self.count, self.keep, self.make = results, count, keep, make
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self):
+        return (self.make(r) for r in self.results if self.keep(r))
+
+    def head(self, n: int) -> list:
+        out = []
+        for item in self:
+            if len(out) == n:
+                break
+            out.append(item)
+        return out
+
+
+def _json_chunks(summary: dict):
+    """``json.dumps(summary, ensure_ascii=False, indent=2)`` in pieces: the _Listing
+    values are written item by item instead of being held."""
+    def dumps(value, indent: str) -> str:      # the value's text, its lines after the first indented
+        return json.dumps(value, ensure_ascii=False, indent=2).replace("\n", "\n" + indent)
+    yield "{"
+    for i, (key, value) in enumerate(summary.items()):
+        yield ("\n" if i == 0 else ",\n") + "  " + json.dumps(key, ensure_ascii=False) + ": "
+        if isinstance(value, _Listing):
+            if not len(value):
+                yield "[]"
+                continue
+            yield "["
+            for j, item in enumerate(value):
+                yield ("\n" if j == 0 else ",\n") + "    " + dumps(item, "    ")
+            yield "\n  ]"
+        else:
+            yield dumps(value, "  ")
+    yield "\n}" if summary else "}"
 
 
 def _summary_text(plan, results, out: Path, s: dict, interrupted: bool) -> str:
     from xl_eval.core.xlround import fixed
     lines = []
-    shown = s["files"][:LIST_LIMIT]
+    shown = s["files"].head(LIST_LIMIT)
     for f in shown:
         if f["total"] is not None:
             state = f"总分 {fixed(f['total'], plan.fw.precision.total)} {f['grade']}"

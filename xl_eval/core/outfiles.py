@@ -136,10 +136,11 @@ class FileExists(FileExistsError):
     pass
 
 
-def atomic_write(path: Path, data: bytes, *, overwrite: bool, run_id: str = "x",
+def atomic_write(path: Path, data, *, overwrite: bool, run_id: str = "x",
                  fsync: bool = True) -> None:
-    """Write *data* to *path* atomically; raises FileExists if *path* exists
-    and not *overwrite*.  No partial file is ever left under *path*."""
+    """Write *data* (bytes, or an iterable of bytes: a file written as it is made) to
+    *path* atomically; raises FileExists if *path* exists and not *overwrite*.  No
+    partial file is ever left under *path*."""
     path = Path(path)
     if not overwrite and os.path.lexists(path):
         raise FileExists(errno.EEXIST, "文件已存在", str(path))
@@ -149,7 +150,8 @@ def atomic_write(path: Path, data: bytes, *, overwrite: bool, run_id: str = "x",
         if hasattr(os, "fchmod"):           # mkstemp makes 0600; use the usual mode
             os.fchmod(fd, 0o666 & ~_UMASK)
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            for chunk in ((data,) if isinstance(data, (bytes, bytearray, memoryview)) else data):
+                fh.write(chunk)
             fh.flush()
             if fsync:
                 os.fsync(fh.fileno())

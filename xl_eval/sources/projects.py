@@ -51,38 +51,110 @@ class ProjectList:
 
 def read_projects(path: str | Path) -> ProjectList:
     """Read a long project table; raises tables.TableError if unusable."""
-    from xl_eval.sources.tables import TableError, read_table
+    from xl_eval.sources.tables import read_table
     table = read_table(path)
-    cols = {col: _ALIASES.get(normalise_label(col)) for col in table.columns}
-    for need in ("unit", "name"):
-        if need not in cols.values():
-            raise TableError(path, f"缺少“{COLUMNS[need][0]}”列（现有列：{'、'.join(table.columns)}）")
-    header = {key: col for col, key in cols.items() if key}
+    header = _header(path, table.columns)
     out: dict[str, list[Project]] = {}
     problems: list[ProjectProblem] = []
     for r in table.rows:
-        raw = {key: r.values.get(col) for key, col in header.items()}
-        unit = str(raw.get("unit") or "").strip()
-        name = str(raw.get("name") or "").strip()
-        if not unit or not name:
-            problems.append(ProjectProblem(r.number, header["unit" if not unit else "name"], None,
-                                           "单位名称和项目名称不能为空"))
+        unit, got = project_of(r, header)
+        if isinstance(got, Project):
+            out.setdefault(unit, []).append(got)
+        else:
+            problems += got
+    return ProjectList(out, problems, _unknown(table.columns))
+
+
+def _header(path, columns: list[str]) -> dict[str, str]:
+    """field -> the table's header for it; TableError without a unit or name column."""
+    from xl_eval.sources.tables import TableError
+    cols = {col: _ALIASES.get(normalise_label(col)) for col in columns}
+    for need in ("unit", "name"):
+        if need not in cols.values():
+            raise TableError(path, f"缺少“{COLUMNS[need][0]}”列（现有列：{'、'.join(columns)}）")
+    return {key: col for col, key in cols.items() if key}
+
+
+def _unknown(columns: list[str]) -> tuple[str, ...]:
+    return tuple(col for col in columns if _ALIASES.get(normalise_label(col)) is None)
+
+
+def project_of(r, header: dict[str, str]) -> tuple[str, Project | list[ProjectProblem]]:
+    """One table row: (its unit as written, stripped; the Project or why it cannot be read)."""
+    raw = {key: r.values.get(col) for key, col in header.items()}
+    unit = str(raw.get("unit") or "").strip()
+    name = str(raw.get("name") or "").strip()
+    if not unit or not name:
+        return unit, [ProjectProblem(r.number, header["unit" if not unit else "name"], None,
+                                     "单位名称和项目名称不能为空")]
+    amounts, problems = {}, []
+    for key in ("budget", "final"):
+        try:
+            amounts[key] = parse_number(raw.get(key), kind="amount")
+        except ValueProblem as exc:
+            problems.append(ProjectProblem(r.number, header[key], raw.get(key), f"“{header[key]}”{exc.reason}"))
+    done = _yes_no(raw.get("done"))
+    if done is False:
+        problems.append(ProjectProblem(r.number, header["done"], raw.get("done"), "“是否完成”应填“是”或“否”"))
+    if problems:
+        return unit, problems
+    return unit, Project(r.number, name, amounts.get("budget"), amounts.get("final"), done)
+
+
+@dataclass
+class ProjectIndex:
+    """A project list read in one pass without holding its projects: per unit (as
+    written), where its rows are; ``projects(unit)`` reads them again from the file.
+    (An XLSX list is held whole: it was read whole.)"""
+    rows: Any                                   # tables.StreamedRows, or None for a held list
+    header: dict[str, str]
+    where: dict[str, Any]                       # unit -> array of (offset, row number) pairs, or [Project]
+    problems: list[ProjectProblem]
+    unknown_columns: tuple[str, ...]
+    bad_rows: dict[str, list[int]]              # unit -> numbers of its rows that cannot be read
+
+    def projects(self, unit: str) -> list[Project] | None:
+        where = self.where.get(unit)
+        if where is None or self.rows is None:
+            return where
+        out = []
+        for i in range(0, len(where), 2):
+            _, got = project_of(self.rows.at(where[i], where[i + 1]), self.header)
+            out.append(got)
+        return out
+
+    def count(self, unit: str) -> int:
+        where = self.where[unit]
+        return len(where) // 2 if self.rows is not None else len(where)
+
+
+def index_projects(path: str | Path) -> ProjectIndex:
+    """``read_projects`` for fill at scale (same projects, problems, unknown columns),
+    plus the unit of each unreadable row (its 单位名称 cell, as written)."""
+    from array import array
+
+    from xl_eval.sources.tables import StreamedRows, stream_table
+    table = stream_table(path)
+    header = _header(path, table.columns)
+    unit_col = next((c for c in table.columns if normalise_label(c) == normalise_label("单位名称")), None)
+    streamed = isinstance(table.rows, StreamedRows)
+    rows = table.rows.with_offsets() if streamed else ((None, r) for r in table.rows)
+    where: dict[str, Any] = {}
+    problems: list[ProjectProblem] = []
+    bad: dict[str, list[int]] = {}
+    for offset, r in rows:
+        unit, got = project_of(r, header)
+        if isinstance(got, Project):
+            if streamed:
+                where.setdefault(unit, array("q")).extend((offset, r.number))
+            else:
+                where.setdefault(unit, []).append(got)
             continue
-        amounts, bad = {}, False
-        for key in ("budget", "final"):
-            try:
-                amounts[key] = parse_number(raw.get(key), kind="amount")
-            except ValueProblem as exc:
-                problems.append(ProjectProblem(r.number, header[key], raw.get(key), f"“{header[key]}”{exc.reason}"))
-                bad = True
-        done = _yes_no(raw.get("done"))
-        if done is False:
-            problems.append(ProjectProblem(r.number, header["done"], raw.get("done"), "“是否完成”应填“是”或“否”"))
-            bad = True
-        if not bad:
-            out.setdefault(unit, []).append(Project(r.number, name, amounts.get("budget"), amounts.get("final"), done))
-    unknown = tuple(col for col, key in cols.items() if key is None)
-    return ProjectList(out, problems, unknown)
+        problems += got
+        cell = r.values.get(unit_col) if unit_col else None
+        if cell is not None and str(cell).strip():
+            bad.setdefault(str(cell).strip(), []).extend(p.row for p in got)
+    return ProjectIndex(table.rows if streamed else None, header, where, problems, _unknown(table.columns), bad)
 
 
 def _yes_no(raw: Any) -> str | None | bool:

@@ -273,6 +273,242 @@ def _build_table(path: Path, grid: list[list[object]], header_row: int | None = 
                                        f"（表头在第 {header_index + 1} 行）"
                                        + (_title_hint(grid, header_index) or _sheets_hint(sheet, sheets)))
 
+    _refuse_duplicate_headers(path, columns)
+
+    rows = []
+    for offset, cells in enumerate(body):
+        values = {name: cells[index] if index < len(cells) else None for index, name in columns}
+        if any(v is not None for v in values.values()):
+            rows.append(Row(number=header_index + 2 + offset, values=values))
+    return Table(path=path, columns=[name for _, name in columns], rows=rows, header_row=header_index + 1,
+                 sheet=sheet, sheets=sheets, head=grid[:HEAD_ROWS])
+
+
+# --- streaming (fill at province scale) ---------------------------------------
+
+class CsvRecords:
+    """A CSV file read record by record, as ``_read_csv`` reads it (same encoding,
+    separator, records and errors) but without holding the file: every pass reads
+    it from disk again, and a record can be read again from its byte offset."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.encoding = self._probe()
+        self.delimiter = self._sniff()
+
+    def __reduce__(self):            # a worker process re-opens the file (the checks are not repeated)
+        return (_csv_records, (self.path, self.encoding, self.delimiter))
+
+    def _probe(self) -> str:
+        """The encoding, with _read_csv's checks (in its order) over the whole file."""
+        path = self.path
+        from xl_eval.core.outfiles import input_problem
+        problem = input_problem(path)
+        if problem is not None:
+            raise TableError(path, problem)
+        try:
+            with open(path, "rb") as fh:
+                start = fh.read(8)
+        except OSError as exc:
+            raise TableError(path, f"无法读取文件（{exc.strerror or exc}），"
+                                   "如果文件正在 Excel/WPS 中打开，请先关闭") from None
+        if start.startswith(_ZIP_MAGIC):
+            raise TableError(path, "实际是 XLSX 文件，只是扩展名写成了 .csv，请把扩展名改为 .xlsx")
+        if start.startswith(_OLE_MAGIC):
+            raise TableError(path, "实际是旧版 .xls 文件，请用 Excel 或 WPS 另存为 .xlsx 或 .csv")
+        import codecs
+        for encoding in CSV_ENCODINGS:
+            decoder = codecs.getincrementaldecoder(encoding)()
+            blank, nul = True, False
+            try:
+                with open(path, "rb") as fh:
+                    while True:
+                        chunk = fh.read(1 << 20)
+                        text = decoder.decode(chunk, final=not chunk)
+                        nul = nul or "\x00" in text
+                        blank = blank and not text.strip("\ufeff \t\r\n")
+                        if not chunk:
+                            break
+            except UnicodeDecodeError:
+                continue
+            if nul:
+                break
+            if blank:
+                raise TableError(path, "文件是空的（没有表头）")
+            return encoding
+        raise TableError(path, "无法识别文件编码（不是 UTF-8 或 GBK 编码的文本），"
+                               "请在 Excel/WPS 中另存为“CSV UTF-8”或 .xlsx")
+
+    def _lines(self, offset: int = 0):
+        """(byte offset, text) of each line from *offset*: lines end at \\n only, as
+        io.StringIO splits them (\\n is never inside a UTF-8 or GB18030 character)."""
+        import codecs
+        decode = codecs.getincrementaldecoder(self.encoding if offset == 0 else
+                                              self.encoding.replace("utf-8-sig", "utf-8"))().decode
+        first = offset == 0
+        with open(self.path, "rb") as fh:
+            fh.seek(offset)
+            pos = offset
+            for line in fh:
+                text = decode(line)
+                if first:
+                    text, first = text.lstrip("\ufeff"), False
+                yield pos, text
+                pos += len(line)
+
+    def _sniff(self) -> str:
+        head = []
+        for _, text in self._lines():
+            head.append(text)
+            if any(piece.strip(" \t\r\n,;|") for piece in text.splitlines()):
+                break
+        return _sniff("".join(head))
+
+    def records(self, offset: int = 0):
+        """(byte offset where it starts, cells) of each record from *offset*."""
+        lines = self._lines(offset)
+        start = [offset]
+
+        def texts():
+            for pos, text in lines:
+                if start[0] is None:
+                    start[0] = pos
+                yield text
+
+        reader = csv.reader(texts(), delimiter=self.delimiter, strict=True)
+        try:
+            while True:
+                start[0] = None
+                try:
+                    cells = next(reader)
+                except StopIteration:
+                    return
+                yield start[0], cells
+        except csv.Error as exc:
+            raise TableError(self.path, f"CSV 格式有误（{exc}）") from None
+        finally:
+            lines.close()
+
+    def record_at(self, offset: int) -> list[str]:
+        records = self.records(offset)
+        try:
+            return next(records)[1]
+        finally:
+            records.close()
+
+
+def _csv_records(path, encoding, delimiter) -> CsvRecords:
+    records = CsvRecords.__new__(CsvRecords)
+    records.path, records.encoding, records.delimiter = path, encoding, delimiter
+    return records
+
+
+class StreamedRows:
+    """The data rows of a streamed CSV table: re-read from the file on every pass.
+
+    ``len``/``bool`` as of the first pass; iterating gives the Row objects
+    ``read_table`` would hold, with ``offset`` (where the record starts) beside."""
+
+    def __init__(self, source: CsvRecords, header_index: int, columns: list[tuple[int, str]], count: int):
+        self.source, self.header_index, self.columns, self.count = source, header_index, columns, count
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __bool__(self) -> bool:
+        return self.count > 0
+
+    def __iter__(self):
+        return (row for _, row in self.with_offsets())
+
+    def with_offsets(self):
+        """(offset, Row) of every data row, in file order."""
+        first = self.header_index + 1
+        for index, (offset, cells) in enumerate(self.source.records()):
+            if index < first:
+                continue
+            row = self.row(cells, index - first)
+            if row is not None:
+                yield offset, row
+
+    def row(self, cells: list[str], body_index: int) -> Row | None:
+        """The Row of a body record (None when every named cell is blank)."""
+        values = {name: _cell(cells[i]) if i < len(cells) else None for i, name in self.columns}
+        if any(v is not None for v in values.values()):
+            return Row(number=self.header_index + 2 + body_index, values=values)
+        return None
+
+    def at(self, offset: int, number: int) -> Row:
+        """The row whose record starts at *offset* (its number as the first pass gave it)."""
+        cells = self.source.record_at(offset)
+        values = {name: _cell(cells[i]) if i < len(cells) else None for i, name in self.columns}
+        return Row(number=number, values=values)
+
+
+def stream_table(path: str | Path, *, sheet: str | None = None, header_row: int | None = None) -> Table:
+    """``read_table``, but a CSV table's rows are not held: ``rows`` is a
+    StreamedRows that reads the file again on each pass.  The first pass here
+    raises what ``read_table`` raises, in its order.  XLSX: ``read_table``."""
+    path = Path(path)
+    if path.suffix.lower() != ".csv" or not path.exists() or path.is_dir():
+        return read_table(path, sheet=sheet, header_row=header_row)
+    if sheet is not None:
+        raise TableError(path, "CSV 文件只有一个表，不能用 --sheet")
+    source = CsvRecords(path)
+    head: list[list[object]] = []
+    header_index, header = None, None
+    width = 0
+    named: list[tuple[int, str]] = []
+    unnamed_used: dict[int, int] = {}        # column index without a header -> first body row using it
+    count = 0
+    body = 0
+    for index, (_, cells) in enumerate(source.records()):
+        width = max(width, len(cells))
+        row = [_cell(v) for v in cells]
+        if index < HEAD_ROWS:
+            head.append(row)
+        if header_index is None:
+            if header_row is not None:
+                if index < header_row - 1:
+                    continue
+                header_index = index           # checked below: blank is an error
+            elif any(v is not None for v in row):
+                header_index = index
+            else:
+                continue
+            header = row
+            for i, value in enumerate(row):
+                name = "" if value is None else " ".join(str(value).split())
+                if name:
+                    named.append((i, name))
+            names = {i for i, _ in named}
+            continue
+        for i, v in enumerate(row):
+            if v is not None and i not in names and i not in unnamed_used:
+                unnamed_used[i] = body
+        if any(row[i] is not None for i, _ in named if i < len(row)):
+            count += 1
+        body += 1
+    for row in head:                          # ragged rows as a rectangle, as read_table has them
+        row.extend([None] * (width - len(row)))
+    if header_row is not None and (header_index is None or not any(v is not None for v in header)):
+        raise TableError(path, f"第 {header_row} 行是空行，不是表头（--header-row {header_row}）")
+    if header_index is None:
+        raise TableError(path, "文件是空的（没有表头）")
+    if unnamed_used:
+        index = min(unnamed_used)
+        raise TableError(path, f"第 {column_letter(index)} 列有数据"
+                               f"（第 {header_index + 2 + unnamed_used[index]} 行）但没有表头"
+                               f"（表头在第 {header_index + 1} 行）" + (_title_hint(head, header_index) or ""))
+    _refuse_duplicate_headers(path, named)
+    rows = StreamedRows(source, header_index, named, count)
+    table = Table(path=path, columns=[name for _, name in named], rows=rows, header_row=header_index + 1,
+                  head=head)
+    table.delimiter = source.delimiter
+    return table
+
+
+def _refuse_duplicate_headers(path: Path, columns: list[tuple[int, str]]) -> None:
     seen: dict[str, list[tuple[int, str]]] = {}
     for index, name in columns:
         seen.setdefault(normalise_label(name), []).append((index, name))
@@ -282,14 +518,6 @@ def _build_table(path: Path, grid: list[list[object]], header_row: int | None = 
             "、".join(f"“{name}”（{column_letter(index)} 列）" for index, name in group)
             for group in duplicates)
         raise TableError(path, f"表头重复：{described}，请改成不同的列名")
-
-    rows = []
-    for offset, cells in enumerate(body):
-        values = {name: cells[index] if index < len(cells) else None for index, name in columns}
-        if any(v is not None for v in values.values()):
-            rows.append(Row(number=header_index + 2 + offset, values=values))
-    return Table(path=path, columns=[name for _, name in columns], rows=rows, header_row=header_index + 1,
-                 sheet=sheet, sheets=sheets, head=grid[:HEAD_ROWS])
 
 
 def _sheets_hint(sheet: str | None, sheets: tuple[str, ...]) -> str:
