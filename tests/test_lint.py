@@ -42,13 +42,26 @@ def test_bands_overlap_unordered_and_uncovered():
     data = _raw()
     bands = data["indicators"][1]["children"][0]["children"][1]["rule"]["bands"]
     bands[1]["range"] = "[0.01, 0.05]"        # overlaps [0, 0.01] at 0.01
-    data["indicators"][1]["children"][0]["children"][2]["rule"]["bands"] = [
-        {"range": "(1.00, 2.00]", "points": 0}, {"range": "[0, 1.00]", "points": 4}]   # reversed, top open
+    data["indicators"][1]["children"][0]["children"][2]["rule"]["bands"] = [          # neither order, top open
+        {"range": "(1.00, 2.00]", "points": 0}, {"range": "[0, 0.50]", "points": 4}, {"range": "(0.50, 1.00]", "points": 2}]
     probs = lint(from_dict(data))
     msgs = [p.message for p in probs if p.code == "L104"]
     assert any("重叠" in m for m in msgs)
     assert any("顺序错乱" in m for m in msgs)
     assert any("高于" in m for m in msgs)
+
+
+def test_bands_listed_high_to_low_as_score_sheets_write_them_are_fine():
+    """湖南岳阳 部门整体支出评分表 (tests/fixtures/probes/hunan_yueyang_dept.yaml): 重点支出安排率≥90%，计5分；
+    80%（含）-90%，计4分；70%（含）-80%，计3分；60%（含）-70%，计2分；低于60%不得分 — high to low, no gap."""
+    data = _raw()
+    data["indicators"][1]["children"][0]["children"][2]["rule"]["bands"] = [
+        {"range": "[0.9, inf)", "points": 4}, {"range": "[0.8, 0.9)", "points": 3}, {"range": "[0.7, 0.8)", "points": 2},
+        {"range": "[0, 0.7)", "points": 0}]
+    assert not [p for p in lint(from_dict(data)) if p.code == "L104"]
+    data["indicators"][1]["children"][0]["children"][2]["rule"]["bands"][2]["range"] = "[0.7, 0.79)"   # a gap
+    msgs = [p.message for p in lint(from_dict(data)) if p.code == "L104"]
+    assert len(msgs) == 1 and "[0.7, 0.79) 与 [0.8, 0.9) 之间有空档" in msgs[0], msgs
 
 
 def test_grade_hole_and_level_weight():

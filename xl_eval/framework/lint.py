@@ -105,7 +105,7 @@ def interval_problems(intervals: list[Interval], lower: float) -> list[str]:
     out = []
     for a, b in zip(intervals, intervals[1:]):
         if b.lo < a.lo or (b.lo == a.lo and b.hi < a.hi):
-            out.append(f"{b.text} 排在 {a.text} 之后，顺序错乱（应从小到大排列）")
+            out.append(f"{b.text} 排在 {a.text} 之后，顺序错乱（应从小到大或从大到小依次排列）")
         elif a.hi < b.lo or (a.hi == b.lo and not a.hi_closed and not b.lo_closed):
             out.append(f"{a.text} 与 {b.text} 之间有空档")
         elif a.hi > b.lo or (a.hi == b.lo and a.hi_closed and b.lo_closed):
@@ -130,7 +130,13 @@ def check_bands(fw: Framework) -> Iterator[LintProblem]:
                                           and fw.inputs[name].min is not None and fw.inputs[name].min >= 0)
             lower = 0.0 if nonneg else -math.inf
             where = f"{leaf.name}/{part.name}" if leaf.composite else leaf.name
-            for msg in interval_problems([b.range for b in part.rule.bands], lower):
+            declared = [b.range for b in part.rule.bands]
+            # Score sheets list bands high to low as often as low to high (≥90% 计5分；80%-90% 计4分…):
+            # either order is the source's own; a list in neither order is checked as written.
+            ranges = sorted(declared, key=lambda r: (r.lo, r.hi))
+            if list(reversed(declared)) == ranges:
+                declared = ranges
+            for msg in interval_problems(declared, lower):
                 gap = "空档" in msg or "没有落在任何档内" in msg
                 if gap and part.rule.else_points is not None:
                     yield LintProblem("L110", where, f"“{where}”分档：{msg}（按 else 得 {plain(part.rule.else_points)} 分）")
