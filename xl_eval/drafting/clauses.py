@@ -177,7 +177,9 @@ def part_clause(fw: Framework, part: Part, result: PartResult, values: dict, rat
             band = find_band(rule.bands, x)
             if band is None:               # a framework that gives points outside every band
                 return Clause(v.facts, f"不在评分标准所列各档内，计{plain(result.score)}分")
-            return Clause(v.facts, f"在{band_text(band.range, v.is_rate)}档内，计{plain(result.score)}分")
+            where = band_text(band.range, v.is_rate)
+            where = where if where.startswith("等于") else f"在{where}档内"       # a point band: 等于0%
+            return Clause(v.facts, f"{where}，计{plain(result.score)}分")
         if k == "proportional":
             return Clause(v.facts, f"按比例计{plain(result.score)}分")
         full = rule.full if rule.full is not None else part_max

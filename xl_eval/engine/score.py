@@ -131,6 +131,8 @@ def band_text(band_range, as_percent: bool) -> str:
     hi_t = f"{fmt(hi)}（{'含' if band_range.hi_closed else '不含'}）"
     if math.isinf(lo) and math.isinf(hi):
         return "任意值"
+    if lo == hi:                       # a point band: "预算调整率=0，计3分"
+        return f"等于{fmt(lo)}"
     if math.isinf(lo) or (lo == 0 and band_range.lo_closed and as_percent):
         return f"{hi_t}以下" if not math.isinf(hi) else "任意值"
     if math.isinf(hi):
@@ -211,7 +213,7 @@ def score_target(fw: Framework, nature: str, target: float | None, actual: float
             return TargetResult(None, False, False, None, None, f"定性完成情况“{tier}”不是达成/部分达成/未达成之一")
         if not rng.contains(share):
             return TargetResult(None, False, False, None, None,
-                                f"{tier}的得分比例应为{band_text(rng, True)}，填的是{percent(share)}")
+                                f"{tier}的得分比例应为{band_text(rng, True).removeprefix('等于')}，填的是{percent(share)}")
         pts = points * share
         score = min(max(xl_round(pts, digits), 0.0), points)
         return TargetResult(None, tier == "达成", False, pts, score,
@@ -310,7 +312,9 @@ def rule_points(fw: Framework, rule: Rule, part_max: float, named: Mapping[str, 
                     return rule.else_points, f"{what}，不在评分标准所列各档内，得{plain(rule.else_points)}分"
                 return None, f"{what}，不在评分标准的任何档内"
             pts = band.points_of(part_max)
-            return pts, f"{what}，处于{band_text(band.range, is_pct)}档，得{plain(xl_round(pts, fw.precision.score))}分"
+            where = band_text(band.range, is_pct)
+            where = where if where.startswith("等于") else f"处于{where}档"      # a point band: 等于0%
+            return pts, f"{what}，{where}，得{plain(xl_round(pts, fw.precision.score))}分"
         if k == "proportional":
             pts = x * (rule.points if rule.points is not None else part_max)
             return pts, f"{what}，按比例得{plain(xl_round(pts, fw.precision.score))}分"
@@ -387,7 +391,7 @@ def rule_points(fw: Framework, rule: Rule, part_max: float, named: Mapping[str, 
             return None, ""
         rng = dict(rule.tiers).get(tier)
         if rng is None or not rng.contains(share):
-            return None, f"{tier}的得分比例应为{band_text(rng, True) if rng else '?'}，填的是{percent(share)}"
+            return None, f"{tier}的得分比例应为{band_text(rng, True).removeprefix('等于') if rng else '?'}，填的是{percent(share)}"
         pts = part_max * share
         return pts, f"{fw.inputs[rule.input].label}：{tier}，按{percent(share)}计，得{plain(xl_round(pts, fw.precision.score))}分"
     if k == "either_or":

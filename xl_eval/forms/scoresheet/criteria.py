@@ -251,6 +251,6 @@ def target_sentence(fw: Framework, rule: Rule, points: float) -> str:
 
 
 def _tier_sentence(fw: Framework, tier_input: str, share: str, tiers, points: float) -> str:
-    ranges = "；".join(f"{name}的，得分值的{band_text(iv, True)}" for name, iv in tiers)
+    ranges = "；".join(f"{name}的，得分值的{band_text(iv, True).removeprefix('等于')}" for name, iv in tiers)
     return (f"按“{fw.label(tier_input)}”分档：{ranges}；评价人员在所选档内确定得分比例（“{fw.label(share)}”），"
             f"得分 = {_pts(points)} × 比例。")
