@@ -65,7 +65,7 @@ def _drafts(fw: Framework, ev: Evaluation, leaf: Leaf) -> list[tuple[Clause, flo
         if clause.silent or not (clause.facts or clause.rule):
             continue
         if part.rule.kind == "deduction" and losses[part.code] < -r.score - _EPS:
-            clause.rule = clause.rule.replace("，扣完为止", "") + "，扣完为止"
+            clause.rule = (clause.rule.replace("，扣完为止", "") + "，扣完为止").lstrip("，")
         out.append((clause, losses[part.code]))
     return out
 

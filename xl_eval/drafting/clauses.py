@@ -207,6 +207,8 @@ def part_clause(fw: Framework, part: Part, result: PartResult, values: dict, rat
         facts = [input_fact(fw, c, x) for c, x in counts]
         if n == 0:
             return Clause(facts, "不扣分")
+        if k == "deduction" and all(fw.inputs[c].kind == "score" for c in rule.inputs):
+            return Clause(facts, "")                 # the points deducted are the input itself: no rule to state
         units = list(dict.fromkeys(fw.inputs[c].unit or "项" for c in rule.inputs))
         per = "、".join(f"每{u}" for u in units)
         full = part_max if k == "deduction" else (rule.full if rule.full is not None else part_max)

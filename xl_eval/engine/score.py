@@ -342,6 +342,8 @@ def rule_points(fw: Framework, rule: Rule, part_max: float, named: Mapping[str, 
         if k == "deduction":
             if n == 0:
                 return 0.0, f"{labels}为0，不扣分"
+            if all(fw.inputs[c].kind == "score" for c in rule.inputs):      # 酌情扣分: points, not items
+                return -(n * rule.each), f"{labels}{plain(n)}分，扣{plain(n * rule.each)}分"
             return -(n * rule.each), f"{labels}{plain(n)}，每处扣{plain(rule.each)}分，扣{plain(n * rule.each)}分"
         full = rule.full if rule.full is not None else part_max
         pts = max(0.0, full - n * rule.each)

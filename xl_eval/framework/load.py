@@ -818,8 +818,12 @@ class _Tree:
             if isinstance(names, str):
                 names = [names]
             names = _list(names, _where(base, "inputs"), p)
+            # a deduction may also be the points the evaluator deducts (酌情扣分): a score input
+            kinds = ("count", "score") if kind == "deduction" else ("count",)
             kw["inputs"] = tuple(x for j, x in enumerate(names)
-                                 if _input_ref(x, _where(base, f"inputs[{j}]"), p, inputs, ("count",)))
+                                 if _input_ref(x, _where(base, f"inputs[{j}]"), p, inputs, kinds))
+            if any(inputs[x].kind == "score" for x in kw["inputs"]):
+                p.v2(_where(base, "inputs"), "酌情扣分（deduction 的输入为 score）")
             kw["each"] = _num(d, "each", p, base)
             if kind == "per_finding":
                 kw["full"] = _num(d, "full", p, base, required=False)

@@ -138,6 +138,11 @@ def rule_sentence(fw: Framework, part: Part, leaf: Leaf) -> str:
         labels = "、".join(fw.label(c) for c in rule.inputs)
         units = list(dict.fromkeys(_unit(fw, c, "项") for c in rule.inputs))
         every = "或".join(f"每{u}" for u in units)
+        if k == "deduction" and all(fw.inputs[c].kind == "score" for c in rule.inputs):
+            hi = [fw.inputs[c].max for c in rule.inputs]
+            span = f"0～{plain(sum(hi) * rule.each)}分，" if all(h is not None for h in hi) else ""
+            each = "" if rule.each == 1 else f"（每1分扣{plain(rule.each)}分）"
+            return f"由评价人员酌情扣分（{span}填入“{labels}”{each}），从本指标得分中扣除，扣完为止。"
         if k == "deduction":
             return f"{labels}{every}扣{plain(rule.each)}分，从本指标得分中扣除，扣完为止。"
         full = plain(rule.full if rule.full is not None else part.max)
