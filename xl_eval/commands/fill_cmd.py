@@ -268,7 +268,8 @@ def _summary_text(plan, results, out: Path, s: dict, interrupted: bool) -> str:
     shown = s["files"].head(LIST_LIMIT)
     for f in shown:
         if f["total"] is not None:
-            state = f"总分 {fixed(f['total'], plan.fw.precision.total)} {f['grade']}"
+            grade = f["grade"] or ("—" if plan.fw.grades else "")     # a sheet without grades names none
+            state = f"总分 {fixed(f['total'], plan.fw.precision.total)} {grade}".rstrip()
         elif f["pending_inputs"]:
             state = f"待评价人员填写 {f['pending_inputs']} 项"
         else:
