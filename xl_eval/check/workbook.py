@@ -271,7 +271,10 @@ _SIGNED = r"([-−－]?[0-9]+(?:\.[0-9]+)?)"      # a rate may be negative ("预
 
 
 def _rate_patterns(fw: Framework) -> list[tuple[str, re.Pattern]]:
-    leaf_names = [_strip_quotes(leaf.name) for leaf in fw.leaves]
+    # the short form of a rate's name only where no other name in the texts contains it: leaf names,
+    # other rates, and input labels (a percent input "质量抽检合格率" beside the rate "建设质量合格率")
+    leaf_names = [_strip_quotes(leaf.name) for leaf in fw.leaves] + \
+        [_strip_quotes(i.label) for i in fw.inputs.values()]
     rate_names = {code: _strip_quotes(r.name) for code, r in fw.rates.items()}
     out = []
     for code, name in rate_names.items():
