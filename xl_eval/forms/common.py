@@ -57,6 +57,19 @@ def _wide(ch: str) -> bool:
     return unicodedata.east_asian_width(ch) in "WFA"
 
 
+_WIDE: dict[str, bool] = {}            # _wide by character: line_count runs over every drafted text fill writes
+_TOKEN = re.compile(r"[A-Za-z0-9.,%]+|.")
+
+
+def _is_wide(ch: str) -> bool:
+    wide = _WIDE.get(ch)
+    if wide is None:
+        wide = _wide(ch)
+        if len(_WIDE) < 1 << 16:
+            _WIDE[ch] = wide
+    return wide
+
+
 def line_count(text: str, col_width: float, size: float = BODY_SIZE) -> int:
     """Lines `text` takes in LibreOffice when wrapped in a column `col_width` units wide.
 
@@ -67,14 +80,21 @@ def line_count(text: str, col_width: float, size: float = BODY_SIZE) -> int:
     lines = 0
     for para in str(text).split("\n"):
         n, used = 1, 0.0
-        for word in re.findall(r"[A-Za-z0-9.,%]+|.", para):
-            w = sum(size if _wide(ch) else narrow for ch in word)
+        for word in _TOKEN.findall(para):
+            if len(word) == 1:                           # one character (most of a CJK text)
+                w = size if _is_wide(word) else narrow
+                if used + w > usable and used > 0:
+                    n, used = n + 1, w
+                else:
+                    used += w
+                continue
+            w = sum(size if _is_wide(ch) else narrow for ch in word)
             if used + w > usable and used > 0:
-                if len(word) > 1 and w <= usable:       # an unbreakable word: next line
+                if w <= usable:                          # an unbreakable word: next line
                     n, used = n + 1, w
                     continue
                 for ch in word:                          # characters, one by one
-                    cw = size if _wide(ch) else narrow
+                    cw = size if _is_wide(ch) else narrow
                     if used + cw > usable and used > 0:
                         n, used = n + 1, 0.0
                     used += cw

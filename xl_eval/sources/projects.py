@@ -117,11 +117,8 @@ class ProjectIndex:
         where = self.where.get(unit)
         if where is None or self.rows is None:
             return where
-        out = []
-        for i in range(0, len(where), 2):
-            _, got = project_of(self.rows.at(where[i], where[i + 1]), self.header)
-            out.append(got)
-        return out
+        places = zip(where[::2], where[1::2])
+        return [project_of(r, self.header)[1] for r in self.rows.at(places)]
 
     def count(self, unit: str) -> int:
         where = self.where[unit]

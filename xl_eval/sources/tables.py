@@ -16,7 +16,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from xl_eval.core.values import normalise_label
 
@@ -340,7 +340,7 @@ class CsvRecords:
                                "请在 Excel/WPS 中另存为“CSV UTF-8”或 .xlsx")
 
     def _lines(self, offset: int = 0):
-        """(byte offset, text) of each line from *offset*: lines end at \\n only, as
+        """(byte offset, bytes, text) of each line from *offset*: lines end at \\n only, as
         io.StringIO splits them (\\n is never inside a UTF-8 or GB18030 character)."""
         import codecs
         decode = codecs.getincrementaldecoder(self.encoding if offset == 0 else
@@ -353,48 +353,64 @@ class CsvRecords:
                 text = decode(line)
                 if first:
                     text, first = text.lstrip("\ufeff"), False
-                yield pos, text
+                yield pos, len(line), text
                 pos += len(line)
 
     def _sniff(self) -> str:
         head = []
-        for _, text in self._lines():
+        for _, _, text in self._lines():
             head.append(text)
             if any(piece.strip(" \t\r\n,;|") for piece in text.splitlines()):
                 break
         return _sniff("".join(head))
 
     def records(self, offset: int = 0):
-        """(byte offset where it starts, cells) of each record from *offset*."""
+        """(byte offset where it starts, where the next one starts, cells) of each record
+        from *offset*."""
         lines = self._lines(offset)
-        start = [offset]
+        span = [offset, offset]
 
         def texts():
-            for pos, text in lines:
-                if start[0] is None:
-                    start[0] = pos
+            for pos, size, text in lines:
+                if span[0] is None:
+                    span[0] = pos
+                span[1] = pos + size
                 yield text
 
         reader = csv.reader(texts(), delimiter=self.delimiter, strict=True)
         try:
             while True:
-                start[0] = None
+                span[0] = None
                 try:
                     cells = next(reader)
                 except StopIteration:
                     return
-                yield start[0], cells
+                yield span[0], span[1], cells
         except csv.Error as exc:
             raise TableError(self.path, f"CSV 格式有误（{exc}）") from None
         finally:
             lines.close()
 
-    def record_at(self, offset: int) -> list[str]:
-        records = self.records(offset)
+    def records_at(self, offsets):
+        """The cells of the record at each offset; records that follow each other in
+        the file are read on (a unit's projects are usually together)."""
+        records, following = None, None
         try:
-            return next(records)[1]
+            for offset in offsets:
+                if records is None or offset != following:
+                    if records is not None:
+                        records.close()
+                    records = self.records(offset)
+                _, following, cells = next(records)
+                yield cells
         finally:
-            records.close()
+            if records is not None:
+                records.close()
+
+
+def _text_cell(value: str) -> str | None:
+    """``_cell`` of a CSV cell (always text)."""
+    return value if value.strip() else None
 
 
 def _csv_records(path, encoding, delimiter) -> CsvRecords:
@@ -424,7 +440,7 @@ class StreamedRows:
     def with_offsets(self):
         """(offset, Row) of every data row, in file order."""
         first = self.header_index + 1
-        for index, (offset, cells) in enumerate(self.source.records()):
+        for index, (offset, _, cells) in enumerate(self.source.records()):
             if index < first:
                 continue
             row = self.row(cells, index - first)
@@ -433,16 +449,18 @@ class StreamedRows:
 
     def row(self, cells: list[str], body_index: int) -> Row | None:
         """The Row of a body record (None when every named cell is blank)."""
-        values = {name: _cell(cells[i]) if i < len(cells) else None for i, name in self.columns}
+        values = {name: _text_cell(cells[i]) if i < len(cells) else None for i, name in self.columns}
         if any(v is not None for v in values.values()):
             return Row(number=self.header_index + 2 + body_index, values=values)
         return None
 
-    def at(self, offset: int, number: int) -> Row:
-        """The row whose record starts at *offset* (its number as the first pass gave it)."""
-        cells = self.source.record_at(offset)
-        values = {name: _cell(cells[i]) if i < len(cells) else None for i, name in self.columns}
-        return Row(number=number, values=values)
+    def at(self, places) -> Iterator[Row]:
+        """The rows whose records start at the given offsets, from (offset, row number) pairs
+        (the numbers as the first pass gave them)."""
+        places = list(places)
+        for (_, number), cells in zip(places, self.source.records_at(o for o, _ in places)):
+            yield Row(number=number, values={name: _text_cell(cells[i]) if i < len(cells) else None
+                                             for i, name in self.columns})
 
 
 def stream_table(path: str | Path, *, sheet: str | None = None, header_row: int | None = None) -> Table:
@@ -462,9 +480,9 @@ def stream_table(path: str | Path, *, sheet: str | None = None, header_row: int 
     unnamed_used: dict[int, int] = {}        # column index without a header -> first body row using it
     count = 0
     body = 0
-    for index, (_, cells) in enumerate(source.records()):
+    for index, (_, _, cells) in enumerate(source.records()):
         width = max(width, len(cells))
-        row = [_cell(v) for v in cells]
+        row = [_text_cell(v) for v in cells]
         if index < HEAD_ROWS:
             head.append(row)
         if header_index is None:
