@@ -83,6 +83,9 @@ def random_inputs(fw, rng: random.Random) -> dict:
         for leaf in fw.open_weights:
             v[leaf.weight_input] = weights.get(leaf.code)
     for leaf in fw.leaves:
+        if leaf.adjust is not None:
+            v[leaf.adjust.input] = adjusted_weight(leaf, rng)
+    for leaf in fw.leaves:
         if leaf.rows is not None:
             v.update(random_rows(fw, leaf, v, rng))
         for part in leaf.parts:                # a 定性 share mostly inside the tier chosen (else: blank score)
@@ -96,6 +99,22 @@ def random_inputs(fw, rng: random.Random) -> dict:
     return v
 
 
+def adjusted_weight(leaf, rng: random.Random):
+    """A weight_range / weight_values weight: mostly an allowed one (the ends of the range
+    often), now and then blank (the default), or one the framework does not allow."""
+    adj = leaf.adjust
+    roll = rng.random()
+    if roll < 0.15:
+        return None
+    if roll < 0.25:
+        hi = max(adj.values) if adj.values else adj.range.hi
+        return rng.choice([hi + 1, round(hi / 2 + 0.5, 1), -1.0 if rng.random() < 0.2 else hi + 5])
+    if adj.values:
+        return rng.choice(adj.values)
+    r = adj.range
+    return rng.choice([r.lo, r.hi, leaf.weight, round(rng.uniform(r.lo, r.hi), rng.choice([0, 1, 2]))])
+
+
 def tier_share(tier, rng: random.Random):
     """A share inside the 第十六条 range of `tier` (edges now and then)."""
     lo, hi = {"达成": (0.8, 1.0), "部分达成": (0.6, 0.79), "未达成": (0.0, 0.59)}.get(tier, (0.0, 1.0))
@@ -105,6 +124,9 @@ def tier_share(tier, rng: random.Random):
 def random_rows(fw, leaf, values: dict, rng: random.Random) -> dict:
     block = leaf.rows
     w = leaf.weight if leaf.weight is not None else values.get(leaf.weight_input) or 10
+    if leaf.adjust is not None and isinstance(values.get(leaf.adjust.input), (int, float)):
+        w = max(values[leaf.adjust.input], 0)           # the rows share the weight used
+    ruled = block.pass_threshold is not None or block.over_target is not None or bool(block.actual_bands)
     n = rng.choice([0, 1, 2, rng.randint(1, block.max_rows), block.max_rows]) if rng.random() < 0.3 \
         else rng.randint(1, block.max_rows)
     out = {}
@@ -128,12 +150,36 @@ def random_rows(fw, leaf, values: dict, rng: random.Random) -> dict:
         else:
             row["target"] = rng.choice([0, 1, round(rng.uniform(0, 100), 1)])
             row["actual"] = rng.choice([0, row["target"], round(rng.uniform(0, 120), 1)])
+            if ruled and rng.random() < 0.5:
+                row.update(ruled_row(block, rng))
             row["unit"] = "个"
         if rng.random() < 0.05:
             row["points"] = None                                     # a name without points: incomplete
         for key, value in row.items():
             out[block.row_input(i, key)] = value
     return out
+
+
+def ruled_row(block, rng: random.Random) -> dict:
+    """Target and actual at the edges of a block's rules: the pass threshold, the
+    over-target ratio, the actual bands' edges (and just beside them)."""
+    if block.actual_bands:
+        edges = [e for b in block.actual_bands for e in (b.range.lo, b.range.hi) if not math.isinf(e)]
+        e = rng.choice(edges)
+        actual = rng.choice([e, round(e - 0.0001, 4), round(e + 0.0001, 4), round(rng.uniform(0, 1.2), 4)])
+        return {"target": rng.choice([0.9, 0.95, 1]), "actual": actual}
+    target = rng.choice([10, 100, 250, round(rng.uniform(1, 100), 1)])
+    ratios = [0.6, 0.59, 0.61, 1.0, 0.3]
+    if block.pass_threshold is not None:
+        p = block.pass_threshold
+        ratios += [p, round(p - 0.01, 2), round(p + 0.01, 2)]
+    if block.over_target is not None:
+        o = block.over_target.ratio
+        ratios += [o, round(o - 0.01, 2), round(o + 0.1, 2)]
+    r = rng.choice(ratios)
+    if rng.random() < 0.5:     # as a ≤ row reads it: target ÷ actual
+        return {"target": target, "actual": round(target / r, 4)}
+    return {"target": target, "actual": round(target * r, 4)}
 
 
 def shape_view(fw, lay, values: dict) -> dict:

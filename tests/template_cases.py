@@ -216,9 +216,14 @@ def sheet_parts(z: zipfile.ZipFile) -> dict[str, str]:
 
 
 _EMPTY_CELL = re.compile(r'<c r="([A-Z]+[0-9]+)"((?: s="[0-9]+")?)(?: t="[a-zA-Z]+")? ?/>')
+# a template cell holding a number (an adjustable weight prefilled with its default)
+_NUMBER_CELL = re.compile(r'<c r="([A-Z]+[0-9]+)"((?: s="[0-9]+")?)(?: t="n")?><v>[^<]*</v></c>')
+CLEAR = object()      # case_cells: empty a prefilled template cell
 
 
 def render(coord: str, style: str, value) -> str:
+    if value is CLEAR:
+        return f'<c r="{coord}"{style}/>'
     if isinstance(value, str):
         return f'<c r="{coord}"{style} t="inlineStr"><is><t>{escape(value)}</t></is></c>'
     return f'<c r="{coord}"{style}><v>{value!r}</v></c>'
@@ -244,7 +249,8 @@ def fill(template: bytes, cells: dict[tuple[str, str], object], dest: Path) -> N
                         return m.group(0)
                     done.add(m.group(1))
                     return render(m.group(1), m.group(2), wanted[m.group(1)])
-                data = _EMPTY_CELL.sub(repl, data.decode("utf-8")).encode("utf-8")
+                data = _EMPTY_CELL.sub(repl, data.decode("utf-8"))
+                data = _NUMBER_CELL.sub(repl, data).encode("utf-8")
                 assert done == set(wanted), f"cells not found in {item.filename}: {set(wanted) - done}"
             zout.writestr(item, data)
 
@@ -252,8 +258,11 @@ def fill(template: bytes, cells: dict[tuple[str, str], object], dest: Path) -> N
 def case_cells(lay, case: Case) -> dict:
     cells = {}
     for code, value in case.values.items():
-        ref = lay.inputs[code].ref
-        cells[(ref.sheet, ref.coord)] = value
+        cell = lay.inputs[code]
+        if value is None and cell.input is not None and cell.input.generated == "weight" \
+                and cell.input.default is not None:
+            value = CLEAR                # an adjustable weight left blank: the prefilled default removed
+        cells[(cell.ref.sheet, cell.ref.coord)] = value
     first = {name: a for name, (a, _) in lay.ranges.items()}
     for i, project in enumerate(case.projects):
         for name, value in zip(("projects_name", "projects_budget", "projects_final", "projects_done"), project):

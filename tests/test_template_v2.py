@@ -60,12 +60,21 @@ def test_headers_and_titles_come_from_the_framework(fw):
     assert wb[L.SUMMARY].cell(lay.summary.title, 1).value == "不分等级的测试得分汇总表"
 
 
-def test_template_refuses_what_it_cannot_render_yet(tmp_path):
+def test_template_refuses_what_it_cannot_render_yet(tmp_path, monkeypatch):
     from xl_eval.cli import cli
+    from xl_eval.forms.scoresheet import support
+    # every feature of the probe renders now; a form without rows would refuse it
+    monkeypatch.setattr(support, "SUPPORTED", support.SUPPORTED - {"rows", "row_rules"})
     res = CliRunner().invoke(cli, ["template", "--framework", str(FIXTURES / "v2_open.yaml"),
                                    "-o", str(tmp_path / "t.xlsx")])
     assert res.exit_code == 2, res.output
-    assert "暂不支持" in res.output and "Traceback" not in res.output
+    assert "暂不支持" in res.output and "单位自定义的指标行" in res.output and "Traceback" not in res.output
+    assert not (tmp_path / "t.xlsx").exists()
+    monkeypatch.undo()
+    # its input codes c1, c2, c3 read as cell addresses: a clear error, no file
+    res = CliRunner().invoke(cli, ["template", "--framework", str(FIXTURES / "v2_open.yaml"),
+                                   "-o", str(tmp_path / "t.xlsx")])
+    assert res.exit_code == 2 and "不能用作 Excel 名称" in res.output and "Traceback" not in res.output
     assert not (tmp_path / "t.xlsx").exists()
 
 

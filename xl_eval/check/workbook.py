@@ -511,7 +511,14 @@ def check_inputs(ctx: Context) -> Iterator[Finding]:
         if issue.code == "XE209":
             ctx.tainted.add(issue.input)    # texts quoting the 万元 figure are not reported again
     ctx.evaluation = verdict.evaluation
+    adjustable = {leaf.adjust.input: leaf for leaf in fw.leaves if leaf.adjust is not None}
     for prob in (verdict.evaluation.problems if verdict.evaluation is not None else ()):
+        if adjustable and set(prob.codes) <= set(adjustable):
+            # weights moved against weight_range / weight_values, as the 自评表 reports them
+            allowed = "；".join(f"{x.name} {x.adjust.text()}" for x in adjustable.values())
+            yield ctx.find("XE815", prob.codes[0], detail=prob.message, detail_en=prob.message,
+                           allowed=f"{allowed}；合计 {plain(fw.total_weight)}")
+            continue
         # open weights / rows' points that must add up (engine.score.inputs_problems), at the last one
         yield ctx.find("XE212", prob.codes[-1], message=prob.message)
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 
-from xl_eval.core.xlround import fixed, plain, xl_round
+from xl_eval.core.xlround import fixed, percent_plain, plain, xl_round
 from xl_eval.drafting.clauses import Clause, part_clause
 from xl_eval.engine.score import Evaluation
 from xl_eval.framework.model import Framework, Leaf
@@ -67,6 +67,10 @@ def _drafts(fw: Framework, ev: Evaluation, leaf: Leaf) -> list[tuple[Clause, flo
         if part.rule.kind == "deduction" and losses[part.code] < -r.score - _EPS:
             clause.rule = (clause.rule.replace("，扣完为止", "") + "，扣完为止").lstrip("，")
         out.append((clause, losses[part.code]))
+    top = sum((r.max or 0.0) for p, r in zip(leaf.parts, res.parts) if not p.rule.is_modifier)
+    if leaf.adjust is not None and leaf.rows is None and remaining > _EPS and top < res.weight - _EPS:
+        # a weight moved above what the sub-items can score (their points stay as the framework gives them)
+        out.append((Clause(reason=f"子项分值合计{plain(top)}分，低于调整后的权重{plain(res.weight)}分"), remaining))
     return out
 
 
@@ -137,12 +141,18 @@ def _rows_findings(fw: Framework, ev: Evaluation, leaf: Leaf) -> str:
         get = lambda key: values.get(block.row_input(i, key))  # noqa: E731
         name, nature, unit = get("name") or f"第{i}行", get("nature"), get("unit") or ""
         if nature in ("≥", "≤", "=") and get("target") is not None and get("actual") is not None:
-            out.append(f"{name}年度指标值{nature}{_figure(get('target'))}{unit}，"
-                       f"实际完成值{_figure(get('actual'))}{unit}")
+            if fw.inputs[block.row_input(i, "actual")].kind == "percent":     # a block banded by the actual
+                t, a = (percent_plain(get(k)) for k in ("target", "actual"))
+                out.append(f"{name}年度指标值{nature}{t}，实际完成值{a}")
+            else:
+                out.append(f"{name}年度指标值{nature}{_figure(get('target'))}{unit}，"
+                           f"实际完成值{_figure(get('actual'))}{unit}")
         elif nature == "定性" and get("tier"):
             out.append(f"{name}{get('tier')}")
         elif nature == "酌情":
             out.append(f"{name}由评价人员酌情评分")
+    if not out and res.weight == 0:
+        out.append(f"本次评价{leaf.name}分值为0，不设指标")      # the engine scores such a block 0
     return _sentence(out)
 
 

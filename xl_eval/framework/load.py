@@ -735,8 +735,10 @@ class _Tree:
         fields = [RowField(f"level{j + 1}", lv.strip(), "text") for j, lv in enumerate(levels)]
         fields += [RowField("name", "指标名称", "text"), RowField("nature", "指标性质", "choice")]
         if any(x in ("≥", "≤", "=") for x in natures):
-            fields += [RowField("target", "年度指标值", "decimal"), RowField("unit", "计量单位", "text"),
-                       RowField("actual", "实际完成值", "decimal")]
+            # banded by the actual's value (满意度 90%/80%/60%): "85%" must read as 0.85, not 85
+            measure = "percent" if actual_bands else "decimal"
+            fields += [RowField("target", "年度指标值", measure), RowField("unit", "计量单位", "text"),
+                       RowField("actual", "实际完成值", measure)]
         fields.append(RowField("points", "分值", "decimal"))
         if "定性" in natures:
             fields += [RowField("tier", "定性完成情况", "choice"), RowField("share", "得分比例", "percent")]

@@ -19,7 +19,16 @@ CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩"
 
 
 def printed_criteria(fw: Framework, leaf: Leaf) -> str:
-    """The 评分标准 text of `leaf`: one sentence per sub-item, numbered when there are several."""
+    """The 评分标准 text of `leaf`: one sentence per sub-item, numbered when there are several;
+    for a weight the evaluation may move, what it may be moved to."""
+    text = _criteria(fw, leaf)
+    if leaf.adjust is not None:
+        text += (f"\n本指标权重默认{plain(leaf.weight)}分，可调整为{leaf.adjust.text()}"
+                 f"（在权重栏填写，各指标权重之和应为{plain(fw.total_weight)}）。")
+    return text
+
+
+def _criteria(fw: Framework, leaf: Leaf) -> str:
     if leaf.rows is not None:
         return rows_sentence(leaf.rows)
     if not leaf.composite and len(leaf.parts) == 1:
@@ -41,15 +50,30 @@ def rows_sentence(block) -> str:
     out = [f"由单位自定义指标行（见“自定义指标”表，最多 {block.max_rows} 行），各行分值之和应等于本指标分值，"
            "本指标得分为各行得分之和"]
     natures = block.natures
-    if any(n in natures for n in ("≥", "≤", "=")):
+    numeric = [n for n in natures if n in ("≥", "≤", "=")]
+    heads = "“" + "”“".join(numeric) + "”行"
+    if numeric and block.actual_bands:
+        bands = "；".join(f"{band_text(b.range, True)}的，得" + (f"{plain(b.points)}分" if b.points is not None
+                                                               else f"该行分值的{percent_plain(b.share)}")
+                         for b in block.actual_bands)
+        out.append(f"{heads}按实际完成值分档：{bands}（不在以上各档的无法计分）")
+    elif numeric:
         if block.pass_threshold is not None:
             p = percent_plain(block.pass_threshold)
-            how = f"完成率低于{p}不得分，否则按（完成率−{p}）÷（1−{p}）×分值"
+            how = f"未达成的，完成率低于{p}不得分，否则按（完成率−{p}）÷（1−{p}）×分值"
         else:
-            how = "否则按完成率×分值"
-        out.append(f"“≥”“≤”“=”行：达到年度指标值得该行全部分值，{how}")
+            how = "未达成的按完成率×分值"
+        out.append(f"{heads}：达到年度指标值得该行全部分值，{how}")
+        ot = block.over_target
+        if ot is not None and any(n in ("≥", "≤") for n in numeric):
+            cut = f"扣{plain(ot.deduct)}分" if ot.deduct else "予以提示（不扣分）"
+            out.append(f"“≥”“≤”行完成率达到{percent_plain(ot.ratio)}及以上的，视为指标值设置偏低（偏离），{cut}")
     if "定性" in natures:
-        out.append("“定性”行：达成、部分达成、未达成分别按该行分值的 80%～100%、60%～80%、0～60% 计分")
+        from xl_eval.framework.model import QUALITATIVE_TIERS
+        tiers = "、".join(f"{percent_plain(lo)}（含）～{percent_plain(hi)}（{'含' if top else '不含'}）"
+                         for _, lo, hi, top in QUALITATIVE_TIERS)
+        names = "、".join(name for name, *_ in QUALITATIVE_TIERS)
+        out.append(f"“定性”行：{names}分别按该行分值的{tiers}计分（评价人员在档内确定比例）")
     if "酌情" in natures:
         out.append("“酌情”行：评价人员在该行分值内直接给分")
     return "；".join(out) + "。"

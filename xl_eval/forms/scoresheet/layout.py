@@ -210,6 +210,34 @@ class PartBlock:
 
 
 @dataclass(frozen=True)
+class RowRuleBlock:
+    """The parameters of a rows block on 评分参数 (pass threshold, over-target, actual
+    bands, the 定性 tier edges): the row formulas on 自定义指标 reference these cells
+    (``_Builder.row_params``), so a changed parameter recomputes every row."""
+    leaf: Leaf
+    first: int
+    last: int
+    summary: str
+    rows: tuple[ParamRow, ...]
+
+
+@dataclass(frozen=True)
+class WeightRows:
+    """An adjustable weight (weight_range / weight_values) on 评分参数: its default, the
+    allowed range or values, and the weight used (``effective_weight_<code>``: the 打分表
+    cell when it holds a number, else the default, as engine.score.leaf_weight)."""
+    leaf: Leaf
+    first: int
+    last: int
+    default: ParamCell
+    lo: ParamCell | None = None
+    lo_closed: str = ""
+    hi: ParamCell | None = None
+    hi_closed: str = ""
+    values: tuple[ParamCell, ...] = ()
+
+
+@dataclass(frozen=True)
 class GradeRow:
     row: int
     name: ParamCell
@@ -322,6 +350,10 @@ class ParamRows:
     part_title: int
     part_header: int
     parts: tuple[PartBlock, ...]
+    row_rules: tuple[RowRuleBlock, ...] = ()     # rows blocks' parameters, in the sub-item table
+    weight_title: int = 0                        # adjustable weights' table (0 = none)
+    weight_header: int = 0
+    weights: tuple[WeightRows, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -572,6 +604,9 @@ def layout(fw: Framework, mode: str = "native") -> Layout:
     if mode == "udf" and (fw.open_weights or any(x.rows is not None for x in fw.leaves)):
         # the XE_ functions read the inputs of 基础数据 only; weights and rows live on other sheets
         raise LayoutError("XE 函数版模板暂不支持权重待定或单位自定义指标行的框架，请使用原生模板（不加 --udf）")
+    if mode == "udf" and any(x.adjust is not None for x in fw.leaves):
+        # the XE_ functions would score the default weight: the weight cells live on 打分表
+        raise LayoutError("XE 函数版模板暂不支持可调整的权重（weight_range / weight_values），请使用原生模板（不加 --udf）")
     return _Builder(fw, mode).build()
 
 
@@ -625,7 +660,8 @@ class _Builder:
         self.udf_values = self.udf_codes = ""
         from xl_eval.forms.scoresheet.rule_formulas import RuleFormulas
         self.rules = RuleFormulas(self)
-        self.weight_inputs: dict[str, InputCell] = {}      # open weights: input cells on 打分表
+        self.weight_inputs: dict[str, InputCell] = {}      # open and adjustable weights: input cells on 打分表
+        self.row_params: dict[tuple[str, str], str] = {}   # (rows block code, key) -> its 评分参数 cell
         self.extra_rows: list[FormulaCell] = []            # unnamed formulas (weight sums, checks)
 
     # -- helpers
@@ -700,6 +736,7 @@ class _Builder:
         else:
             ranges, project_inputs = {}, {}
         self.effective_formulas(base, inputs)
+        self.weight_formulas(params)
         self.rules.rate_formulas(base, params)
         self.rules.part_formulas(params)
         self.row_formulas(blocks, score)
@@ -796,10 +833,12 @@ class _Builder:
                 leaf = node.leaf
                 leaf_rows[leaf.code] = row
                 ref = Ref(SCORE, row, cols.WEIGHT)
-                if leaf.weight_input:
-                    inp = fw.inputs[leaf.weight_input]
-                    self.weight_inputs[leaf.weight_input] = InputCell(input_name(leaf.weight_input), ref, inp.kind, inp)
-                    weights[leaf.code] = ParamCell(ref, None)
+                code = leaf.weight_input or (leaf.adjust.input if leaf.adjust else None)
+                if code:
+                    # set where it is printed; an adjustable one comes prefilled with its default
+                    inp = fw.inputs[code]
+                    self.weight_inputs[code] = InputCell(input_name(code), ref, inp.kind, inp)
+                    weights[leaf.code] = ParamCell(ref, None if leaf.weight_input else leaf.weight)
                 else:
                     weights[leaf.code] = self.param(ref, leaf.weight)
                 for name, col in ((findings_name(leaf.code), cols.FINDINGS), (reason_name(leaf.code), cols.REASON)):
@@ -817,13 +856,14 @@ class _Builder:
             l1_spans[l1.code] = (start, row - 1)
         l2_spans = {n.code: spans[n.code] for l1 in fw.level1 for n in l1.children if n.code in spans}
         total = row
-        if fw.open_weights:
+        if fw.open_weights or self.adjusted:
             # the weights the evaluation sets add up live (the sum), and a text says whether they are right
             first, last = min(leaf_rows.values()), max(leaf_rows.values())
             w = f"${col_letter(cols.WEIGHT)}${first}:${col_letter(cols.WEIGHT)}${last}"
             total_weight = ParamCell(Ref(SCORE, total, cols.WEIGHT), None)
-            self.extra_rows.append(FormulaCell(None, total_weight.ref, f'IF(COUNT({w})=0,"",SUM({w}))',
-                                               "weight_sum", FMT_GENERAL))
+            _, total_sum = self.weights_added(fw.leaves, w)
+            formula = f'IF(COUNT({w})=0,"",{total_sum})' if fw.open_weights else total_sum
+            self.extra_rows.append(FormulaCell(None, total_weight.ref, formula, "weight_sum", FMT_GENERAL))
             weight_check = total + 3
             required = self.param(Ref(SCORE, weight_check, cols.WEIGHT), fw.total_weight)
         else:
@@ -832,16 +872,41 @@ class _Builder:
         return ScoreRows(1, (2, 3, 4), leaf_rows, l1_spans, l2_spans, total, total + 1, total + 2,
                          weights, total_weight, cols, spans, weight_check, required), notes
 
+    @property
+    def adjusted(self) -> list[Leaf]:
+        """Leaves whose weight an evaluation may move (weight_range / weight_values)."""
+        return [x for x in self.fw.leaves if x.adjust is not None]
+
+    def weight_ref(self, leaf: Leaf, score: ScoreRows, sheet: str) -> str:
+        """The leaf's weight as formulas use it: its 打分表 cell, or for an adjustable one
+        the weight used (effective_weight_<code>: the cell's number, else the default)."""
+        if leaf.adjust is not None:
+            return effective_name(leaf.adjust.input)
+        return score.weights[leaf.code].ref.ref_from(sheet)
+
+    def weights_added(self, leaves, area: str) -> tuple[str, str]:
+        """(how many of the leaves' weights are numbers, their sum) over `area`, their
+        contiguous cells of the 打分表 weight column, as the engine takes the weights: an
+        adjustable weight's cell counts as its weight used (blank or text: the default)."""
+        moved = [x for x in leaves if x.adjust is not None]
+        count, total = f"COUNT({area})", f"SUM({area})"
+        for x in moved:
+            code = x.adjust.input
+            count += f"+IF(ISNUMBER({code}),0,1)"
+            total += f"+({effective_name(code)}-N({code}))"
+        return count, total
+
     def weight_sum(self, sheet: str, ref: Ref, leaves, score: ScoreRows) -> ParamCell:
-        """The weight of a branch on 汇总: a fixed number, or (open weights) the live sum of
-        its leaves' weight cells on 打分表, blank until all are filled."""
-        if not any(x.weight_input for x in leaves):
+        """The weight of a branch on 汇总: a fixed number, or (open or adjustable weights) the
+        live sum of its leaves' weights on 打分表, blank until all open ones are filled."""
+        if not any(x.weight_input or x.adjust for x in leaves):
             return self.param(ref, sum(x.weight for x in leaves))
         rows = [score.leaf_rows[x.code] for x in leaves]
         col = col_letter(score.cols.WEIGHT)
         area = f"{quote_sheet(SCORE)}!${col}${min(rows)}:${col}${max(rows)}"
-        self.extra_rows.append(FormulaCell(None, ref, f'IF(COUNT({area})<{len(rows)},"",SUM({area}))',
-                                           "weight_sum", FMT_GENERAL))
+        count, total = self.weights_added(leaves, area)
+        formula = f'IF({count}<{len(rows)},"",{total})' if any(x.weight_input for x in leaves) else total
+        self.extra_rows.append(FormulaCell(None, ref, formula, "weight_sum", FMT_GENERAL))
         return ParamCell(ref, None)
 
     def summary_positions(self, score: ScoreRows) -> SummaryRows:
@@ -853,7 +918,7 @@ class _Builder:
             l1_weights[l1.code] = self.weight_sum(SUMMARY, Ref(SUMMARY, row, SumCol.WEIGHT), l1.leaves, score)
             row += 1
         total = row
-        if fw.open_weights:
+        if fw.open_weights or self.adjusted:
             total_weight = self.weight_sum(SUMMARY, Ref(SUMMARY, total, SumCol.WEIGHT), fw.leaves, score)
         else:
             total_weight = self.param(Ref(SUMMARY, total, SumCol.WEIGHT), fw.total_weight)
@@ -908,8 +973,18 @@ class _Builder:
         row += 2
         from xl_eval.forms.scoresheet.rule_formulas import param_specs
         from xl_eval.framework.describe import rule_summary
-        blocks = []
+        blocks, row_rules = [], []
         for leaf in fw.leaves:
+            if leaf.rows is not None:
+                from xl_eval.forms.scoresheet.rule_formulas import row_rule_specs, row_rules_summary
+                first = row
+                rows = []
+                for spec in row_rule_specs(fw, leaf.rows):
+                    prow = self._param_row(row, spec)
+                    rows.append(prow)
+                    self.keep_row_params(leaf.rows, spec, prow)
+                    row += 1
+                row_rules.append(RowRuleBlock(leaf, first, row - 1, row_rules_summary(leaf.rows), tuple(rows)))
             for part in leaf.parts:
                 specs = param_specs(fw, part, leaf)
                 first = row
@@ -929,8 +1004,41 @@ class _Builder:
                     row += 1
                 blocks.append(PartBlock(leaf, part, first, row - 1, rule_summary(fw, part.rule, part.max),
                                         max_cell, tuple(rows), weight_input))
+        weight_title = weight_header = 0
+        weights = []
+        if self.adjusted:
+            row += 1
+            weight_title, weight_header = row, row + 1
+            row += 2
+            for leaf in self.adjusted:
+                adj = leaf.adjust
+                first = row
+                default = self.param(Ref(PARAMS, row, ParamCol.MAX), leaf.weight)
+                if adj.values:
+                    values = tuple(self.param(Ref(PARAMS, first + j, ParamCol.VALUE), v)
+                                   for j, v in enumerate(adj.values))
+                    weights.append(WeightRows(leaf, first, first + len(values) - 1, default, values=values))
+                    row += len(values)
+                else:
+                    r = adj.range
+                    weights.append(WeightRows(
+                        leaf, first, first, default, self.param(Ref(PARAMS, row, ParamCol.LO), r.lo),
+                        "含" if r.lo_closed else "不含", self.param(Ref(PARAMS, row, ParamCol.HI), r.hi),
+                        "含" if r.hi_closed else "不含"))
+                    row += 1
         return ParamRows(1, 2, grade_title, grade_header, tuple(grades), rate_title, rate_header, tuple(rates),
-                         part_title, part_header, tuple(blocks))
+                         part_title, part_header, tuple(blocks), tuple(row_rules), weight_title, weight_header,
+                         tuple(weights))
+
+    def keep_row_params(self, block, spec: dict, prow: ParamRow) -> None:
+        """Where the row formulas of `block` find each number of its rules (row_params)."""
+        key = spec.get("key", "")
+        if not key:
+            return
+        for suffix, cell in (("_lo", prow.lo), ("_hi", prow.hi), ("", prow.value)):
+            if cell is not None:
+                name = key + suffix if suffix else spec.get("value_key", key)
+                self.row_params[(block.code, name)] = cell.ref.absolute
 
     def _param_row(self, row: int, spec: dict) -> ParamRow:
         edge_fmt = spec.get("edge_fmt", FMT_GENERAL)
@@ -965,11 +1073,22 @@ class _Builder:
         f = f"{col_letter(ProjCol.FINAL)}{row}"
         return f'IF(OR({b}="",{f}=""),"",IF({b}=0,"",{self.round(f"{f}/{b}", self.fw.precision.rate)}))'
 
+    def weight_formulas(self, params: ParamRows) -> None:
+        """The weight used of each adjustable leaf (engine.score.leaf_weight): the number in
+        its 打分表 cell, else (blank, text) the default shown on 评分参数."""
+        for wr in params.weights:
+            code = wr.leaf.adjust.input
+            self.add(effective_name(code), Ref(PARAMS, wr.first, ParamCol.POINTS),
+                     f"IF(ISNUMBER({code}),{code},{wr.default.ref.ref_from(PARAMS)})", "effective")
+
     def effective_formulas(self, base: BaseRows, inputs: dict[str, InputCell]) -> None:
         fw = self.fw
         derived = {code: (COUNT_PLANNED if key == "planned" else COUNT_COMPLETED)
                    for key, code in fw.project_list.items()}
+        adjustable = {x.adjust.input for x in self.adjusted}
         for code in self.effective:
+            if code in adjustable:
+                continue        # weight_formulas: the weight used lives beside its default on 评分参数
             inp = fw.inputs[code]
             fallback = None
             if inp.default is not None:
@@ -996,7 +1115,7 @@ class _Builder:
         digits = fw.precision.score
         for leaf in fw.leaves:
             row = score.leaf_rows[leaf.code]
-            w = score.weights[leaf.code].ref.ref_from(SCORE)
+            w = self.weight_ref(leaf, score, SCORE)
             if leaf.rows is not None:
                 self.rows_leaf_formula(leaf, row, w, score)
                 continue
@@ -1018,7 +1137,12 @@ class _Builder:
                 body = f"IF({_or(vetoes)},0,{body})"
             s = self.add(score_name(leaf.code), Ref(SCORE, row, score.cols.SCORE), body, "leaf", FMT_SCORE)
             self.add(scorerate_name(leaf.code), Ref(SCORE, row, score.cols.RATE),
-                     f'IF({s.name}="","",ROUND({s.name}/{w},{fw.precision.score_rate}))', "leaf_rate", FMT_PCT)
+                     self.score_rate(leaf, s.name, w), "leaf_rate", FMT_PCT)
+
+    def score_rate(self, leaf: Leaf, s: str, w: str) -> str:
+        """得分率 = score ÷ weight; blank (as the engine) for a weight the evaluation may set to 0."""
+        blank = f'OR({s}="",{w}=0)' if (leaf.weight_input or leaf.adjust) else f'{s}=""'
+        return f'IF({blank},"",ROUND({s}/{w},{self.fw.precision.score_rate}))'
 
     # -- rows the unit defines
     def row_positions(self, inputs: dict[str, InputCell]) -> tuple[RowBlockRows, ...]:
@@ -1029,9 +1153,6 @@ class _Builder:
             block = leaf.rows
             if block is None:
                 continue
-            if block.pass_threshold is not None or block.over_target is not None or block.actual_bands:
-                raise LayoutError(f"“{leaf.name}”的自定义指标行带达标线、偏离或按实际值分档的规则，打分表暂不支持"
-                                  "（项目支出绩效自评表支持）")
             columns = tuple((f.key, 2 + j) for j, f in enumerate(block.fields))
             flag_col = 2 + len(columns)
             b = RowBlockRows(leaf, row, row + 1, row + 2, row + 2 + block.max_rows, columns, flag_col, flag_col + 1)
@@ -1062,7 +1183,7 @@ class _Builder:
                            f'IF({_or([f"{x}=" + chr(34) * 2 for x in (name, nature, points)])},"",{chain}))')
                 self.add(part_name(b.leaf.code, f"r{i}"), Ref(ROWS, b.row(i), b.score_col), formula, "row",
                          FMT_SCORE)
-            w = score.weights[b.leaf.code].ref.absolute
+            w = self.weight_ref(b.leaf, score, ROWS)
             pts = f"${col_letter(b.col('points'))}${b.first}:${col_letter(b.col('points'))}${b.row(block.max_rows)}"
             self.extra_rows.append(FormulaCell(
                 None, Ref(ROWS, b.check, b.col("points")), f'IF(COUNT({pts})=0,"",SUM({pts}))', "row_points_sum",
@@ -1095,9 +1216,12 @@ class _Builder:
         digits = self.fw.precision.score
         body = (f'IF(OR({w}="",SUM({flags})=0,COUNT({scores})<SUM({flags})),"",'
                 f'ROUND(MIN(MAX(SUM({scores}),0),{w}),{digits}))')
+        if leaf.weight_input or leaf.adjust:
+            # a block the evaluation set to 0 points and left without rows scores 0 (engine._score_rows)
+            body = f'IF(AND(SUM({flags})=0,N({w})=0,{w}<>""),0,{body})'
         s = self.add(score_name(leaf.code), Ref(SCORE, row, score.cols.SCORE), body, "leaf", FMT_SCORE)
-        self.add(scorerate_name(leaf.code), Ref(SCORE, row, score.cols.RATE),
-                 f'IF({s.name}="","",ROUND({s.name}/{w},{self.fw.precision.score_rate}))', "leaf_rate", FMT_PCT)
+        self.add(scorerate_name(leaf.code), Ref(SCORE, row, score.cols.RATE), self.score_rate(leaf, s.name, w),
+                 "leaf_rate", FMT_PCT)
 
     def udf_score(self, leaf: Leaf) -> str:
         """XE_SCORE of a leaf: from the rate cell when the leaf scores one rate (the rate shown
@@ -1123,8 +1247,11 @@ class _Builder:
             s = self.add(subtotal_name(l1.code), Ref(SUMMARY, row, SumCol.SCORE), self.sum_formula(scores, digits),
                          "level1", FMT_SCORE)
             w = summary.l1_weights[l1.code].ref.ref_from(SUMMARY)
+            # blank for a weight the evaluation may set to 0, as the engine
+            zero = any(x.weight_input or x.adjust for x in l1.leaves)
+            blank = f'OR({s.name}="",N({w})=0)' if zero else f'{s.name}=""'
             self.add(subtotalrate_name(l1.code), Ref(SUMMARY, row, SumCol.RATE),
-                     f'IF({s.name}="","",{self.round(f"{s.name}/{w}", fw.precision.score_rate)})', "level1_rate",
+                     f'IF({blank},"",{self.round(f"{s.name}/{w}", fw.precision.score_rate)})', "level1_rate",
                      FMT_PCT)
 
     def total_formulas(self, score: ScoreRows, summary: SummaryRows, params: ParamRows) -> None:
@@ -1150,35 +1277,56 @@ class _Builder:
         self.add(SUMMARY_GRADE, Ref(SUMMARY, summary.grade, SumCol.SCORE), GRADE, "copy")
         if score.weight_check:
             self.extra_rows.append(FormulaCell(None, Ref(SCORE, score.weight_check, score.cols.EXPLANATION),
-                                               self.weight_check_formula(score), "weight_check"))
+                                               self.weight_check_formula(score, params), "weight_check"))
 
-    def weight_check_formula(self, score: ScoreRows) -> str:
-        """The live 权重核对 text (engine.score.inputs_problems): the weights set so far, and
-        whether every branch with a declared weight and the whole tree add up."""
+    def weight_check_formula(self, score: ScoreRows, params: ParamRows) -> str:
+        """The live 权重核对 text (engine.score.inputs_problems): the open weights set so far,
+        whether every branch with a declared weight and the whole tree add up, and whether
+        each adjustable weight is one the framework allows."""
         fw = self.fw
         col = col_letter(score.cols.WEIGHT)
-        checks = []
+        checks = []                               # (still pending, wrong, what is wrong)
         groups = [(n.name, n.leaves, n.weight) for n in fw.all_nodes() if n.leaf is None and n.weight is not None]
         groups.append(("全部指标", fw.leaves, None))
-        for label, leaves, expected in groups:
+        for label, leaves, expected in groups if fw.open_weights else ():
             if not any(x.weight_input for x in leaves):
                 continue
             rows = [score.leaf_rows[x.code] for x in leaves]
-            area = f"${col}${min(rows)}:${col}${max(rows)}"
+            count, total = self.weights_added(leaves, f"${col}${min(rows)}:${col}${max(rows)}")
             want = _num_text(expected) if expected is not None else score.required_weight.ref.ref_from(SCORE)
-            checks.append((f"COUNT({area})<{len(rows)}", f"ROUND(SUM({area}),9)<>{want}",
-                           formula_string(f"“{label}”的权重合计为 ") + f"&SUM({area})&" + formula_string("，应为 ")
+            checks.append((f"{count}<{len(rows)}", f"ROUND({total},9)<>{want}",
+                           formula_string(f"“{label}”的权重合计为 ") + f"&{total}&" + formula_string("，应为 ")
                            + f"&{want}&" + formula_string("；")))
-        n_open = len(fw.open_weights)
+        allowed = {wr.leaf.code: wr for wr in params.weights}
+        for leaf in self.adjusted:
+            wr, w = allowed[leaf.code], effective_name(leaf.adjust.input)
+            if wr.values:
+                ok = _or([f"ABS({w}-{v.ref.ref_from(SCORE)})<0.000000001" for v in wr.values])
+            else:
+                ok = _and([f"{w}{'>=' if wr.lo_closed == '含' else '>'}{wr.lo.ref.ref_from(SCORE)}",
+                           f"{w}{'<=' if wr.hi_closed == '含' else '<'}{wr.hi.ref.ref_from(SCORE)}"])
+            checks.append(("", f"NOT({ok})", formula_string(f"“{leaf.name}”的权重调整为 ") + f"&{w}&"
+                           + formula_string(f"，框架只允许 {leaf.adjust.text()}；")))
         rows = score.leaf_rows.values()
-        n_fixed = sum(1 for x in fw.leaves if not x.weight_input)
-        filled = f"COUNT(${col}${min(rows)}:${col}${max(rows)})" + (f"-{n_fixed}" if n_fixed else "")
-        pending = _or([c for c, _, _ in checks])
+        area = f"${col}${min(rows)}:${col}${max(rows)}"
+        count, total = self.weights_added(fw.leaves, area)
+        want = score.required_weight.ref.ref_from(SCORE)
+        if self.adjusted and not fw.open_weights:
+            moved = ("&" + formula_string("、") + "&").join(
+                formula_string(f"{x.name} ") + f"&{effective_name(x.adjust.input)}" for x in self.adjusted)
+            checks.append(("", f"ROUND({total},9)<>{want}", formula_string("调整后的权重合计为 ")
+                           + f"&ROUND({total},9)&" + formula_string("，应为 ") + f"&{want}&" + formula_string("（")
+                           + f"&{moved}&" + formula_string("）；")))
         wrong = "&".join(f'IF({bad},{text},"")' for _, bad, text in checks)
         ok = formula_string("权重已设定，合计正确")
-        todo = formula_string("待设定权重：已填 ") + f"&{filled}&" + formula_string(f" 项，共 {n_open} 项")
-        return f'IF({pending},{todo},IF({_or([b for _, b, _ in checks])},{wrong},{ok}))'
-
+        body = f'IF({_or([b for _, b, _ in checks])},{wrong},{ok})'
+        if not fw.open_weights:
+            return body
+        n_fixed = sum(1 for x in fw.leaves if not x.weight_input)
+        filled = count + (f"-{n_fixed}" if n_fixed else "")
+        todo = (formula_string("待设定权重：已填 ") + f"&{filled}&"
+                + formula_string(f" 项，共 {len(fw.open_weights)} 项"))
+        return f'IF({_or([c for c, _, _ in checks if c])},{todo},{body})'
 
     def sum_formula(self, names: list[str], digits: int) -> str:
         """Rounded sum, blank ("") unless every term is a number (a blank "" or an XE_ error

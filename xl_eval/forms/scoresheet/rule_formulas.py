@@ -488,14 +488,15 @@ def row_nature_formula(b, block, i: int, nature: str, digits: int) -> str:
     the share lies in the tier's range (QUALITATIVE_TIERS); ≥ ≤ = by score_target with the
     block's pass threshold and over-target rule, or by the band of the 实际完成值 when the
     block has actual_bands.  The layout (layout._Builder.row_nature_formula) calls this with
-    itself as `b`; the block's numbers are read from `b.row_params[(block code, key)]`
-    (cell references) where the layout shows them, else written as numbers."""
-    from xl_eval.core.xlround import plain
+    itself as `b`; every number of the block's rules is a reference to the 评分参数 cell
+    that shows it, `b.row_params[(block code, key)]` (row_rule_specs gives the keys)."""
     from xl_eval.framework.model import QUALITATIVE_TIERS
-    params = getattr(b, "row_params", {})
 
     def num(key: str, x: float) -> str:
-        return params.get((block.code, key), plain(x))
+        try:
+            return b.row_params[(block.code, key)]
+        except KeyError:
+            raise LayoutError(f"自定义指标行的参数 {key} 没有对应的评分参数单元格") from None
 
     def get(key: str) -> str:
         return b.ref_value(block.row_input(i, key))
@@ -551,3 +552,58 @@ def row_nature_formula(b, block, i: int, nature: str, digits: int) -> str:
     else:
         miss = f"{ratio}*{pts}"
     return f'IF({blank},"",{clamp(f"IF({met},{full},{miss})")})'
+
+
+def row_rule_specs(fw: Framework, block) -> list[dict]:
+    """The 评分参数 rows of a rows block, in the order row_nature_formula uses them; each
+    number carries the key (plus _lo/_hi for band edges) the row formulas look it up by."""
+    from xl_eval.framework.model import QUALITATIVE_TIERS
+    natures = block.natures
+    out: list[dict] = []
+    numeric = [n for n in natures if n in NATURE_OPS]
+    rd = fw.precision.rate
+    if numeric and block.actual_bands:
+        out.append({"label": f"“{'”“'.join(numeric)}”行按实际完成值分档计分（不看完成率）"})
+        for j, band in enumerate(block.actual_bands):
+            r = band.range
+            spec = {"label": f"第{j + 1}档", "lo": r.lo, "lo_closed": "含" if r.lo_closed else "不含",
+                    "hi": r.hi, "hi_closed": "含" if r.hi_closed else "不含", "edge_fmt": FMT_PCT, "key": f"band{j}"}
+            if band.points is not None:
+                spec.update(value=band.points, value_key=f"band{j}_points")
+            else:
+                spec.update(label=f"第{j + 1}档（占该行分值的比例）", value=band.share, fmt=FMT_PCT,
+                            value_key=f"band{j}_share")
+            out.append(spec)
+        out.append({"label": "实际完成值不在以上各档的：该行得分留空（无法计算）"})
+    elif numeric:
+        out.append({"label": f"完成率：≥ 为实际完成值÷年度指标值，≤ 为年度指标值÷实际完成值，= 为较小值÷较大值"
+                             f"（保留 {rd} 位小数，达到100%为达成，得该行分值）"})
+        if block.pass_threshold is not None:
+            out.append({"label": "及格线：完成率低于此得0分，否则（完成率−及格线）÷（1−及格线）× 该行分值",
+                        "value": block.pass_threshold, "fmt": FMT_PCT, "key": "pass"})
+        else:
+            out.append({"label": "未达成时：完成率 × 该行分值"})
+        if block.over_target is not None and any(n in ("≥", "≤") for n in numeric):
+            out.append({"label": "偏离：“≥”“≤”行完成率达到（含）此值时视为指标值设置偏低",
+                        "value": block.over_target.ratio, "fmt": FMT_PCT, "key": "over_ratio"})
+            out.append({"label": "偏离时扣分（0 为只提示）", "value": block.over_target.deduct, "key": "over_deduct"})
+    if "定性" in natures:
+        out.append({"label": "“定性”行：按所选完成情况，得分比例须在该档范围内，得分 = 该行分值 × 比例"})
+        for name, lo, hi, top in QUALITATIVE_TIERS:
+            out.append({"label": name, "lo": lo, "lo_closed": "含", "hi": hi, "hi_closed": "含" if top else "不含",
+                        "edge_fmt": FMT_PCT, "key": f"tier_{name}"})
+    if "酌情" in natures:
+        out.append({"label": "“酌情”行：评价人员在该行分值内直接给分"})
+    return out
+
+
+def row_rules_summary(block) -> str:
+    """One line on 评分参数 for a rows block's rules."""
+    what = [f"单位自定义指标行（“自定义指标”表，最多 {block.max_rows} 行），每行按其指标性质计分"]
+    if block.actual_bands:
+        what.append("定量行按实际完成值分档")
+    elif block.pass_threshold is not None:
+        what.append("定量行设及格线")
+    if block.over_target is not None and not block.actual_bands:
+        what.append("完成率过高提示偏离" if not block.over_target.deduct else "完成率过高扣分")
+    return "；".join(what)

@@ -13,8 +13,14 @@ key once the layout renders it and the LibreOffice tests cover it.
 # tests/test_template_rules_libreoffice.py recalculates tests/fixtures/v2_rules.yaml.
 # tree_shape: 2-4 levels, nodes scored above the last level (tests/test_template_shape.py);
 # open_weights: weight input cells on 打分表 and a live 权重核对 row;
-# rows: the 自定义指标 sheet (its ≥ ≤ = 定性 rows take their formulas from rule_formulas.py).
+# rows: the 自定义指标 sheet (its ≥ ≤ = 定性 rows take their formulas from rule_formulas.py);
+# row_rules: a rows block's pass threshold, over-target and actual bands (and the 定性 tier
+#   edges of every block) as 评分参数 cells the row formulas reference;
+# adjustable_weights: the weight an input cell on 打分表, prefilled with the default, validated,
+#   the weight used (blank: the default) on 评分参数 and a live 权重核对 row;
+# tests/test_template_row_rules_libreoffice.py recalculates both.
 SUPPORTED: frozenset[str] = frozenset({"level_names", "no_grades", "total_weight",
                                        "target_rules", "rule_options", "overflow", "input_kinds",
-                                       "tree_shape", "open_weights", "rows"})
+                                       "tree_shape", "open_weights", "rows", "row_rules",
+                                       "adjustable_weights"})
 FORM_NAME = "打分表模板"

@@ -560,6 +560,21 @@ class _Writer:
             self.validation(ws, ref.coord, type="textLength", operator="lessThanOrEqual", formula1="255",
                             title=title, prompt=prompt, error=f"“{inp.label}”不能超过 255 个字符。")
 
+    def adjust_validation(self, ws, leaf, ref: L.Ref) -> None:
+        """An adjustable weight: one of its values (a list) or a number in its range."""
+        from xl_eval.core.xlround import plain
+        adj = leaf.adjust
+        title = f"{leaf.name}权重"
+        prompt = (f"默认 {plain(leaf.weight)}，可调整为 {adj.text()}；各指标权重之和应为 {plain(self.fw.total_weight)}。"
+                  "清空时按默认值计分。")
+        error = f"“{title}”可调整为 {adj.text()}。"
+        if adj.values:
+            self.validation(ws, ref.coord, type="list", formula1='"' + ",".join(plain(v) for v in adj.values) + '"',
+                            title=title, prompt=prompt, error=error)
+        else:
+            self.validation(ws, ref.coord, type="decimal", operator="between", formula1=plain(adj.range.lo),
+                            formula2=plain(adj.range.hi), title=title, prompt=prompt, error=error)
+
     def projects(self) -> None:
         lay = self.lay
         ws = self.sheets[L.PROJECTS]
@@ -621,7 +636,9 @@ class _Writer:
         from xl_eval.core.xlround import plain
         for b in lay.row_blocks:
             leaf, block = b.leaf, b.leaf.rows
-            weight = f"{plain(leaf.weight)}分" if leaf.weight is not None else "分值见“打分表”"
+            weight = (f"{plain(leaf.weight)}分" if leaf.weight is not None and not leaf.adjust else
+                      f"默认 {plain(leaf.weight)}分，可调整为 {leaf.adjust.text()}，分值见“打分表”" if leaf.adjust else
+                      "分值见“打分表”")
             self.put(ws, b.title, 1, f"{leaf.name}（{weight}，最多 {block.max_rows} 行）", font=self.bold,
                      fill=self.group_fill)
             self.merge(ws, b.title, 1, b.title, b.score_col)
@@ -726,6 +743,10 @@ class _Writer:
                 cell = self.lay.inputs[leaf.weight_input]
                 self.input_cell(ws, cell.ref, align=self.center)
                 self.input_validation(ws, cell.input, cell.ref)
+            elif leaf.adjust:
+                cell = self.lay.inputs[leaf.adjust.input]
+                self.input_cell(ws, cell.ref, align=self.center).value = leaf.weight
+                self.adjust_validation(ws, leaf, cell.ref)
             else:
                 self.put(ws, row, C.WEIGHT, leaf.weight, align=self.center)
             self.put(ws, row, C.EXPLANATION, leaf.explanation, align=self.wrap)
@@ -946,35 +967,91 @@ class _Writer:
             self.put(ws, block.first, C.SCORE, font=self.bold, align=self.center)
             for col in (C.PART, C.MAX, C.RULE, C.POINTS, C.SCORE):
                 self.merge(ws, block.first, col, block.last, col)
-            for prow in block.rows:
-                self.put(ws, prow.row, C.LABEL, prow.label, align=self.left_mid)
-                if prow.lo is not None or prow.hi is not None or prow.lo_closed:
-                    lo = prow.lo.value if prow.lo else "−∞"
-                    hi = prow.hi.value if prow.hi else "+∞"
-                    fmt_lo = prow.lo.number_format if prow.lo else None
-                    fmt_hi = prow.hi.number_format if prow.hi else None
-                    self.put(ws, prow.row, C.LO, lo, fmt=fmt_lo, align=self.center)
-                    self.put(ws, prow.row, C.LO_CLOSED, prow.lo_closed if prow.lo else "", align=self.center)
-                    self.put(ws, prow.row, C.HI, hi, fmt=fmt_hi, align=self.center)
-                    self.put(ws, prow.row, C.HI_CLOSED, prow.hi_closed if prow.hi else "", align=self.center)
-                else:
-                    for col in (C.LO, C.LO_CLOSED, C.HI, C.HI_CLOSED):
-                        self.put(ws, prow.row, col)
-                value = prow.value
-                self.put(ws, prow.row, C.VALUE, value.value if value else None,
-                         fmt=value.number_format if value else None, align=self.center)
-            # rows tall enough for the texts of the block
-            need = row_height([(name, widths["B"]), (block.summary, widths["D"]),
-                               (leaf.name if block.first == block.last else "", widths["A"])])
-            per_row = max(18.0, need / len(block.rows))
-            for prow in block.rows:
-                ws.row_dimensions[prow.row].height = max(per_row, row_height([(prow.label, widths["E"])]))
+            self.param_rows(ws, block, name, widths)
+        for block in p.row_rules:
+            leaf_first[block.leaf.code], leaf_last[block.leaf.code] = block.first, block.last
+            name = "（各指标行）"
+            self.put(ws, block.first, C.PART, name, align=self.left_mid)
+            self.put(ws, block.first, C.MAX, "见“自定义指标”", align=self.wrap_center)
+            self.put(ws, block.first, C.RULE, block.summary, align=self.left_mid)
+            self.put(ws, block.first, C.POINTS, "—", align=self.center)
+            self.put(ws, block.first, C.SCORE, "—", align=self.center)
+            for col in (C.PART, C.MAX, C.RULE, C.POINTS, C.SCORE):
+                self.merge(ws, block.first, col, block.last, col)
+            self.param_rows(ws, block, name, widths)
         for leaf in fw.leaves:
             if leaf.code not in leaf_first:
                 continue       # rows the unit defines: scored on 自定义指标
             self.put(ws, leaf_first[leaf.code], C.LEAF, leaf.name, font=self.bold, align=self.wrap_center)
             self.merge(ws, leaf_first[leaf.code], C.LEAF, leaf_last[leaf.code], C.LEAF)
+        if p.weights:
+            self.weight_table(ws, head)
         self.print_setup(ws, title_rows=f"{p.part_header}:{p.part_header}")
+
+    def param_rows(self, ws, block, name: str, widths: dict) -> None:
+        """The parameter rows of a sub-item or rows block: label, band edges, value."""
+        C = L.ParamCol
+        for prow in block.rows:
+            self.put(ws, prow.row, C.LABEL, prow.label, align=self.left_mid)
+            if prow.lo is not None or prow.hi is not None or prow.lo_closed:
+                lo = prow.lo.value if prow.lo else "−∞"
+                hi = prow.hi.value if prow.hi else "+∞"
+                fmt_lo = prow.lo.number_format if prow.lo else None
+                fmt_hi = prow.hi.number_format if prow.hi else None
+                self.put(ws, prow.row, C.LO, lo, fmt=fmt_lo, align=self.center)
+                self.put(ws, prow.row, C.LO_CLOSED, prow.lo_closed if prow.lo else "", align=self.center)
+                self.put(ws, prow.row, C.HI, hi, fmt=fmt_hi, align=self.center)
+                self.put(ws, prow.row, C.HI_CLOSED, prow.hi_closed if prow.hi else "", align=self.center)
+            else:
+                for col in (C.LO, C.LO_CLOSED, C.HI, C.HI_CLOSED):
+                    self.put(ws, prow.row, col)
+            value = prow.value
+            self.put(ws, prow.row, C.VALUE, value.value if value else None,
+                     fmt=value.number_format if value else None, align=self.center)
+        # rows tall enough for the texts of the block
+        leaf = block.leaf
+        need = row_height([(name, widths["B"]), (block.summary, widths["D"]),
+                           (leaf.name if block.first == block.last else "", widths["A"])])
+        per_row = max(18.0, need / len(block.rows))
+        for prow in block.rows:
+            ws.row_dimensions[prow.row].height = max(per_row, row_height([(prow.label, widths["E"])]))
+
+    def weight_table(self, ws, head: dict) -> None:
+        """可调整的权重: default, allowed range or values, and the weight used (effective_weight_<code>)."""
+        p = self.lay.params
+        C = L.ParamCol
+        self.put(ws, p.weight_title, 1, "可调整的权重（在“打分表”的权重栏填写，清空时按默认权重）", font=self.bold,
+                 border=False)
+        for col, text in ((C.LEAF, "指标"), (C.MAX, "默认权重"), (C.RULE, "允许的调整"), (C.LABEL, "参数"),
+                          (C.LO, "下限"), (C.LO_CLOSED, "含否"), (C.HI, "上限"), (C.HI_CLOSED, "含否"),
+                          (C.VALUE, "可选值"), (C.POINTS, "采用的权重"), (C.SCORE, "")):
+            self.put(ws, p.weight_header, col, text, **head)
+        self.merge(ws, p.weight_header, C.LEAF, p.weight_header, C.PART)
+        ws.row_dimensions[p.weight_header].height = 30
+        for wr in p.weights:
+            leaf, adj = wr.leaf, wr.leaf.adjust
+            self.put(ws, wr.first, C.LEAF, leaf.name, font=self.bold, align=self.wrap_center)
+            self.merge(ws, wr.first, C.LEAF, wr.last, C.PART)
+            self.put(ws, wr.first, C.MAX, wr.default.value, align=self.center)
+            self.put(ws, wr.first, C.RULE, f"可调整为 {adj.text()}", align=self.left_mid)
+            self.put(ws, wr.first, C.POINTS, font=self.bold, align=self.center)
+            self.put(ws, wr.first, C.SCORE)
+            for col in (C.MAX, C.RULE, C.POINTS, C.SCORE):
+                self.merge(ws, wr.first, col, wr.last, col)
+            for r in range(wr.first, wr.last + 1):
+                label = "允许范围" if not wr.values else f"可选值 {r - wr.first + 1}"
+                self.put(ws, r, C.LABEL, label, align=self.left_mid)
+                for col in (C.LO, C.LO_CLOSED, C.HI, C.HI_CLOSED, C.VALUE):
+                    self.put(ws, r, col, align=self.center)
+                ws.row_dimensions[r].height = 20
+            if wr.values:
+                for v in wr.values:
+                    ws.cell(row=v.ref.row, column=v.ref.col).value = v.value
+            else:
+                ws.cell(row=wr.first, column=C.LO).value = wr.lo.value
+                ws.cell(row=wr.first, column=C.LO_CLOSED).value = wr.lo_closed
+                ws.cell(row=wr.first, column=C.HI).value = wr.hi.value
+                ws.cell(row=wr.first, column=C.HI_CLOSED).value = wr.hi_closed
 
     def meta(self) -> None:
         ws = self.sheets[L.META]
