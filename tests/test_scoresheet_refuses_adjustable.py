@@ -129,3 +129,28 @@ def test_fill_refuses_weights_the_framework_does_not_allow(tmp_path):
     assert res.exit_code == 1
     assert "“预算执行率”的权重调整为 10，框架只允许 10～30" in res.output
     assert "调整后的权重合计为 80，应为 100" in res.output
+
+
+def test_check_reports_a_weight_the_framework_does_not_allow(tmp_path):
+    """A filled workbook whose 预算执行率 weight is then typed as 10 (the range (10, 30] excludes
+    it; the weights add up to 80): XE815 twice at the weight cell, with the engine's messages."""
+    from template_cases import fill
+    from xl_eval.check import workbook as C
+    table = tmp_path / "departments.csv"
+    with table.open("w", encoding="utf-8-sig", newline="") as fh:
+        csv.writer(fh).writerows(DEPARTMENTS[:2])
+    out = tmp_path / "out"
+    assert CliRunner().invoke(cli, ["fill", str(table), "--framework", str(FIXTURE), "-o", str(out)]).exit_code == 0
+    lay = L.layout(load(FIXTURE))
+    ref = lay.inputs["weight_exec"].ref
+    moved = tmp_path / "moved.xlsx"
+    fill((out / "甲单位.xlsx").read_bytes(), {(ref.sheet, ref.coord): 10}, moved)
+    found = [f for f in C.check_file(moved, load(FIXTURE)).findings if f.code in ("XE815", "XE212")]
+    assert [(f.code, f.sheet, f.cell) for f in found] == [("XE815", L.SCORE, ref.coord)] * 2, found
+    assert "“预算执行率”的权重调整为 10，框架只允许 10～30" in found[0].message
+    assert "调整后的权重合计为 80，应为 100" in found[1].message
+    # above the range: read as typed (the sheet scores with it), reported against the rule, not as a bad input
+    fill((out / "甲单位.xlsx").read_bytes(), {(ref.sheet, ref.coord): 40}, moved)
+    found = [f for f in C.check_file(moved, load(FIXTURE)).findings if f.code.startswith(("XE2", "XE815"))]
+    assert [f.code for f in found] == ["XE815", "XE815"], found
+    assert "权重调整为 40" in found[0].message and "合计为 110" in found[1].message

@@ -691,10 +691,10 @@ class _Tree:
         if adj.input in self.inputs or adj.input in self.generated:
             p.add(where, f"权重输入的代码 {adj.input!r} 与已声明的输入重复")
             return None
-        lo = rng.lo if rng else min(values)
-        hi = rng.hi if rng else max(values)
+        # no min/max on the input: a number outside the rule is read as typed and reported by the
+        # engine against the rule (inputs_problems), as the sheet's formulas use it
         self.generated[adj.input] = Input(
-            adj.input, f"{name}权重", "weight", "分", "weights", False, weight, (), lo, hi,
+            adj.input, f"{name}权重", "weight", "分", "weights", False, weight, (), None, None,
             f"“{name}”的权重（分值），默认 {weight:g}，可调整为 {adj.text()}；全部权重之和应为 {self.total:g}",
             None, False, "weight")
         return adj
