@@ -108,7 +108,7 @@ class ProjectIndex:
     (An XLSX list is held whole: it was read whole.)"""
     rows: Any                                   # tables.StreamedRows, or None for a held list
     header: dict[str, str]
-    where: dict[str, Any]                       # unit -> array of (offset, row number) pairs, or [Project]
+    where: dict[str, Any]                       # unit -> array of _PLACE fields per project, or [Project]
     problems: list[ProjectProblem]
     unknown_columns: tuple[str, ...]
     bad_rows: dict[str, list[int]]              # unit -> numbers of its rows that cannot be read
@@ -117,12 +117,27 @@ class ProjectIndex:
         where = self.where.get(unit)
         if where is None or self.rows is None:
             return where
-        places = zip(where[::2], where[1::2])
-        return [project_of(r, self.header)[1] for r in self.rows.at(places)]
+        # the amounts and 是否完成 as the first pass parsed them; only the name is read again
+        out = []
+        name_col = self.header["name"]
+        k = len(_PLACE)
+        places = [(int(where[i]), int(where[i + 1])) for i in range(0, len(where), k)]
+        for i, r in zip(range(0, len(where), k), self.rows.at(places)):
+            budget, final, done = where[i + 2], where[i + 3], where[i + 4]
+            out.append(Project(r.number, str(r.values.get(name_col) or "").strip(),
+                               None if budget != budget else budget, None if final != final else final,
+                               _DONE[int(done)]))
+        return out
 
     def count(self, unit: str) -> int:
         where = self.where[unit]
-        return len(where) // 2 if self.rows is not None else len(where)
+        return len(where) // len(_PLACE) if self.rows is not None else len(where)
+
+
+# per project in a streamed index: where its record starts, its row number, the amounts
+# (NaN: blank) and 是否完成 (an index into _DONE); doubles hold all of them exactly
+_PLACE = ("offset", "row", "budget", "final", "done")
+_DONE = (None, YES, NO)
 
 
 def index_projects(path: str | Path) -> ProjectIndex:
@@ -143,7 +158,10 @@ def index_projects(path: str | Path) -> ProjectIndex:
         unit, got = project_of(r, header)
         if isinstance(got, Project):
             if streamed:
-                where.setdefault(unit, array("q")).extend((offset, r.number))
+                nan = float("nan")
+                where.setdefault(unit, array("d")).extend(
+                    (offset, r.number, nan if got.budget is None else got.budget,
+                     nan if got.final is None else got.final, _DONE.index(got.done)))
             else:
                 where.setdefault(unit, []).append(got)
             continue
