@@ -127,7 +127,7 @@ def test_fill_refuses_weights_the_framework_does_not_allow(tmp_path):
         csv.writer(fh).writerows(rows)
     res = CliRunner().invoke(cli, ["fill", str(table), "--framework", str(FIXTURE), "-o", str(tmp_path / "o")])
     assert res.exit_code == 1
-    assert "“预算执行率”的权重调整为 10，框架只允许 10～30" in res.output
+    assert "“预算执行率”的权重调整为 10，框架只允许 10（不含）～30" in res.output
     assert "调整后的权重合计为 80，应为 100" in res.output
 
 
@@ -147,7 +147,7 @@ def test_check_reports_a_weight_the_framework_does_not_allow(tmp_path):
     fill((out / "甲单位.xlsx").read_bytes(), {(ref.sheet, ref.coord): 10}, moved)
     found = [f for f in C.check_file(moved, load(FIXTURE)).findings if f.code in ("XE815", "XE212")]
     assert [(f.code, f.sheet, f.cell) for f in found] == [("XE815", L.SCORE, ref.coord)] * 2, found
-    assert "“预算执行率”的权重调整为 10，框架只允许 10～30" in found[0].message
+    assert "“预算执行率”的权重调整为 10，框架只允许 10（不含）～30" in found[0].message
     assert "调整后的权重合计为 80，应为 100" in found[1].message
     # above the range: read as typed (the sheet scores with it), reported against the rule, not as a bad input
     fill((out / "甲单位.xlsx").read_bytes(), {(ref.sheet, ref.coord): 40}, moved)

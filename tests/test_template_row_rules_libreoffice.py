@@ -214,7 +214,7 @@ def test_hand_calculated_edges(run, key, want):
 @pytest.mark.parametrize("key,texts", [
     ("A", ["权重已设定，合计正确"]),
     ("B", ["调整后的权重合计为 105，应为 100"]),
-    ("C", ["“预算执行率”的权重调整为 10，框架只允许 10～30", "调整后的权重合计为 90，应为 100"]),
+    ("C", ["“预算执行率”的权重调整为 10，框架只允许 10（不含）～30", "调整后的权重合计为 90，应为 100"]),
     ("D", ["权重已设定，合计正确"]),
 ])
 def test_weight_check_row_says_what_the_engine_says(run, key, texts):

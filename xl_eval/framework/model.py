@@ -166,13 +166,17 @@ class WeightAdjust:
         return self.range is None or self.range.contains(w)
 
     def text(self) -> str:
-        """'40～60' / '0 或 10' (plain numbers, for messages and the form)."""
+        """'40～60' / '10（不含）～30' / '0 或 10' (plain numbers, for messages and the form;
+        an open end is said, so "只允许 10（不含）～30" does not hide that 10 is refused)."""
         def g(x):
             return f"{x:g}"
         if self.values:
             return " 或 ".join(g(v) for v in self.values)
         r = self.range
-        return f"{g(r.lo)}～{g(r.hi)}" if r is not None else "任意"
+        if r is None:
+            return "任意"
+        return (f"{g(r.lo)}{'' if r.lo_closed else '（不含）'}～"
+                f"{g(r.hi)}{'' if r.hi_closed else '（不含）'}")
 
 
 @dataclass(frozen=True)
