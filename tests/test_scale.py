@@ -323,3 +323,47 @@ def test_what_one_file_lacks_does_not_decide_what_the_next_file_reads(mutated, f
     W.prepared(fw).wanted.clear()
     check_file(dropped, fw)
     assert {path: check_file(path, fw).records() for path in mutated} == fresh
+
+
+def test_selfeval_collect_jobs_2_equals_jobs_1(tmp_path):
+    # 自评表 workbooks plus one that is not a 自评表 and one that is not a workbook: the
+    # first readable file decides the framework, the rest go to the workers
+    import shutil
+    d = tmp_path / "in"
+    code, _, err = _xl("fill", ROOT / "samples/selfeval/projects.csv", "--indicators",
+                       ROOT / "samples/selfeval/indicators.csv", "-o", d)
+    assert code in (0, 1), err
+    files = sorted(d.glob("*.xlsx"))
+    assert len(files) >= 3
+    (d / "0_broken.xlsx").write_bytes(b"PK\x03\x04 not really")
+    shutil.copy(ROOT / "samples" / "seed_filled.xlsx", d / "zz_打分表.xlsx")
+    runs = []
+    for jobs in ("1", "2"):
+        out, csv_out = tmp_path / f"汇总{jobs}.xlsx", tmp_path / f"汇总{jobs}.csv"
+        code, stdout, stderr = _xl("collect", *files, d / "0_broken.xlsx", d / "zz_打分表.xlsx",
+                                   "-o", out, "--csv", csv_out, "--jobs", jobs)
+        runs.append((code, stdout.replace(str(out), "OUT").replace(str(csv_out), "CSV"), stderr,
+                     csv_out.read_bytes(), _parts(out)))
+    for what, a, b in zip(("exit code", "stdout", "stderr", "CSV", "summary workbook parts"), *runs):
+        assert a == b, f"{what} differs between --jobs 1 and --jobs 2"
+    assert runs[0][0] == 1 and "无法汇总" in runs[0][2]
+    assert runs[0][3].decode("utf-8-sig").count("\n") > len(files)
+
+
+def _parts(path):
+    """A workbook's parts but the save time (the 自评 summary is stamped when it is written)."""
+    import zipfile
+    with zipfile.ZipFile(path) as zf:
+        return {i.filename: zf.read(i) for i in zf.infolist() if i.filename != "docProps/core.xml"}
+
+
+def test_summary_ranks_share_places():
+    # competition ranking written out by hand: 90, 80, 80, 70, unfinished -> 1, 2, 2, 4, blank
+    from types import SimpleNamespace as NS
+    from xl_eval.batch import collect as col
+    from xl_eval.framework.model import load
+    fw = load()
+    depts = [col.Department(Path(f"{i}.xlsx"), f"{i}.xlsx", f"单位{i}",
+                            NS(total=t, grade=None, level1={l1.code: None for l1 in fw.level1}))
+             for i, t in enumerate((90.0, 80.0, 80.0, 70.0, None))]
+    assert [r[0] for r in col.rows(fw, depts, False)] == [1, 2, 2, 4, None]

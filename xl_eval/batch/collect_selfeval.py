@@ -87,6 +87,58 @@ def read_workbook(path: Path, shown: str, fw=None) -> tuple[list[ProjectRow], st
     return rows, None, fw
 
 
+def _read_one(path: Path, shown: str, fw):
+    """(shown, rows or None when it is not a 自评表, why it failed, framework used)."""
+    from xl_eval.check.selfeval import is_selfeval
+    if not is_selfeval(path):
+        return shown, None, None, None
+    got, why, used = read_workbook(path, shown, fw)
+    return shown, got, why, used
+
+
+_WORKER: dict = {}
+
+
+def _worker_init(fw) -> None:
+    _WORKER["fw"] = fw
+
+
+def _worker_read(item):
+    shown, got, why, used = _read_one(*item, _WORKER["fw"])
+    # the framework is the one given to the worker: not sent back with every file
+    return shown, got, why, None if used is None else used.id
+
+
+def read_all(paths: list[tuple[Path, str]], fw, jobs: int = 1):
+    """``(shown, rows or None, why, framework)`` for each path, in the order given,
+    whatever the number of jobs.  Without a framework the first workbook read
+    decides it (as one job does): files up to that one are read here, the rest
+    by the workers with it."""
+    items = list(paths)
+    i = 0
+    while i < len(items) and (fw is None or jobs <= 1 or len(items) - i < 2):
+        out = _read_one(*items[i], fw)
+        if fw is None and out[1] is not None and not out[2]:
+            fw = out[3]
+        yield out
+        i += 1
+    if i >= len(items):
+        return
+    import multiprocessing
+    ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    rest = items[i:]
+    chunk = max(1, min(16, len(rest) // (jobs * 8)))
+    with ctx.Pool(min(jobs, len(rest)), initializer=_worker_init, initargs=(fw,)) as pool:
+        for shown, got, why, used_id in pool.imap(_worker_read, rest, chunksize=chunk):
+            yield shown, got, why, (fw if used_id == fw.id else _Named(used_id)) if used_id else None
+
+
+@dataclass(frozen=True)
+class _Named:
+    """A framework known only by its id (a worker's answer that differs from the run's)."""
+    id: str
+
+
 def _rate_code(fw, spec: L.Spec) -> str:
     return fw.leaf(spec.exec_leaf).parts[0].rule.value.single_name
 

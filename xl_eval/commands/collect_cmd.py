@@ -75,7 +75,7 @@ def collect(ctx, inputs, output, csv_path, framework_path, force, jobs):
     from xl_eval.check.selfeval import is_selfeval
     if paths and is_selfeval(paths[0][0]):
         from xl_eval.commands import selfeval_cli
-        return selfeval_cli.collect(ctx, paths, bad, out, csv_path, framework_path)
+        return selfeval_cli.collect(ctx, paths, bad, out, csv_path, framework_path, jobs)
     fw = load_framework(framework_path)
     failed: list[tuple[str, str]] = []
     depts = []

@@ -136,7 +136,7 @@ def _problem_json(p) -> dict:
             "reason": p.message, "message": p.text()}
 
 
-def collect(ctx, paths, failed, out: Path, csv_path, framework_path) -> None:
+def collect(ctx, paths, failed, out: Path, csv_path, framework_path, jobs: int = 1) -> None:
     from xl_eval.batch import collect_selfeval as C
     from xl_eval.check.selfeval import is_selfeval
     from xl_eval.core.outfiles import FileExists, atomic_write
@@ -147,11 +147,10 @@ def collect(ctx, paths, failed, out: Path, csv_path, framework_path) -> None:
         fw, _ = load_selfeval_framework(framework_path)
     rows = []
     failed = list(failed)
-    for path, shown in paths:
-        if not is_selfeval(path):
+    for shown, got, why, used in C.read_all(paths, fw, jobs):
+        if got is None:
             failed.append((shown, "不是项目支出绩效自评表工作簿（与其他自评表分开汇总）"))
             continue
-        got, why, used = C.read_workbook(path, shown, fw)
         if why:
             failed.append((shown, why))
             continue
