@@ -55,10 +55,11 @@ def run_env(*args, cwd, env, modules):
 
 def test_check_takes_the_shipped_framework_from_the_cache(tmp_path):
     # the first run reads the YAML and fills the cache; the next ones never import PyYAML,
-    # nor the foreign-table checks (not needed for an xl-eval workbook)
+    # nor the foreign-table checks or the 自评表 form and its checks (not needed for a 打分表)
     env = {"XL_EVAL_CACHE": str(tmp_path / "cache")}
     sample = ROOT / "samples" / "seed_filled.xlsx"
-    mods = ("yaml", "xl_eval.framework.load", "xl_eval.check.foreign.run")
+    mods = ("yaml", "xl_eval.framework.load", "xl_eval.check.foreign.run", "xl_eval.check.selfeval",
+            "xl_eval.forms.selfeval.layout")
     first = run_env("check", sample, cwd=tmp_path, env=env, modules=mods)
     assert first["code"] == 0 and "yaml" in first["heavy"]
     second = run_env("check", sample, cwd=tmp_path, env=env, modules=mods)

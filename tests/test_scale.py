@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from xl_eval.check import selfeval
+from xl_eval.forms.selfeval import meta
 from xl_eval.check.workbook import check_file
 from xl_eval.commands import check_cmd
 from xl_eval.xlsx import reader as R
@@ -100,7 +101,7 @@ def _same_both_ways(paths, fw, monkeypatch):
         fast_file = check_file(path, fw)
         with monkeypatch.context() as m:
             m.setattr(R, "WHOLE_TREES", True)
-            m.setattr(selfeval, "_META_FIRST", 2000)
+            m.setattr(meta, "_META_FIRST", 2000)
             ref = _reference(path, fw)
             ref_file = check_file(path, fw)
         assert not isinstance(fast, str), fast
@@ -367,3 +368,78 @@ def test_summary_ranks_share_places():
                             NS(total=t, grade=None, level1={l1.code: None for l1 in fw.level1}))
              for i, t in enumerate((90.0, 80.0, 80.0, 70.0, None))]
     assert [r[0] for r in col.rows(fw, depts, False)] == [1, 2, 2, 4, None]
+
+
+_NS = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+
+
+def _tiny_workbook(path, sheet: bytes) -> None:
+    import zipfile
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("_rels/.rels", '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+                    'relationships"><Relationship Id="r1" Type="http://schemas.openxmlformats.org/'
+                    'officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
+                    '</Relationships>')
+        zf.writestr("xl/workbook.xml", f'<workbook {_NS.decode()} xmlns:r="http://schemas.openxmlformats.org/'
+                    'officeDocument/2006/relationships"><sheets><sheet name="S" sheetId="1" r:id="rId1"/>'
+                    '</sheets></workbook>')
+        zf.writestr("xl/_rels/workbook.xml.rels", '<Relationships xmlns="http://schemas.openxmlformats.org/'
+                    'package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.'
+                    'org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>'
+                    '</Relationships>')
+        zf.writestr("xl/worksheets/sheet1.xml", sheet)
+
+
+_ROWS = [
+    b'<row r="1"><c r="A1" t="inlineStr"><is><t>a &amp; &lt;b&gt; &#x4E2D;</t></is></c><c r="B1"><v>1.5</v></c>'
+    b'<c r="C1" t="str"><f>"x"&amp;"y"</f><v></v></c><c r="D1" t="str"><f>T("")</f></c></row>',
+    b'<row r="2" spans="1:4"><c r="A2" s="3"/><c r="B2" t="n" s="1"><f aca="false">SUM(B1:B1)</f><v>1.5</v></c>'
+    b'<c r="C2" t="b"><v>1</v></c><c r="D2" t="e"><v>#DIV/0!</v></c></row>',
+    b'<row r="3"><c r="A3"><f t="shared" ref="A3:A5" si="0">B1*2</f><v>3</v></c><c r="B3"><v>2</v></c></row>'
+    b'<row r="4"><c r="A4"><f t="shared" si="0"/><v>4</v></c></row><row r="5"/>'
+    b'<row r="6"><c r="A6"><f t="&#115;hared" si="0"/></c></row>',
+    b'<row r="7"><c r="A7"><v>1</v></c><c r="A7"/></row>',                     # a repeated reference
+    b'<row r="8"><c r="A8" t="inlineStr"><is><t xml:space="preserve"> sp </t></is></c>'
+    b'<c r="B8" t="inlineStr"><is/></c><c r="C8" t="inlineStr"><is><t/></is></c></row>',
+    b'<row r="9"><c r="A9" t="s"><v> 0 </v></c><c r="B9"><v>1e400</v></c><c r="C9"><v>1_0</v></c></row>',
+    # shapes the byte reader leaves to the parser
+    b'<row r="10"><c r="A10" t="inlineStr"><is><t>line\r\nend</t></is></c></row>',
+    b'<row r="10"><c r="A10" t="inline\tStr"><is><t>x</t></is></c></row>',
+    b'<row r="10"><c r="a10"><v>1</v></c><c><v>2</v></c></row>',
+    b'<row r="10"><c r="A10"><v>1</v></c> <c r="B10"><v>2</v></c></row>',
+    b'<row r="10"><c r="A10"><extLst/><v>1</v></c><x/></row>',
+    b"<row r='10'><c r='A10'><v>1</v></c></row>",
+    b'<row r="10"><c r="A10" t="inlineStr"><is><r><t>ri</t></r><r><t>ch</t></r></is></c></row>',
+    b'<row r="10"><c r="A10"><v>1</v><f>2</f><v>3</v></c></row>',
+]
+
+
+@pytest.mark.parametrize("rows", _ROWS)
+def test_byte_reader_reads_what_the_tree_reads(rows, tmp_path, monkeypatch):
+    sheet = b'<?xml version="1.0" encoding="UTF-8"?><worksheet ' + _NS + b"><sheetData>" + rows + \
+        b"</sheetData></worksheet>"
+    path = tmp_path / "t.xlsx"
+    _tiny_workbook(path, sheet)
+    wanted = {"S": {f"{c}{r}" for c in "ABCD" for r in range(1, 11)}}
+    R._SAME_PART.clear()
+    with R.open_workbook(path) as wb:
+        fast = wb.read(wanted)
+    with monkeypatch.context() as m:
+        m.setattr(R, "WHOLE_TREES", True)
+        with R.open_workbook(path) as wb:
+            ref = wb.read(wanted)
+    assert fast == ref
+    with R.open_workbook(path) as wb:                # the same bytes again: from the run's memory
+        assert wb.read(wanted) == ref
+
+
+def test_byte_reader_takes_plain_rows_and_leaves_the_rest():
+    def sheet(rows):
+        return b"<worksheet " + _NS + b"><sheetData>" + rows + b"</sheetData></worksheet>"
+    refs = {f"{c}{r}" for c in "ABCD" for r in range(1, 11)}
+    rows = R._rows_of(refs)
+    for text in _ROWS[:6]:
+        assert R._plain_cells(sheet(text), rows, refs) is not None, text
+    for text in _ROWS[6:]:
+        assert R._plain_cells(sheet(text), rows, refs) is None, text

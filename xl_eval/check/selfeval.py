@@ -44,6 +44,7 @@ from typing import Any, Iterator
 from xl_eval.check.findings import Finding, make
 from xl_eval.core.xlround import xl_round
 from xl_eval.forms.selfeval import layout as L
+from xl_eval.forms.selfeval.meta import read_meta  # noqa: F401  (re-exported: collect, report)
 from xl_eval.xlsx.reader import Cell, WorkbookError, open_workbook
 
 EXEC_REASON_BELOW = 0.9       # 执行率 below this needs a reason (四川/national practice)
@@ -99,35 +100,6 @@ def _num(v: Any) -> float | None:
 
 def _pct(x: float) -> str:
     return f"{xl_round(x * 100, 2):g}%"
-
-
-_META_FIRST = 64
-
-
-@functools.lru_cache(maxsize=2)
-def _meta_refs(last: int) -> frozenset[str]:
-    return frozenset(f"{c}{r}" for r in range(1, last + 1) for c in "ABC")
-
-
-def read_meta(wb) -> dict[str, Any] | None:
-    """{'form': ..., 'framework_id': ..., 'sheets': [(name, sizes text)]} or None."""
-    if L.META_SHEET not in wb.sheets:
-        return None
-    for last in (_META_FIRST, 2000):      # the first rows are enough when a blank key ends them
-        cells = wb.read({L.META_SHEET: _meta_refs(last)}).get(L.META_SHEET, {})
-        if any(cells.get(f"A{r}", Cell()).value is None for r in range(1, last + 1)):
-            break
-    meta: dict[str, Any] = {"sheets": []}
-    for r in range(1, 2001):
-        key = cells.get(f"A{r}", Cell()).value
-        if key is None:
-            break
-        val = cells.get(f"B{r}", Cell()).value
-        if key == "sheet":
-            meta["sheets"].append((str(val), str(cells.get(f"C{r}", Cell()).value or "")))
-        else:
-            meta[str(key)] = "" if val is None else str(val)
-    return meta if meta.get("form") == L.FORM_ID else None
 
 
 def is_selfeval(path: str | Path) -> bool:

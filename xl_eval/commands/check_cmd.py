@@ -162,9 +162,9 @@ def check_path(path, fw, framework_given: bool, lang: str):
 
 
 def _dispatch(path, fw, framework_given: bool, lang: str):
-    from xl_eval.check import selfeval
     from xl_eval.check.findings import make
     from xl_eval.check.workbook import CheckResult, check_opened
+    from xl_eval.forms.selfeval.meta import read_meta
     from xl_eval.xlsx.reader import WorkbookError, open_workbook
 
     def check_foreign(path, fw, lang):      # imported only for files that need it
@@ -183,10 +183,11 @@ def _dispatch(path, fw, framework_given: bool, lang: str):
         return _check_one(path, fw, lang)
     with wb:
         try:
-            own_form = selfeval.read_meta(wb) is not None
+            own_form = read_meta(wb) is not None
         except Exception:              # a broken file: the regular check reports it
             own_form = False
         if own_form:                   # a 项目支出绩效自评表: its own checks (XE8xx)
+            from xl_eval.check import selfeval
             return selfeval.check_file(path, fw if framework_given else None, lang)
         if is_docx(path) or "xe_framework_id" not in wb.names:
             return check_foreign(path, fw, lang)

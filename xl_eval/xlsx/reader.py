@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import functools
 import math
+import operator
 import os
 import re
 import stat
@@ -115,7 +116,7 @@ class Area:
     def single(self) -> bool:
         return self.min_row == self.max_row and self.min_col == self.max_col
 
-    @property
+    @functools.cached_property         # asked for hundreds of times per file
     def first(self) -> str:
         return f"{col_letter(self.min_col)}{self.min_row}"
 
@@ -409,6 +410,7 @@ class Workbook:
         self._shared_strings_part: str | None = None
         self._full_parse = WHOLE_TREES    # True: every sheet through the whole-tree path (tests compare)
         self._read_cache: dict[str, dict[str, Cell]] = {}   # sheet -> cells read so far (see read)
+        self._sst_pieces: list[bytes] | None = None
         self._load_workbook_part()
 
     # -- context manager
@@ -481,7 +483,7 @@ class Workbook:
                                 detail_en=f"{info.filename} is not valid XML ({exc})") from None
 
     def _rows(self, part: str, row_tags: frozenset[str], wanted_rows: frozenset[int] | None = None,
-              ) -> Iterator[ET.Element]:
+              data: bytes | None = None) -> Iterator[ET.Element]:
         """The <row> elements of a sheet: parsed in one go (C speed) when the part
         is small, streamed otherwise so that memory stays bounded.  With
         `wanted_rows`, a small part may yield only those rows and the rows that
@@ -492,7 +494,8 @@ class Workbook:
                 if el.tag in row_tags:
                     yield el
             return
-        data = b"".join(self._chunks(info))
+        if data is None:
+            data = b"".join(self._chunks(info))
         if wanted_rows is not None and not self._full_parse:
             fragment = _selected_rows(data, wanted_rows)
             if fragment is not None:
@@ -668,8 +671,9 @@ class Workbook:
         part = self._shared_strings_part
         if part is None or self._member(part) is None or not indices:
             return {}
-        data = self.read_part(part)
-        pieces = _SI_SPLIT.split(data)
+        if self._sst_pieces is None:     # check's reads and collect's share one split
+            self._sst_pieces = _SI_SPLIT.split(self.read_part(part))
+        pieces = self._sst_pieces
         head = pieces[0]
         m = _SST_ROOT.search(head)
         out: dict[int, str] = {}
@@ -699,14 +703,35 @@ class Workbook:
         return out
 
     def _read_sheet(self, part: str, refs: set[str], need_sst: list[Cell]) -> dict[str, Cell]:
-        cells: dict[str, Cell] = {}
         rows = _rows_of(refs)
+        data = None
+        if not self._full_parse:
+            info = self._guard(part)
+            if info.file_size <= self._limits.in_memory:
+                data = b"".join(self._chunks(info))
+                seen = _SAME_PART.get(data)
+                if seen is not None and seen[0] is refs:
+                    # byte for byte a part read before with the same wanted cells (fill
+                    # leaves 汇总, 评分参数, xl_eval as the template has them): the same cells
+                    return {ref: Cell(c.value, c.formula, c.kind) for ref, c in seen[1].items()}
+                got = _plain_cells(data, rows, refs)
+                if got is not None:
+                    cells, masters, followers, sst = got
+                    need_sst.extend(sst)
+                    _resolve_followers(followers, masters)
+                    if not sst and len(data) <= 1 << 18:
+                        while len(_SAME_PART) >= 16:
+                            del _SAME_PART[next(iter(_SAME_PART))]
+                        _SAME_PART[data] = (refs, {ref: Cell(c.value, c.formula, c.kind)
+                                                   for ref, c in cells.items()})
+                    return cells
+        cells = {}
         masters: dict[str, tuple[str, str]] = {}
         followers: list[tuple[Cell, str, str]] = []
         row_tags = _tags("row")
         ns = None
         row_no = 0
-        for el in self._rows(part, row_tags, rows):
+        for el in self._rows(part, row_tags, rows, data):
             if ns is None:
                 ns = el.tag[: el.tag.index("}") + 1] if el.tag.startswith("{") else ""
                 c_tag, f_tag, v_tag, is_tag = ns + "c", ns + "f", ns + "v", ns + "is"
@@ -745,23 +770,34 @@ class Workbook:
                 if ref not in refs:
                     continue
                 v = c.find(v_tag)
+                inline = c.find(is_tag)
                 cell = Cell()
-                _fill(cell, c.get("t", "n"), f, None if v is None else (v.text or ""), c.find(is_tag), need_sst)
+                _fill(cell, c.get("t", "n"), None if f is None else (f.text or ""),
+                      None if v is None else (v.text or ""), None if inline is None else _si_text(inline),
+                      need_sst)
                 if shared and not f.text:
                     followers.append((cell, f.get("si", ""), ref))
                 cells[ref] = cell
             el.clear()
-        for cell, si, ref in followers:
-            master = masters.get(si)
-            m = _SPLIT_RE.match(ref)
-            mm = _SPLIT_RE.match(master[1]) if master else None
-            if m and mm:
-                cell.formula = shift_formula(master[0], int(m.group(2)) - int(mm.group(2)),
-                                             col_index(m.group(1)) - col_index(mm.group(1)))
+        _resolve_followers(followers, masters)
         return cells
 
 
+def _resolve_followers(followers: list[tuple[Cell, str, str]], masters: dict[str, tuple[str, str]]) -> None:
+    """A shared formula's follower cells get their master's text, shifted."""
+    for cell, si, ref in followers:
+        master = masters.get(si)
+        m = _SPLIT_RE.match(ref)
+        mm = _SPLIT_RE.match(master[1]) if master else None
+        if m and mm:
+            cell.formula = shift_formula(master[0], int(m.group(2)) - int(mm.group(2)),
+                                         col_index(m.group(1)) - col_index(mm.group(1)))
+
+
 _ROWS_OF: dict[int, tuple[Any, frozenset[int]]] = {}
+# Sheet parts already read in this run, by their exact bytes: (the wanted-cells set
+# object, the cells read, shared strings not involved).  Bounded, oldest out.
+_SAME_PART: dict[bytes, tuple[Any, dict[str, Cell]]] = {}
 
 
 def _rows_of(refs: set[str]) -> frozenset[int]:
@@ -803,10 +839,10 @@ def _well_formed(data: bytes) -> bool:
     return True
 
 
-def _selected_rows(data: bytes, rows: frozenset[int]) -> "_Fragment | None":
-    """A document of the sheet's start (up to <sheetData>) and only the <row>
-    elements whose number is in `rows` or that mention a shared formula, in
-    file order; None when the part is not plain enough for this (see above)."""
+def _plain_rows(data: bytes):
+    """(sheetData match, root match, end of sheetData, [(start, row number bytes)])
+    for a plain, well-formed sheet part; None when the part is not plain enough
+    for reading it without a tree (see above)."""
     if b"<![CDATA[" in data or b"<!--" in data or data.count(b"<?") > 1:
         return None
     sd = _SHEETDATA.search(data)
@@ -816,9 +852,6 @@ def _selected_rows(data: bytes, rows: frozenset[int]) -> "_Fragment | None":
     end = data.find(b"</" + sd.group(1) + b"sheetData>", sd.end())
     if end < 0 or not _well_formed(data):
         return None
-    pieces: list[bytes] = []
-    shared = [m.start() for m in _SHARED.finditer(data, sd.end(), end)]
-    import bisect
     found = [(m.start(), m.group(1)) for m in _ROW_STRICT.finditer(data, sd.end(), end)]
     if len(found) != len(_ROW_ANY.findall(data, sd.end(), end)):
         found = []            # not every row starts <row r="N": take each tag's attributes apart
@@ -829,6 +862,20 @@ def _selected_rows(data: bytes, rows: frozenset[int]) -> "_Fragment | None":
             if len(r) != 1 or not _ROW_NO_B.fullmatch(r[0]):
                 return None              # no row number, or an unusual one: the parser decides
             found.append((m.start(), r[0]))
+    return sd, root, end, found
+
+
+def _selected_rows(data: bytes, rows: frozenset[int]) -> "_Fragment | None":
+    """A document of the sheet's start (up to <sheetData>) and only the <row>
+    elements whose number is in `rows` or that mention a shared formula, in
+    file order; None when the part is not plain enough for this (see above)."""
+    plan = _plain_rows(data)
+    if plan is None:
+        return None
+    sd, root, end, found = plan
+    pieces: list[bytes] = []
+    shared = [m.start() for m in _SHARED.finditer(data, sd.end(), end)]
+    import bisect
     for i, (start, r) in enumerate(found):
         row_no = int(r)
         stop = found[i + 1][0] if i + 1 < len(found) else end
@@ -841,6 +888,171 @@ def _selected_rows(data: bytes, rows: frozenset[int]) -> "_Fragment | None":
     head = data[:sd.end()]
     tail = b"</" + sd.group(1) + b"sheetData></" + root.group(1) + b">"
     return _Fragment(head + b"".join(pieces) + tail, len(pieces))
+
+
+# The cells of a plain sheet straight from its bytes, no tree at all: on top
+# of _plain_rows, UTF-8, no namespace prefix or declaration inside sheetData,
+# and every row read has the shape Excel, WPS, LibreOffice and fill write:
+# <row r="N" …> then cells <c r="A1" …> with "-quoted attributes, each holding
+# at most an <f>, a <v> and a one-run <is>, in that order, then </row>.  The
+# cells found must tile the row exactly (their lengths add up to the row's
+# content: no space between them), so they are all of its children.  Attribute values used (t, and
+# f's t/ref/si) hold no raw tab or line end (the parser would make them
+# spaces) and texts no carriage return (it would drop it).  Anything else:
+# None, and the tree path (which this mirrors) reads the sheet.
+_AQ = rb'(?:\s+[A-Za-z_][\w:.-]*="[^"]*")*'
+_CELL_X = re.compile(rb'(<c r="([A-Z]{1,3}[0-9]{1,7})"(' + _AQ + rb')\s*(?:/>|>\s*'
+                     rb'(<f(' + _AQ + rb')\s*(?:/>|>([^<]*)</f>))?\s*'
+                     rb'(<v\s*/>|<v>([^<]*)</v>)?\s*'
+                     rb'(<is\s*/>|<is>\s*<t(?: xml:space="preserve")?\s*(?:/>|>([^<]*)</t>)\s*</is>)?\s*</c>))')
+_ROW_OPEN_X = re.compile(rb'<row r="[0-9]{1,7}"' + _AQ + rb'\s*(/?)>')
+_ATTR_Q = re.compile(rb'\s([A-Za-z_][\w:.-]*)="([^"]*)"')
+_CELL_T = re.compile(rb'\st="([^"]*)"')
+_UTF8 = (b"utf-8", b"utf8")
+_first = operator.itemgetter(0)
+_PREDEFINED = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'"), ("&amp;", "&"))
+
+
+def _text(raw: bytes) -> str | None:
+    """Element text as the parser gives it (None: let the parser decide).  The
+    part is known well-formed, so every & starts a valid reference."""
+    if b"\r" in raw:
+        return None
+    text = raw.decode("utf-8")
+    if "&" not in text:
+        return text
+    if "&#" in text:
+        return _unescape(text)
+    for ref, ch in _PREDEFINED:
+        text = text.replace(ref, ch)
+    return text
+
+
+def _attr_text(raw: bytes) -> str | None:
+    """An attribute value as the parser gives it (None: let the parser decide)."""
+    return None if b"\t" in raw or b"\n" in raw else _text(raw)
+
+
+def _attr_texts(raw: bytes) -> dict[bytes, str] | None:
+    out = {}
+    for name, value in _ATTR_Q.findall(raw):
+        text = _attr_text(value)
+        if text is None:
+            return None
+        out[name] = text
+    return out
+
+
+_REFS_B: dict[int, tuple[Any, frozenset[bytes]]] = {}
+
+
+def _refs_bytes(refs: set[str]) -> frozenset[bytes]:
+    """The wanted references as bytes (computed once per template set, as _rows_of)."""
+    hit = _REFS_B.get(id(refs))
+    if hit is not None and hit[0] is refs:
+        return hit[1]
+    out = frozenset(r.encode("ascii", "replace") for r in refs)
+    while len(_REFS_B) >= 32:
+        del _REFS_B[next(iter(_REFS_B))]
+    _REFS_B[id(refs)] = (refs, out)
+    return out
+
+
+def _plain_cells(data: bytes, rows: frozenset[int], refs: set[str]):
+    """(cells, shared-formula masters, followers, cells waiting for a shared string)
+    of the wanted rows, as the tree path of ``Workbook._read_sheet`` reads them;
+    None when the sheet is not plain in the sense above."""
+    head = data[:256].lstrip(b"\xef\xbb\xbf").lstrip()
+    enc = _ENCODING_RE.match(head)
+    if enc and enc.group(1).lower() not in _UTF8:
+        return None
+    plan = _plain_rows(data)
+    if plan is None:
+        return None
+    sd, root, end, found = plan
+    if sd.group(1) or root.group(1) != b"worksheet" or b"xmlns" in data[sd.start():end]:
+        return None
+    ns = _XMLNS.search(data, root.start(), sd.start())
+    if ns is not None and (ns.group(1) or ns.group(2) or b"").decode("utf-8", "replace") not in NS_MAIN:
+        return None          # a default namespace that is not SpreadsheetML's (or declared further in)
+    if found and data[sd.end():found[0][0]].strip():
+        return None          # something before the first row
+    wanted_refs = _refs_bytes(refs)
+    shared = [m.start() for m in _SHARED.finditer(data, sd.end(), end)]
+    import bisect
+    cells: dict[str, Cell] = {}
+    masters: dict[str, tuple[str, str]] = {}
+    followers: list[tuple[Cell, str, str]] = []
+    need_sst: list[Cell] = []
+    row_open, cells_in = _ROW_OPEN_X.match, _CELL_X.findall
+    for i, (start, r) in enumerate(found):
+        stop = found[i + 1][0] if i + 1 < len(found) else end
+        wanted = int(r) in rows
+        if not wanted:
+            if not shared:
+                continue
+            k = bisect.bisect_left(shared, start)
+            if not (k < len(shared) and shared[k] < stop):
+                continue
+        m = row_open(data, start, stop)
+        if m is None:
+            return None
+        if m.group(1):                                   # <row …/>
+            if data[m.end():stop].strip():
+                return None
+            continue
+        close = data.rfind(b"</row>", m.end(), stop)
+        if close < 0 or data[close + 6:stop].strip():
+            return None
+        found_cells = cells_in(data, m.end(), close)
+        if sum(map(len, map(_first, found_cells))) != close - m.end():
+            return None                                  # the cells do not tile the row
+        for _, ref_b, rest, f_el, f_raw, f_text, v_el, v_text, is_el, is_text in found_cells:
+            if not (f_el or v_el or is_el):              # <c …/>: a blank, as a cell never read
+                if wanted and ref_b in wanted_refs:
+                    ref = ref_b.decode("ascii")
+                    if ref in cells:                     # a repeated reference: the last one counts
+                        cells[ref] = Cell()
+                continue
+            shared_f = False
+            if f_el:
+                formula = _text(f_text) if f_text else ""
+                if formula is None:
+                    return None
+                if b"shared" in f_raw or b"&" in f_raw:  # t="shared" (or spelt with references)
+                    f_attrs = _attr_texts(f_raw)
+                    if f_attrs is None:
+                        return None
+                    shared_f = f_attrs.get(b"t") == "shared"
+                    if shared_f and b"ref" in f_attrs and formula:
+                        masters[f_attrs.get(b"si", "")] = (formula, ref_b.decode("ascii"))
+            else:
+                formula = None
+            if not wanted or ref_b not in wanted_refs:
+                continue
+            t = "n"
+            if rest:
+                mt = _CELL_T.search(rest)
+                if mt is not None:
+                    t = _attr_text(mt.group(1))
+                    if t is None:
+                        return None
+            v = inline = None
+            if v_el:
+                v = _text(v_text) if v_text else ""
+                if v is None:
+                    return None
+            if is_el:
+                inline = _text(is_text) if is_text else ""
+                if inline is None:
+                    return None
+            ref = ref_b.decode("ascii")
+            cell = Cell()
+            _fill(cell, t, formula, v, inline, need_sst)
+            if shared_f and not formula:
+                followers.append((cell, f_attrs.get(b"si", ""), ref))
+            cells[ref] = cell
+    return cells, masters, followers, need_sst
 
 
 class _Fragment(bytes):
@@ -934,12 +1146,15 @@ def _si_text(si: ET.Element) -> str:
     return "".join(out)
 
 
-def _fill(cell: Cell, t: str, f: ET.Element | None, v: str | None, inline: ET.Element | None,
+def _fill(cell: Cell, t: str, formula: str | None, v: str | None, inline: str | None,
           need_sst: list[Cell]) -> None:
-    if f is not None:
-        cell.formula = f.text or ""
+    """A cell from its parts as the parser sees them: the <f> text ("" when empty,
+    None without <f>), the <v> text (None without <v>), the inline string's text
+    (None without <is>)."""
+    if formula is not None:
+        cell.formula = formula
     if inline is not None:
-        cell.value, cell.kind = _si_text(inline), "s"
+        cell.value, cell.kind = inline, "s"
         return
     if t == "str" and v is not None:
         cell.value, cell.kind = v, "s"          # a formula's text result, possibly ""

@@ -21,8 +21,7 @@ from dataclasses import dataclass, field
 
 from xl_eval.xlsx.reader import col_letter
 
-META_SHEET = "xl_eval"
-FORM_ID = "selfeval"
+from xl_eval.forms.selfeval.meta import FORM_ID, META_SHEET  # noqa: E402,F401  (one place: meta.py)
 FORM_FORMAT = "2"        # 2: each 一级 block's weight in its own cell (weights adjustable per project)
 
 # grid columns (1-based)
