@@ -45,7 +45,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 XL = [PY, "-m", "xl_eval.cli"]
-ENV = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+# Children keep their bytecode (an installed package has it compiled at install): with
+# PYTHONDONTWRITEBYTECODE set, every start-up would compile every module again.
+ENV = {**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
+       "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
 
 
 # ------------------------------------------------------------------ measuring

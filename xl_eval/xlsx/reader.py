@@ -39,10 +39,13 @@ defined name whose area is larger than ``Limits.max_area_cells`` is treated
 as broken (``area`` returns None, ``area_problem`` says why) before any of
 its cells is enumerated.
 
-Then, per sheet, one streaming pass (ElementTree's pull parser, rows
-cleared as they are read) collects the wanted cells: formula, cached value
-and type, resolving shared formulas.  Of sharedStrings.xml only the items
-that wanted cells refer to are parsed.
+Then, per sheet, one pass collects the wanted cells: formula, cached value
+and type, resolving shared formulas.  A plain sheet part (the shapes Excel,
+WPS, LibreOffice and fill write) is checked well-formed by expat and its
+wanted rows decoded from the bytes by patterns (``_plain_cells``); anything
+else goes through ElementTree (whole tree, or the pull parser for a large
+part), which is also the reference the tests compare the fast path with.
+Of sharedStrings.xml only the items that wanted cells refer to are parsed.
 """
 
 from __future__ import annotations
