@@ -5,8 +5,6 @@ published tables by hand, as noted at each source and assertion."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from foreign_real_fixtures import SOURCES, build
@@ -95,8 +93,12 @@ EXPECTED: dict[str, list] = {
     # 9 rows, every score = its 分值; "……,1分;" items add up to 3 (管理制度健全性), deductions
     # "每出现一例……扣1分" for the listed points (资金使用合规性); bands "计5分;…计4分" are alternatives
     "hunan_yueyang": [],
-    "anhui_chizhou": [],
-    "yunnan_nanhua": [],
+    # 年度资金总额 prints 0 | 0 | 0 over 其中:本年财政拨款 90 | 89.974 | 89.974 (table 1, row 4)
+    "anhui_chizhou": [("XE743", "表格1", "第4行第3列"), ("XE743", "表格1", "第4行第4列"),
+                      ("XE743", "表格1", "第4行第5列")],
+    # 配套烘干杀菌设备…: 年度指标值 550, 实际完成值 20, yet 9.3 of 9.3; the funds block adds up
+    # (1100 = 1100), "≥1290.3平方米" is met by "1290.3平方米", 10 months by 10
+    "yunnan_nanhua": [("XE736", "自评表", "F12")],
     # 95.10% = 136/143, 98.31% = (63.46−32)/32 and 0 points, 2017 named beside 2018 in a 变动率
     "dept_indicator_table": [],
     # blank scores: nothing to compare; 分值 of each 一、 = its rows (6, 14, 20)
@@ -110,3 +112,45 @@ def test_check_command_never_shows_a_traceback(files, capsys, name):
                  ["check", files[name], "--framework", "project_2020_10"]):
         code, out, err = run_cli(args, capsys)
         assert code in (0, 1, 2) and "Traceback" not in out + err and "内部错误" not in err, (args, err)
+
+
+def test_a_target_met_is_not_reported_and_one_missed_is(tmp_path):
+    """Variants of the 池州 table: "≥50个" done 40 with full marks is reported;
+    a time limit "10" done in 8 (a ceiling met early) is not; "≤90万元" done 85 is not."""
+    import copy
+    import foreign_real_fixtures as fx
+    src = copy.deepcopy(fx.SOURCES["anhui_chizhou"])
+    src["rows"][0][5] = "40"
+    src["rows"][3][4:6] = ["10", "8"]
+    src["rows"][4][5] = "85"
+    fx.SOURCES["variant"] = src
+    try:
+        path = fx.build("variant", tmp_path)
+    finally:
+        del fx.SOURCES["variant"]
+    assert main(["framework", "import", str(path), "-o", str(tmp_path / "v.yaml")]) == 0
+    fw = load_framework(tmp_path / "v.yaml")
+    found = [(f.code, f.cell) for f in check_foreign(path, fw).findings if f.code == "XE736"]
+    assert found == [("XE736", "第11行第6列")]
+
+
+def test_a_change_on_last_year_is_not_a_stale_year(tmp_path):
+    """The 指标表's 三公经费变动率 evidence names 2018 and 2017 (本年度 against 上年度): with
+    that column headed 完成情况 (read by the year check) it is not an XE732; the same
+    sentence with 2018 taken out is (only 2017 in a 2018 evaluation)."""
+    import copy
+    import foreign_real_fixtures as fx
+    src = copy.deepcopy(fx.SOURCES["dept_indicator_table"])
+    src["header"][0][7] = "完成情况"
+    fx.SOURCES["variant"] = src
+    try:
+        ok = fx.build("variant", tmp_path)
+        src["rows"][1][7] = "2017年度预算安排的三公经费总额为32万元."
+        (tmp_path / "stale").mkdir()
+        stale = fx.build("variant", tmp_path / "stale")
+    finally:
+        del fx.SOURCES["variant"]
+    assert main(["framework", "import", str(ok), "-o", str(tmp_path / "v.yaml")]) == 0
+    fw = load_framework(tmp_path / "v.yaml")
+    assert [f.code for f in check_foreign(ok, fw).findings] == []
+    assert [(f.code, f.cell) for f in check_foreign(stale, fw).findings] == [("XE732", "第3行第8列")]

@@ -7,7 +7,8 @@
 * tables with a 合计 row: each column's rows add up to it; a figure a
   sentence quotes for a row's name is one of that row's values; a project
   table's totals against the 项目支出 figures and its row count against
-  "N个项目".
+  "N个项目";
+* a 自评表's 年度资金总额 row: the sum of its 其中 rows in each budget column.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Iterator
 from xl_eval.check.findings import Finding
 from xl_eval.check.foreign.context import Ctx, pct
 from xl_eval.check.foreign.grid import Grid, norm, number_of
+from xl_eval.check.foreign.headers import FUND_COLUMN_WORDS, FUND_PART_WORDS, FUND_TOTAL_WORDS
 from xl_eval.check.foreign.mapping import Node
 from xl_eval.check.foreign.sections import scopes
 from xl_eval.check.foreign.text_checks import _FULLWIDTH, excerpt, quoted_figures
@@ -238,3 +240,40 @@ def _against_projects(ctx: Ctx, p, text: str, g: Grid) -> Iterator[Finding]:
                 if tv is not None and xl_round(tv, 2) != xl_round(value, 2):
                     yield ctx.in_paragraph("XE744", p, quoted=excerpt(text, m.start(), m.end()), table=g.label,
                                            row=f"合计（{head.text}）", values=plain(tv))
+
+
+# ------------------------------------------------ a 自评表's funds block
+
+def _row_label(row) -> tuple[int, str]:
+    """(column, text) of the first cell a row writes itself (not a merged copy)."""
+    return next(((j, c.text) for j, c in enumerate(row) if not c.blank and not c.merged), (-1, ""))
+
+
+def check_fund_blocks(ctx: Ctx) -> Iterator[Finding]:
+    """年度资金总额 against its 其中 rows (本年财政拨款, 上年结转资金, 其他资金), column by
+    column (年初预算数, 全年预算数, 全年执行数), in any table of the file, the
+    scoring table's own grid included (a 自评表 prints the block above its indicators)."""
+    for g in ctx.doc.grids:
+        for i, row in enumerate(g.rows):
+            at, label = _row_label(row)
+            if i == 0 or not any(w in norm(label) for w in FUND_TOTAL_WORDS):
+                continue
+            parts = []
+            for below in g.rows[i + 1:]:
+                j, text = _row_label(below)
+                if j < 0 or not any(norm(text).startswith(w) or w in norm(text)[:8] for w in FUND_PART_WORDS):
+                    break
+                parts.append(below)
+            if not parts:
+                continue
+            for j, head in enumerate(g.rows[i - 1]):
+                if j <= at or head.merged or not any(w in norm(head.text) for w in FUND_COLUMN_WORDS):
+                    continue
+                total = number_of(row[j])[0] if j < len(row) else None
+                values = [number_of(p[j])[0] for p in parts if j < len(p)]
+                if total is None or not any(v is not None for v in values):
+                    continue
+                s = xl_round(sum(v for v in values if v is not None), 4)
+                if xl_round(total, 4) != s:
+                    yield ctx.at("XE743", row[j], table=g.label, column=head.text, expected=plain(s),
+                                 shown=row[j].text)

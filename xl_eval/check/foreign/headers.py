@@ -16,6 +16,7 @@ HEADERS: tuple[tuple[str, int, tuple[str, ...]], ...] = (
     ("rate", 2, ("得分率", "得分比例")),
     ("reason", 2, ("扣分原因", "扣分说明", "扣分理由", "扣分依据", "扣分情况", "偏差原因")),
     ("target", 2, ("年度指标值", "指标值", "目标值", "年度目标", "年度工作目标")),
+    ("actual", 2, ("实际完成值", "实际值", "全年实际值")),
     ("findings", 2, ("完成情况", "评价情况", "情况说明", "实际完成", "完成值", "评价说明", "佐证", "评分说明",
                      "得分说明", "评价意见")),
     ("criteria", 2, ("评分标准", "评分细则", "评分方法", "评分依据", "评分规则", "计分方法", "评价标准", "评分要点",
@@ -33,3 +34,9 @@ HEADERS: tuple[tuple[str, int, tuple[str, ...]], ...] = (
 TOTAL_LABELS = frozenset({"合计", "总计", "总分", "合计得分", "总得分", "累计得分", "综合得分", "合计分值"})
 SUBTOTAL_LABELS = frozenset({"小计"})
 GRADE_LABELS = ("评价等级", "等级", "评价结果", "评定等级", "绩效等级")
+
+# The funds block of a 项目支出绩效自评表 (财预〔2020〕10号 附1 and the provinces' copies):
+# a total row, the rows it is made of (its "其中" rows), and the columns that add up.
+FUND_TOTAL_WORDS = ("资金总额",)
+FUND_PART_WORDS = ("其中", "财政拨款", "上年结转", "其他资金")
+FUND_COLUMN_WORDS = ("年初预算数", "全年预算数", "全年执行数", "预算数", "执行数")

@@ -21,10 +21,12 @@ CHECKS = (
     table_checks.check_sums,
     table_checks.check_cross_tables,
     table_checks.check_criteria,
+    table_checks.check_targets,
     text_checks.check_texts,
     text_checks.check_recomputed,
     body_checks.check_body,
     body_checks.check_money_tables,
+    body_checks.check_fund_blocks,
 )
 
 

@@ -368,3 +368,38 @@ def _band_gaps(ctx: Ctx, cell, name: str, crit: str) -> Iterator[Finding]:
     for (lo1, hi1, t1), (lo2, hi2, t2) in zip(bands, bands[1:]):
         if lo2 > hi1:
             yield ctx.at("XE718", cell, node=name, left=t1, right=t2, gap=f"{plain(hi1)}%～{plain(lo2)}%")
+
+
+# ------------------------------------------------ 年度指标值 against 实际完成值
+
+_TARGET_RE = re.compile(r"^\s*(≥|>=|＞=|不低于|不少于|=|＝)?\s*([0-9]+(?:\.[0-9]+)?)\s*([^0-9\s]*)\s*$")
+
+
+def _quantity(text: str) -> tuple[str, float, str] | None:
+    """("≥", 50.0, "个") of "≥50个"; None for a qualitative value ("效果明显")."""
+    m = _TARGET_RE.match(text.replace(",", ""))
+    if not m:
+        return None
+    return m.group(1) or "", float(m.group(2)), m.group(3)
+
+
+def check_targets(ctx: Ctx) -> Iterator[Finding]:
+    """A row scored in full whose 实际完成值 falls short of its 年度指标值: "≥50个"
+    done 40, or a bare target 550 done 20.  A bare target may be a ceiling (a time
+    limit met early), so it is reported only when less than half is done."""
+    for t in ctx.tables:
+        if "target" not in t.columns or "actual" not in t.columns:
+            continue
+        for rec in t.rows("leaf"):
+            target, actual = rec.cells.get("target"), rec.cells.get("actual")
+            w, s = rec.value("weight"), rec.value("score")
+            if target is None or actual is None or target.merged or actual.merged or not (w.present and s.present):
+                continue
+            tq, aq = _quantity(target.text), _quantity(actual.text)
+            if tq is None or aq is None or aq[0] or (aq[2] and tq[2] and aq[2] != tq[2]):
+                continue
+            op, goal, _ = tq
+            short = aq[1] < goal - 1e-9 if op else aq[1] < goal / 2
+            if short and s.value >= w.value - 1e-9:
+                yield ctx.at("XE736", actual, node=rec.label, target=target.text, actual=actual.text,
+                             score=plain(s.value))

@@ -26,6 +26,7 @@ DEDUCT_RE = re.compile(r"扣(?:除|减)?\s*" + _NUMWORD + r"\s*分")
 ACTUAL_RE = re.compile(r"实际得分?\s*" + _NUMWORD + r"\s*分")
 DUE_RE = re.compile(r"应得分?\s*" + _NUMWORD + r"\s*分")
 YEAR_RE = re.compile(r"(?:截至|截止|截止到)?(?<![0-9])((?:19|20)[0-9]{2})\s*年")
+COMPARE_RE = re.compile(r"变动率|变化率|增长率|同比|上年度|比上年|较上年|上一年")
 YEAR_TERMS = re.compile(r"^(?:度|末|底|12月31日)|年初|全年|预算|决算|经费|支出|资产|结转|结余|收入|履职|工作")
 CLAUSE_END = "，。；;,！？!?\n"
 AMOUNT_RE = re.compile(r"((?:[\u4e00-\u9fa5“”\"]|（[^）]{0,12}）){2,24}?)(?:为|是|：|:|约)?\s*([0-9]+(?:\.[0-9]+)?)\s*万元")
@@ -158,10 +159,13 @@ def _years(ctx: Ctx) -> Iterator[Finding]:
         return
     for t in texts(ctx):
         text = t.text.translate(_FULLWIDTH)
+        named = {int(y) for y in YEAR_RE.findall(text)}
         for m in YEAR_RE.finditer(text):
             year = int(m.group(1))
             if year == ctx.year:
                 continue
+            if year == ctx.year - 1 and ctx.year in named and COMPARE_RE.search(text):
+                continue                           # this year against the last (变动率, 同比)
             a, b = _clause(text, m.start(), m.end())
             after = text[m.end():b]
             if re.match(r"\s*[0-9]{1,2}\s*月", after) and not after.lstrip().startswith("12月31日"):
