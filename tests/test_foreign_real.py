@@ -69,6 +69,8 @@ def test_import_notes_the_points_a_cell_states_that_its_rows_do_not_add_up_to(dr
     # 中介机构表: "计3分。…计1分。" is 4 points and "计5分。…计5分。" 10: no note
     assert notes["intermediary_quality"] == []
     assert notes["anhui_chizhou"] == notes["yunnan_nanhua"] == []
+    # 部门特性指标 has no points of its own: it takes 履职成效's 20 (the unit's own rows share them)
+    assert notes["sichuan_dazhou"] == ["待核对：“部门特性指标”在表中没有分值，按其上级“履职成效”的20分计"]
 
 
 def test_the_4_column_sheet_reads_its_tree_from_the_numbering(drafts):
@@ -103,6 +105,8 @@ EXPECTED: dict[str, list] = {
     "dept_indicator_table": [],
     # blank scores: nothing to compare; 分值 of each 一、 = its rows (6, 14, 20)
     "intermediary_quality": [],
+    # every level's points add up (25 = 15 + 10, 30 = 2+2+5+2+6+2+6+5, 45 = 20 + 15 + 10)
+    "sichuan_dazhou": [],
 }
 
 

@@ -63,6 +63,7 @@ def draft(path: str, fid: str | None = None) -> Draft:
     table = _table(path)
     leaves = [r for r in table.records if r.kind == "leaf"]
     problems = []
+    notes_first = _sole_leaf_points(leaves)
     for r in leaves:
         w = r.value("weight")
         if not w.present or w.value <= 0:
@@ -73,7 +74,7 @@ def draft(path: str, fid: str | None = None) -> Draft:
     if not leaves:
         raise ImportProblem(f"{table.label} 中没有三级指标行")
     notes: list[str] = ["本框架由 xl-eval framework import 从“" + Path(path).name + "”生成：各指标均为酌情给分，"
-                        "请把评分标准改写为可计算的规则（分档、按比例、每项扣分……）后再使用。"]
+                        "请把评分标准改写为可计算的规则（分档、按比例、每项扣分……）后再使用。"] + notes_first
     inputs = [
         {"code": "unit_name", "label": "单位名称", "kind": "text", "group": "identity", "required": True,
          "reference": True, "help": "被评价单位全称"},
@@ -166,6 +167,23 @@ def _tree(table: ScoreTable, leaves) -> tuple[list[dict], list[tuple[dict, float
         for node in {id(n1): n1, id(parent): parent}.values():
             node["weight"] = _num(round(node["weight"] + weight, 6))
     return level1, stated
+
+
+def _sole_leaf_points(leaves) -> list[str]:
+    """A leaf the table gives no points, alone under a level-2 indicator that states
+    them ("履职成效(20分) | 部门特性指标"), takes that indicator's points."""
+    from xl_eval.check.foreign.tables import Value
+    notes = []
+    for r in leaves:
+        if r.value("weight").present or not r.level2:
+            continue
+        siblings = [x for x in leaves if (x.level1, x.level2) == (r.level1, r.level2)]
+        points = _points(r, "level2_weight", split_points(r.level2)[1])
+        if len(siblings) == 1 and points:
+            r.values["weight"] = Value(points, None, False, r.cells.get("name"))
+            notes.append(f"待核对：“{split_points(r.name)[0]}”在表中没有分值，按其上级“{split_points(r.level2)[0]}”"
+                         f"的{plain(points)}分计")
+    return notes
 
 
 def _points(r, field: str, shown: float | None) -> float | None:

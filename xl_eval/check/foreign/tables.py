@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from xl_eval.check.foreign.grid import GCell, Grid, norm, number_of
+from xl_eval.check.foreign.grid import GCell, Grid, norm, number_of, split_points
 from xl_eval.check.foreign.headers import GRADE_LABELS, HEADERS, SUBTOTAL_LABELS, TOTAL_LABELS
 
 TEXT_FIELDS = ("explanation", "criteria", "findings", "reason")
@@ -141,9 +141,16 @@ def find_header(grid: Grid, scan: int = 25) -> tuple[int, int, dict[str, int]] |
             end += 1
         columns = _columns(rows[start:end + 1])
         if "score" in columns and ({"name", "level1", "level2"} & set(columns)) \
-                and ({"weight", "rate"} & set(columns)):
+                and (({"weight", "rate"} & set(columns)) or _points_in_names(rows[end + 1:end + 21], columns)):
             return start, end, columns
     return None
+
+
+def _points_in_names(rows: list[list[GCell]], columns: dict[str, int]) -> bool:
+    """No 分值 column, but the indicator cells carry their points: "相关性(5分)"."""
+    col = columns.get("name")
+    cells = [r[col] for r in rows if col is not None and col < len(r) and not r[col].blank and not r[col].merged]
+    return bool(cells) and sum(split_points(c.text)[1] is not None for c in cells) * 2 >= len(cells)
 
 
 def _looks_like_data(row: list[GCell]) -> bool:
@@ -254,6 +261,11 @@ def read_table(grid: Grid) -> ScoreTable | None:
         elif label in SUBTOTAL_LABELS or label.endswith("小计"):
             rec.kind = "subtotal"
         _read_values(rec, row, columns)
+        if "weight" not in columns and "name" in columns and columns["name"] < len(row):
+            cn = row[columns["name"]]
+            points = None if cn.blank or cn.merged else split_points(cn.text)[1]
+            if points is not None:                # the points only in the name: "相关性(5分)"
+                rec.values["weight"] = Value(points, None, False, cn)
         if rec.kind in ("total", "subtotal"):
             rec.name = label_cells[0].text if label_cells else ""
             rec.level1, rec.level2 = level1, level2
