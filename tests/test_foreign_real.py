@@ -158,3 +158,46 @@ def test_a_change_on_last_year_is_not_a_stale_year(tmp_path):
     fw = load_framework(tmp_path / "v.yaml")
     assert [f.code for f in check_foreign(ok, fw).findings] == []
     assert [(f.code, f.cell) for f in check_foreign(stale, fw).findings] == [("XE732", "第3行第8列")]
+
+
+JUNK = ["", "-", "abc", "100%", "9.5分", "合计", "0", "1e9", "（一）", "一、", "得分", "≥", "=1/0", "  "]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_damaged_copies_never_raise(tmp_path, capsys, name):
+    """Each table with cells blanked or replaced by junk and rows dropped (seeded):
+    check returns findings and import a draft or ImportProblem, never an exception."""
+    import copy
+    import random
+    import foreign_real_fixtures as fx
+    from xl_eval.check.foreign.importer import ImportProblem, draft
+    from xl_eval.framework.model import load as load_fw
+    rnd = random.Random(name)
+    fw = load_fw()
+    for k in range(6):
+        src = copy.deepcopy(fx.SOURCES[name])
+        rows = src["rows"]
+        for _ in range(rnd.randint(1, 8)):
+            r = rnd.randrange(len(rows))
+            c = rnd.randrange(len(rows[r]))
+            if rows[r][c] is not fx.M and rows[r][c] is not fx.L:
+                rows[r][c] = rnd.choice(JUNK)
+        if len(rows) > 2 and k % 2:
+            del rows[rnd.randrange(1, len(rows))]
+        fx.SOURCES["variant"] = src
+        try:
+            (tmp_path / str(k)).mkdir()
+            path = fx.build("variant", tmp_path / str(k))
+        finally:
+            del fx.SOURCES["variant"]
+        check_foreign(path, fw)
+        try:
+            draft(str(path))
+        except ImportProblem:
+            pass
+        out = tmp_path / str(k) / "draft.yaml"
+        assert main(["framework", "import", str(path), "-o", str(out)]) in (0, 1, 2)
+        if out.exists():
+            assert main(["check", str(path), "--framework", str(out)]) in (0, 1, 2)
+        captured = capsys.readouterr()
+        assert "Traceback" not in captured.out + captured.err and "内部错误" not in captured.err
