@@ -201,3 +201,26 @@ def test_damaged_copies_never_raise(tmp_path, capsys, name):
             assert main(["check", str(path), "--framework", str(out)]) in (0, 1, 2)
         captured = capsys.readouterr()
         assert "Traceback" not in captured.out + captured.err and "内部错误" not in captured.err
+
+
+def test_a_4_level_table_is_read_as_3_levels_and_says_so(tmp_path):
+    """一级 | 二级 | 三级 | 四级 | 分值 | 得分 (the 达州 project sheet's shape, names as in
+    tests/fixtures/probes/sichuan_project_4level.yaml): each 三级 takes the sum of its
+    四级 rows (5 + 5 = 10), and the draft's notes say the fourth level was folded in."""
+    import foreign_real_fixtures as fx
+    M = fx.M
+    fx.SOURCES["four"] = {"kind": "xlsx", "sheet": "评分表", "before": [],
+                          "header": [["一级指标", "二级指标", "三级指标", "四级指标", "分值", "得分"]],
+                          "rows": [["项目决策", "科学决策", "决策依据", "必要性", "5", "5"],
+                                   [M, M, M, "可行性", "5", "4"],
+                                   [M, "绩效目标", "目标质量", "明确性", "5", "5"],
+                                   [M, M, M, "合理性", "5", "5"]]}
+    try:
+        path = fx.build("four", tmp_path)
+    finally:
+        del fx.SOURCES["four"]
+    assert main(["framework", "import", str(path), "-o", str(tmp_path / "f.yaml")]) == 0
+    fw = load_framework(tmp_path / "f.yaml")
+    assert [(leaf.name, leaf.weight) for leaf in fw.leaves] == [("决策依据", 10), ("目标质量", 10)]
+    assert any("四级指标一栏" in n for n in fw.notes)
+    assert [f.code for f in check_foreign(path, fw).findings] == []

@@ -111,6 +111,9 @@ def draft(path: str, fid: str | None = None) -> Draft:
                          "（表格是否不全，或分值有误）")
     if "criteria" not in table.columns:
         notes.append(f"{table.label} 没有评分标准栏：各指标的评分标准请按评价方案补写")
+    if any("四级" in c.text for r in table.grid.rows[:table.header_rows] for c in r):
+        notes.append(f"待核对：{table.label} 有四级指标一栏；本草稿按三级读入，各三级指标的分值是其下四级各行之和，"
+                     "四级指标请按原表补写为下级（levels 加“四级指标”）")
     total = _num(round(sum(r.value("weight").value for r in leaves), 6))
     title = _title(table) or Path(path).stem
     data = {

@@ -14,7 +14,15 @@ column.  Real tables vary, and each variant is handled here on purpose:
 * a row whose numbers sit one column off (Table 4's 小计 "20 | 17.4" under
   得分 | 得分率): the numbers are re-read in order and the row is marked
   ``shifted`` (reported as a warning);
-* "-" and "—" placeholders are blanks; "100.00 %" is a percentage.
+* "-" and "—" placeholders are blanks; "100.00 %" is a percentage;
+* 得分 over several columns (一级指标 | 得分 | 二级指标 | 得分 …): the last is the
+  score, the others the points of the level on their left;
+* no level columns: the tree is in the name column by its numbering ("一、" rows
+  are level-1 headings); no 分值 column: the points in the names "相关性(5分)";
+* a nameless row with points under a leaf is more of that leaf (points add up);
+  a heading row with no numbers and no indicator (经济效益指标 | | |) is dropped.
+
+The header words themselves are data, in headers.py.
 """
 
 from __future__ import annotations
