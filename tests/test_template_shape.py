@@ -270,16 +270,6 @@ def test_check_reports_rows_whose_points_do_not_add_up(tmp_path):
     assert found[0].sheet == L.ROWS
 
 
-def test_udf_variant_refuses_open_weights_and_rows(tmp_path):
-    from click.testing import CliRunner
-
-    from xl_eval.cli import cli
-    res = CliRunner().invoke(cli, ["template", "--udf", "--framework", str(PROBES / "sichuan_dept_overall.yaml"),
-                                   "-o", str(tmp_path / "u.xlsx")])
-    assert res.exit_code != 0 and "XE 函数版模板暂不支持" in res.output and "Traceback" not in res.output
-    assert not (tmp_path / "u.xlsx").exists()
-
-
 def test_summary_name_of_a_branch_without_branches_spans_the_lower_columns():
     fw = probe("sichuan_project_4level")
     lay = L.layout(fw)

@@ -190,7 +190,7 @@ def test_formulas_call_only_xe_functions_and_the_classic_set(wb, lay):
                 assert all(functions_in(f) <= L.ALLOWED_FUNCTIONS for f in rule.formula)
         for dv in ws.data_validations.dataValidation:
             assert all(not f or functions_in(f) <= L.ALLOWED_FUNCTIONS for f in (dv.formula1, dv.formula2))
-    assert used >= L.UDF_FUNCTIONS and count > 300
+    assert used >= L.UDF_FUNCTIONS - {"XE_ROW"} and count > 300     # Annex 1 has no rows the unit defines
     for name, cell in lay.computed.items():     # every cell that scores calls the engine
         if cell.kind in ("rate", "leaf"):
             assert {"XE_RATE", "XE_SCORE"} & functions_in(cell.formula), name

@@ -494,7 +494,8 @@ def test_classic_xlwings_registration_accepts_every_udf(monkeypatch):
         assert text.isascii()
         declared = re.findall(r"^Function (XE_\w+)\((.*)\)$", text, re.M)
         assert sorted(n for n, _ in declared) == sorted(udfs.__all__)
-        assert dict(declared)["XE_SCORE"] == "leaf, values, Optional labels, Optional framework"
+        assert dict(declared)["XE_SCORE"] == "leaf, values, Optional labels, Optional framework, Optional weight"
+        assert dict(declared)["XE_ROW"] == "leaf, row, Optional framework"
         assert dict(declared)["XE_ROUND"] == "x, digits"
     finally:
         if not had_udfs:
@@ -555,3 +556,63 @@ def test_formulas_harness_registers_every_udf(tiny_workbook):
     assert sorted(register_udfs()) == sorted(udfs.__all__)
     assert all(name in get_functions() for name in udfs.__all__)
     assert compute(tiny_workbook, {"x": "abc"})["rounded"] == XE_ROUND("abc", 2)
+
+
+# ------------------------------------------------ open weights and rows the unit defines
+
+@pytest.fixture(scope="module")
+def project_path():
+    from xl_eval.framework.registry import resolve
+    return str(resolve("project_2020_10"))
+
+
+def _effect_rows():
+    """财预〔2020〕10号 实施效益 rows in the 自定义指标 column order (效益类型, 指标名称, 指标性质,
+    年度指标值, 计量单位, 实际完成值, 分值, 定性完成情况, 得分比例)."""
+    return [["社会效益", "惠及居民户数", "≥", 1200, "户", 1260, 8, None, None],
+            [None] * 9,                                                              # a spare row
+            ["社会效益", "带动就业人数", "≥", 50, "人", 40, 4, None, None],           # 40/50 = 80% x 4 = 3.2
+            ["社会效益", "投诉天数", "≤", 25, "天", 30, 2, None, None],               # 25/30 = 83.33% x 2 = 1.67
+            ["生态效益", "居住环境改善", "定性", None, None, None, 2, "部分达成", 0.65]]  # 65% x 2 = 1.3
+
+
+def test_xe_row_scores_one_row_by_hand(project_path):
+    rows = _effect_rows()
+    assert [udfs.XE_ROW("实施效益", [r], project_path) for r in rows] == [8, None, 3.2, 1.67, 1.3]
+    assert udfs.XE_ROW("effects", [rows[2][:6] + [None, None, None]], project_path) is None   # no points yet
+    assert udfs.XE_ROW("effects", [["", "", "", "", "", "", "", "", ""]], project_path) is None
+    share = udfs.XE_ROW("effects", [rows[4][:8] + [0.9]], project_path)        # 90% is not 部分达成
+    assert is_error(share) and "居住环境改善" in share
+    assert "应为9列" in udfs.XE_ROW("effects", [rows[0][:5]], project_path)
+    assert "应为一行" in udfs.XE_ROW("effects", rows[:2], project_path)
+    assert "没有单位自定义的指标行" in udfs.XE_ROW("满意度", [rows[0]], project_path)
+
+
+def test_xe_score_of_a_rows_block_and_its_open_weight(project_path):
+    rows = _effect_rows() + [[None] * 9] * 5                                       # the block's 10 lines
+    assert udfs.XE_SCORE("实施效益", rows, "", project_path, 16) == 14.17         # 8 + 3.2 + 1.67 + 1.3
+    assert udfs.XE_SCORE("实施效益", rows, "", project_path, 10) == 10            # clamped to the weight
+    assert udfs.XE_SCORE("实施效益", rows, "", project_path, None) is None        # weight not set yet
+    assert udfs.XE_SCORE("实施效益", [[None] * 9] * 10, "", project_path, 16) is None   # no row yet
+    assert "最多10行" in udfs.XE_SCORE("实施效益", rows + [[None] * 9], "", project_path, 16)
+    assert udfs.XE_INPUTS("实施效益", project_path).startswith("效益类型、指标名称、指标性质、年度指标值")
+
+
+def test_xe_score_with_an_open_weight(project_path):
+    table = [["t_satisfaction", 0.9], ["satisfaction", 0.81]]                        # 0.81 / 0.9 = 90%
+    assert udfs.XE_SCORE("满意度", table, None, project_path, 10) == 9
+    assert udfs.XE_SCORE("满意度", table, None, project_path, "10") == 9
+    assert udfs.XE_SCORE("满意度", table, None, project_path) is None               # weight blank: pending
+    assert udfs.XE_SCORE("满意度", table + [["weight_satisfied", 10]], None, project_path) == 9
+    assert "待填写" in udfs.XE_EXPLAIN("满意度", table, None, project_path)
+    zero = udfs.XE_SCORE("满意度", table, None, project_path, 0)
+    assert is_error(zero) and "权重应大于 0" in zero
+
+
+def test_xe_grade_without_grades_is_blank(tmp_path):
+    import yaml
+    d = yaml.safe_load(DEFAULT_FRAMEWORK.read_text(encoding="utf-8"))
+    d.pop("grades")
+    path = tmp_path / "no_grades.yaml"
+    path.write_text(yaml.safe_dump(d, allow_unicode=True), encoding="utf-8")
+    assert udfs.XE_GRADE(95.4, str(path)) is None and udfs.XE_GRADE(95.4) == "优"

@@ -23,7 +23,13 @@ Conventions (the README documents them for users):
 * ``values``/``labels``: a single value (the leaf's one input or rate), a
   two-column range (names | values), or two ranges of the same size (values,
   labels).  Names are input labels or codes, or rate names or codes.
-* Framework: the optional last argument ``framework`` (path of a YAML file),
+* A leaf whose weight the evaluation sets (open weight, or a weight the
+  framework lets move): its value in the optional ``weight`` argument (after
+  ``framework``), or as one more name | value row of the table.
+* A leaf whose rows the unit defines (自定义指标): ``values`` is the block's
+  input area, one line per row, the columns in the framework's field order
+  (as on the 自定义指标 sheet); XE_ROW scores one such line.
+* Framework: the optional argument ``framework`` (path of a YAML file),
   else the environment variable XE_FRAMEWORK, else the shipped Annex 1.
 """
 
@@ -38,7 +44,7 @@ from typing import Any
 
 from xl_eval.engine import score as engine
 from xl_eval.core.expr import parse as _parse_expr
-from xl_eval.framework.model import DEFAULT_FRAMEWORK, Framework, FrameworkError, Leaf, Rate, load
+from xl_eval.framework.model import DEFAULT_FRAMEWORK, Framework, FrameworkError, Leaf, Rate, RowBlock, load
 from xl_eval.engine.inputs import parse_value
 from xl_eval.core.values import ValueProblem, normalise_label, parse_number
 from xl_eval.core.xlround import plain, xl_round
@@ -57,13 +63,13 @@ EXCEL_ERRORS = ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE
 
 __all__ = [
     "XE_ADJUSTMENT_RATE", "XE_CARRYOVER_RATE", "XE_THREE_PUBLIC_RATE", "XE_ASSET_USE_RATE",
-    "XE_COMPLETION_RATE", "XE_RATE", "XE_RATIO", "XE_SCORE", "XE_EXPLAIN", "XE_BAND",
+    "XE_COMPLETION_RATE", "XE_RATE", "XE_RATIO", "XE_SCORE", "XE_EXPLAIN", "XE_ROW", "XE_BAND",
     "XE_ROUND", "XE_GRADE", "XE_SUBTOTAL", "XE_TOTAL", "XE_INPUTS",
 ]
 
 # Parameters that take a whole range (read as a 2-D list); every other
 # parameter is one cell.  Used by the xlwings decorators and by test harnesses.
-RANGE_PARAMS = ("values", "labels")
+RANGE_PARAMS = ("values", "labels", "row")
 
 
 class UdfError(Exception):
@@ -80,6 +86,9 @@ _FRAMEWORK_DOC = "可选。框架文件（YAML）的完整路径；留空则用�
 _VALUES_DOC = ("单个值（该指标唯一的输入项或比率）；或两列区域（第一列名称，第二列值）；"
                "或与 labels 大小相同的值区域。比率可写 0.165、16.5% 或“16.5%”")
 _LABELS_DOC = "可选。与 values 大小相同的名称区域（输入项或比率的名称或代码）；values 为两列区域时留空"
+_WEIGHT_DOC = "可选。权重由评价设定（待定或可调）的指标：该指标的权重（打分表权重栏的单元格）"
+_ROWS_VALUES_DOC = ("单位自定义指标行的指标：“自定义指标”表中该指标的填写区域（每行一个指标，各列与该表相同）；"
+                    "其余指标见 XE_SCORE 的 values")
 
 
 def _udf(**arg_docs: str):
@@ -409,13 +418,85 @@ def _leaf_inputs(fw: Framework, leaf: Leaf, values: Any, labels: Any):
     return _collect(fw, _pairs(values, labels))
 
 
-def _score_leaf(fw: Framework, leaf: Leaf, values: Any, labels: Any):
+def _weight_code(leaf: Leaf) -> str | None:
+    """The input holding the leaf's weight when the evaluation sets it (open or adjustable)."""
+    return leaf.weight_input or (leaf.adjust.input if leaf.adjust else None)
+
+
+def _put_weight(fw: Framework, leaf: Leaf, named: dict[str, Any], weight: Any, table: dict[str, Any]) -> bool:
+    """The leaf's weight into `named`, from the weight argument or else the table;
+    True when an open weight is still blank (the score waits for it)."""
+    code = _weight_code(leaf)
+    if code is None:
+        return False
+    named[code] = _input_value(fw, code, weight if _given(weight) else table.get(code))
+    return leaf.weight_input is not None and named[code] is None
+
+
+def _score_leaf(fw: Framework, leaf: Leaf, values: Any, labels: Any, weight: Any = None):
+    if leaf.rows is not None:
+        return _score_rows_leaf(fw, leaf, values, labels, weight), None
     inputs_raw, rates_raw = _leaf_inputs(fw, leaf, values, labels)
     named = _Named(fw, inputs_raw, rates_raw, _leaf_names(leaf))
+    if _put_weight(fw, leaf, named.named, weight, inputs_raw):
+        named.blank.insert(0, _weight_code(leaf))
     result = engine.score_leaf(fw, leaf, named.named)
     if result.score is None and not named.blank:
         raise UdfError(_why_not(fw, leaf, result, named))
     return result, named
+
+
+# ------------------------------------------------------ rows the unit defines
+
+def _row_lines(block: RowBlock, v: Any, what: str) -> list[list]:
+    """The lines of a rows block's input area, each as wide as the block's fields."""
+    lines = _grid(v)
+    width = len(block.fields)
+    bad = next((len(r) for r in lines if len(r) != width), None)
+    if bad is not None:
+        labels = "、".join(f.label for f in block.fields)
+        raise UdfError(f"{what}应为{width}列（{labels}），实为{bad}列")
+    if len(lines) > block.max_rows:
+        raise UdfError(f"{what}有{len(lines)}行，本指标最多{block.max_rows}行")
+    return lines
+
+
+def _row_values(fw: Framework, block: RowBlock, lines: list[list]) -> dict[str, Any]:
+    """Raw values by input code: line i is row i of the block."""
+    return {block.row_input(i, f.key): cell
+            for i, line in enumerate(lines, 1) for f, cell in zip(block.fields, line)}
+
+
+def _is_row_area(block: RowBlock, values: Any, labels: Any) -> bool:
+    lines = _grid(values)
+    return not _given(labels) and len(lines[0]) == len(block.fields)
+
+
+def _score_rows_leaf(fw: Framework, leaf: Leaf, values: Any, labels: Any, weight: Any):
+    """A rows leaf from its input area (or a name | value table of the row inputs)."""
+    block = leaf.rows
+    if _is_row_area(block, values, labels):
+        raw = _row_values(fw, block, _row_lines(block, values, "values"))
+    else:
+        raw, _ = _collect(fw, _pairs(values, labels))
+    codes = {block.row_input(i, f.key) for i in range(1, block.max_rows + 1) for f in block.fields}
+    parsed = {c: _input_value(fw, c, v) for c, v in raw.items() if c in codes}
+    named = engine.effective_values(fw, parsed)
+    _put_weight(fw, leaf, named, weight, raw)
+    result = engine.score_leaf(fw, leaf, named)
+    if result.score is None and not _pending(leaf, result):
+        raise UdfError(_rows_why_not(leaf, result))
+    return result
+
+
+def _pending(leaf: Leaf, result) -> bool:
+    """A leaf without a score because something is still to be filled in (the engine's 待填写)."""
+    return bool(result.missing) or (leaf.rows is not None and not result.parts)
+
+
+def _rows_why_not(leaf: Leaf, result) -> str:
+    reasons = [f"{p.name}：{p.explanation}" for p in result.parts if p.score is None]
+    return f"{leaf.name}：{reasons[0] if reasons else result.explanation or '无法计算'}"
 
 
 def _why_not(fw: Framework, leaf: Leaf, result, named: _Named) -> str:
@@ -515,22 +596,47 @@ def XE_RATIO(numerator, denominator, framework=None):
 # ------------------------------------------------------------------ scores
 
 @_udf(leaf="指标（三级指标）的中文名称或代码，如“预算调整率”",
-      values=_VALUES_DOC, labels=_LABELS_DOC, framework=_FRAMEWORK_DOC)
-def XE_SCORE(leaf, values, labels=None, framework=None):
-    """指标得分：按框架的评分规则由该指标的输入计算。只需一个输入的指标可直接给值，如 XE_SCORE("预算调整率",16.5%)；其余用“名称 | 值”两列区域或 values + labels。缺输入时结果为空。"""
+      values=_VALUES_DOC + "。" + _ROWS_VALUES_DOC, labels=_LABELS_DOC, framework=_FRAMEWORK_DOC,
+      weight=_WEIGHT_DOC)
+def XE_SCORE(leaf, values, labels=None, framework=None, weight=None):
+    """指标得分：按框架的评分规则由该指标的输入计算。只需一个输入的指标可直接给值，如 XE_SCORE("预算调整率",16.5%)；其余用“名称 | 值”两列区域或 values + labels；单位自定义指标行的指标给“自定义指标”表的填写区域；权重待定的指标另给 weight。缺输入时结果为空。"""
     fw = get_framework(framework)
-    result, named = _score_leaf(fw, _leaf(fw, leaf), values, labels)
+    result, named = _score_leaf(fw, _leaf(fw, leaf), values, labels, weight)
     return result.score
 
 
-@_udf(leaf="指标（三级指标）的中文名称或代码", values=_VALUES_DOC, labels=_LABELS_DOC, framework=_FRAMEWORK_DOC)
-def XE_EXPLAIN(leaf, values, labels=None, framework=None):
+@_udf(leaf="指标（三级指标）的中文名称或代码", values=_VALUES_DOC + "。" + _ROWS_VALUES_DOC, labels=_LABELS_DOC,
+      framework=_FRAMEWORK_DOC, weight=_WEIGHT_DOC)
+def XE_EXPLAIN(leaf, values, labels=None, framework=None, weight=None):
     """指标得分的中文说明（与 xl-eval 引擎的说明相同），如“预算调整率16.50%，处于10%（不含）至40%（含）档，得2分”。参数与 XE_SCORE 相同；缺输入时说明“待填写：…”。"""
     fw = get_framework(framework)
-    result, named = _score_leaf(fw, _leaf(fw, leaf), values, labels)
-    if result.score is None and named.given_rates:
+    result, named = _score_leaf(fw, _leaf(fw, leaf), values, labels, weight)
+    if result.score is None and named is not None and named.given_rates:
         return named.pending_text()  # the engine would ask for the inputs of the rate given here
     return result.explanation
+
+
+@_udf(leaf="有单位自定义指标行的指标名称或代码，如“产出指标”",
+      row="“自定义指标”表中的一行填写区域（各列与该表相同：指标名称、指标性质、分值……）",
+      framework=_FRAMEWORK_DOC)
+def XE_ROW(leaf, row, framework=None):
+    """单位自定义的一个指标行的得分（与引擎逐行计分相同：按该行的指标性质 ≥ ≤ = 定性 酌情计分，限制在 0 至该行分值之间）。该行未填写或缺少计分所需的值时结果为空。"""
+    fw = get_framework(framework)
+    lf = _leaf(fw, leaf)
+    block = lf.rows
+    if block is None:
+        raise UdfError(f"指标“{lf.name}”没有单位自定义的指标行，请用 XE_SCORE")
+    lines = _row_lines(block, row, "row")
+    if len(lines) != 1:
+        raise UdfError(f"row 应为一行，实为{len(lines)}行")
+    named = engine.effective_values(fw, {c: _input_value(fw, c, v)
+                                         for c, v in _row_values(fw, block, lines).items()})
+    if not engine.row_is_filled(block, 1, named):
+        return None
+    result, missing = engine.score_row(fw, block, 1, named)
+    if result.score is None and not missing:
+        raise UdfError(f"{result.name}：{result.explanation}")
+    return result.score
 
 
 @_udf(leaf="分档计分的指标名称或代码，如“预算调整率”“固定资产利用率”",
@@ -579,11 +685,11 @@ def XE_ROUND(x, digits):
 
 @_udf(total="总分（0～100）", framework=_FRAMEWORK_DOC)
 def XE_GRADE(total, framework=None):
-    """总分对应的等级（附件1：优≥90，良80～90，中60～80，差<60，边界值属于较高等级）。总分为空时结果为空。"""
+    """总分对应的等级（附件1：优≥90，良80～90，中60～80，差<60，边界值属于较高等级）。总分为空或框架不划分等级时结果为空。"""
     fw = get_framework(framework)
     x = _number(total, "total")
-    if x is None:
-        return None
+    if x is None or not fw.grades:
+        return None          # a framework without grades: blank, as the native template
     grade = engine.grade_of(fw, x)
     if grade is None:
         raise UdfError(f"总分 {plain(x)} 不在任何等级区间内")
@@ -599,8 +705,11 @@ def _evaluation(fw: Framework, values: Any, labels: Any):
 def _check_leaves(fw: Framework, ev, leaves) -> None:
     """Raise for the first leaf whose score is undefined although its inputs are there."""
     for lf in leaves:
-        if ev.leaves[lf.code].score is not None:
+        result = ev.leaves[lf.code]
+        if result.score is not None or _pending(lf, result):
             continue
+        if lf.rows is not None:
+            raise UdfError(_rows_why_not(lf, result))
         named = _Named(fw, ev.values, {}, _leaf_names(lf), typed=True)
         if not named.blank:
             raise UdfError(_why_not(fw, lf, ev.leaves[lf.code], named))
@@ -638,6 +747,10 @@ def XE_TOTAL(values, labels=None, framework=None):
 
 @_udf(leaf="指标（三级指标）的中文名称或代码", framework=_FRAMEWORK_DOC)
 def XE_INPUTS(leaf, framework=None):
-    """该指标计分所需的输入项或比率名称（以“、”分隔），可用作 XE_SCORE 两列区域的第一列。"""
+    """该指标计分所需的输入项或比率名称（以“、”分隔），可用作 XE_SCORE 两列区域的第一列；权重待定的指标最后是其权重；单位自定义指标行的指标为各列名称（填写区域的列顺序）。"""
     fw = get_framework(framework)
-    return "、".join(fw.label(n) for n in _leaf_names(_leaf(fw, leaf)))
+    lf = _leaf(fw, leaf)
+    names = [f.label for f in lf.rows.fields] if lf.rows is not None else [fw.label(n) for n in _leaf_names(lf)]
+    if _weight_code(lf):
+        names.append(fw.label(_weight_code(lf)))
+    return "、".join(names)

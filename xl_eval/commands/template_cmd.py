@@ -33,10 +33,11 @@ def template(ctx, output, framework_path, udf, force):
     无需安装任何插件即可自动计算；工作表已保护（无密码），只有黄色单元格可以填写。
 
     \b
-    加 --udf 生成 XE 函数版：工作表、填写单元格和名称相同，但比率、三级指标
-    得分、四舍五入和评价等级调用 xl-eval 计分引擎的 xlwings 函数（XE_RATE、
-    XE_SCORE、XE_ROUND、XE_GRADE），另有 xlwings.conf 工作表（UDF Modules =
-    xl_eval.udfs）。需要 Windows 桌面版 Excel 和 xlwings 加载项：在 Excel 中
+    加 --udf 生成 XE 函数版：工作表、填写单元格和名称相同，但比率、指标得分、
+    自定义指标行得分、四舍五入和评价等级调用 xl-eval 计分引擎的 xlwings 函数
+    （XE_RATE、XE_SCORE、XE_ROW、XE_ROUND、XE_GRADE），另有 xlwings.conf 工作表
+    （UDF Modules = xl_eval.udfs）；原生模板支持的框架（含权重待定和单位
+    自定义指标行）都可生成。需要 Windows 桌面版 Excel 和 xlwings 加载项：在 Excel 中
     另存为 .xlsm，勾选 VBA 引用 xlwings，点击 Import Functions 后自动计算；
     WPS 和 LibreOffice 中请用原生模板。
 

@@ -69,8 +69,12 @@ Two formula modes (``layout(fw, mode)``), same sheets, cells and names:
     visible 评分参数 outcomes), with ``XE_RATE("<r>", G, H)`` in place of
     ROUND(num/den): the engine computes every actual rate;
   - ``score_<leaf>``: ``XE_SCORE("<leaf>", rate_<r>)`` for a leaf that scores
-    one rate (the rate shown is the rate scored), else
-    ``XE_SCORE("<leaf>", G, H)``;
+    one rate (the rate shown is the rate scored), ``XE_SCORE("<leaf>", <its
+    input area on 自定义指标>)`` for rows the unit defines, else
+    ``XE_SCORE("<leaf>", G, H)``; a weight the evaluation sets is passed as
+    the last argument (its input cell on 打分表), after the framework;
+  - ``part_<leaf>_r<i>`` (a row the unit defines): ``XE_ROW("<leaf>", <the
+    row's input cells>)``;
   - ``scorerate_<leaf>``: passes an XE_ error text on instead of #VALUE!;
   - ``grade``: ``XE_GRADE(total_score)``;
   - sub-items, subtotals, totals and the project list: the native formulas
@@ -119,7 +123,7 @@ ALLOWED_FUNCTIONS = frozenset({
     "LEN", "TRIM"})
 
 #: The XE_ functions (xl_eval.udfs) the udf variant calls, besides ALLOWED_FUNCTIONS.
-UDF_FUNCTIONS = frozenset({"XE_RATE", "XE_SCORE", "XE_ROUND", "XE_GRADE"})
+UDF_FUNCTIONS = frozenset({"XE_RATE", "XE_SCORE", "XE_ROW", "XE_ROUND", "XE_GRADE"})
 
 
 class LayoutError(ValueError):
@@ -601,12 +605,6 @@ def layout(fw: Framework, mode: str = "native") -> Layout:
     """Positions, names and formulas of the template generated from `fw`."""
     if mode not in FORMULA_MODES:
         raise NotImplementedError(f"formula mode {mode!r} is not implemented (only {FORMULA_MODES})")
-    if mode == "udf" and (fw.open_weights or any(x.rows is not None for x in fw.leaves)):
-        # the XE_ functions read the inputs of 基础数据 only; weights and rows live on other sheets
-        raise LayoutError("XE 函数版模板暂不支持权重待定或单位自定义指标行的框架，请使用原生模板（不加 --udf）")
-    if mode == "udf" and any(x.adjust is not None for x in fw.leaves):
-        # the XE_ functions would score the default weight: the weight cells live on 打分表
-        raise LayoutError("XE 函数版模板暂不支持可调整的权重（weight_range / weight_values），请使用原生模板（不加 --udf）")
     return _Builder(fw, mode).build()
 
 
@@ -719,6 +717,7 @@ class _Builder:
         score, notes = self.score_positions()
         inputs.update(self.weight_inputs)
         blocks = self.row_blocks_built = self.row_positions(inputs)
+        self.input_cells = inputs
         summary = self.summary_positions(score)
         params = self.param_positions()
         keys = META_KEYS + (UDF_META_KEYS if self.udf else ())
@@ -1102,13 +1101,14 @@ class _Builder:
                      f'IF({code}="",{fallback},{code})', "effective", fmt)
 
     def scoring_copies(self, base: BaseRows) -> tuple[FormulaCell, ...]:
-        """udf mode: 计分采用值 of the inputs without a helper cell (the input itself, "" if blank)."""
+        """udf mode: 计分采用值 of the 基础数据 inputs without a helper cell (the input itself, "" if
+        blank); weights set on 打分表 and rows on 自定义指标 are read where they are typed."""
         fmts = {"amount": FMT_AMOUNT, "count": FMT_INT, "year": FMT_INT, "percent": FMT_PCT, "date": FMT_DATE}
         return tuple(
             FormulaCell(None, Ref(BASE, base.input_rows[code], BaseCol.EFFECTIVE),
                         f'IF({input_name(code)}="","",{input_name(code)})', "scoring_value",
                         fmts.get(inp.kind, FMT_GENERAL))
-            for code, inp in self.fw.inputs.items() if code not in self.effective)
+            for code, inp in self.fw.inputs.items() if code not in self.effective and code in base.input_rows)
 
     def leaf_formulas(self, score: ScoreRows) -> None:
         fw = self.fw
@@ -1116,7 +1116,7 @@ class _Builder:
         for leaf in fw.leaves:
             row = score.leaf_rows[leaf.code]
             w = self.weight_ref(leaf, score, SCORE)
-            if leaf.rows is not None:
+            if leaf.rows is not None and not self.udf:
                 self.rows_leaf_formula(leaf, row, w, score)
                 continue
             parts = [part_name(leaf.code, p.code) for p in leaf.parts]
@@ -1125,7 +1125,10 @@ class _Builder:
             if self.udf:
                 s = self.add(score_name(leaf.code), Ref(SCORE, row, score.cols.SCORE), self.udf_score(leaf),
                              "leaf", FMT_SCORE)
-                rate = f'IF(ISNUMBER({s.name}),{self.round(f"{s.name}/{w}", fw.precision.score_rate)},{s.name})'
+                rate = self.round(f"{s.name}/{w}", fw.precision.score_rate)
+                if leaf.weight_input or leaf.adjust:         # a weight of 0: no 得分率, as the engine
+                    rate = f'IF({w}=0,"",{rate})'
+                rate = f'IF(ISNUMBER({s.name}),{rate},{s.name})'
                 self.add(scorerate_name(leaf.code), Ref(SCORE, row, score.cols.RATE), rate, "leaf_rate", FMT_PCT)
                 continue
             blank = _or(([f'{w}=""'] if leaf.weight_input else []) + [p + '=""' for p in parts])
@@ -1176,11 +1179,14 @@ class _Builder:
                 self.extra_rows.append(FormulaCell(
                     None, Ref(ROWS, b.row(i), b.flag_col), f'IF(OR({name}<>"",{points}<>""),1,0)', "row_flag",
                     '"✓";"✓";""'))
-                chain = '""'
-                for nat in reversed(block.natures):
-                    chain = f'IF({nature}="{nat}",{self.row_nature_formula(block, i, nat, digits)},{chain})'
-                formula = (f'IF(AND({name}="",{points}=""),"",'
-                           f'IF({_or([f"{x}=" + chr(34) * 2 for x in (name, nature, points)])},"",{chain}))')
+                if self.udf:        # the engine scores the row (engine.score.score_row)
+                    formula = self.udf_call("XE_ROW", f'"{b.leaf.code}"', self.row_area(b, i, i, ROWS))
+                else:
+                    chain = '""'
+                    for nat in reversed(block.natures):
+                        chain = f'IF({nature}="{nat}",{self.row_nature_formula(block, i, nat, digits)},{chain})'
+                    formula = (f'IF(AND({name}="",{points}=""),"",'
+                               f'IF({_or([f"{x}=" + chr(34) * 2 for x in (name, nature, points)])},"",{chain}))')
                 self.add(part_name(b.leaf.code, f"r{i}"), Ref(ROWS, b.row(i), b.score_col), formula, "row",
                          FMT_SCORE)
             w = self.weight_ref(b.leaf, score, ROWS)
@@ -1190,7 +1196,7 @@ class _Builder:
                 FMT_GENERAL))
             self.extra_rows.append(FormulaCell(
                 None, Ref(ROWS, b.check, b.col("points") + 1),
-                f'IF(OR(COUNT({pts})=0,{w}=""),"",IF(ROUND(SUM({pts}),9)={w},'
+                f'IF(OR(COUNT({pts})=0,{w}=""),"",IF({self.round(f"SUM({pts})", 9)}={w},'
                 + formula_string("各行分值合计等于本指标分值") + ","
                 + formula_string("各行分值合计为 ") + f"&SUM({pts})&" + formula_string("，应为 ") + f"&{w}))",
                 "row_points_check"))
@@ -1225,12 +1231,36 @@ class _Builder:
 
     def udf_score(self, leaf: Leaf) -> str:
         """XE_SCORE of a leaf: from the rate cell when the leaf scores one rate (the rate shown
-        is the rate scored, blank where the framework leaves it undefined), else from the
-        values (column G) and codes (column H) of every input."""
+        is the rate scored, blank where the framework leaves it undefined), from the leaf's
+        input area on 自定义指标 when the unit defines its rows, else from the values
+        (column G) and codes (column H) of every input; plus the weight cell when the
+        evaluation sets the weight."""
         names = list(dict.fromkeys(n for part in leaf.parts for n in part.rule.input_names()))
-        if len(names) == 1 and names[0] in self.fw.rates:
-            return self.xe("XE_SCORE", f'"{leaf.code}"', rate_name(names[0]), *(() if self.shipped else ('""',)))
-        return self.xe("XE_SCORE", f'"{leaf.code}"', self.udf_values, self.udf_codes)
+        if leaf.rows is not None:
+            b = next(x for x in self.row_blocks_built if x.leaf.code == leaf.code)
+            values, labels = self.row_area(b, 1, leaf.rows.max_rows, SCORE), '""'
+        elif len(names) == 1 and names[0] in self.fw.rates:
+            values, labels = rate_name(names[0]), '""'
+        else:
+            values, labels = self.udf_values, self.udf_codes
+        code = leaf.weight_input or (leaf.adjust.input if leaf.adjust else None)
+        weight = input_name(code) if code in self.input_cells else '""'
+        return self.udf_call("XE_SCORE", f'"{leaf.code}"', values, labels, weight=weight)
+
+    def udf_call(self, function: str, *args: str, weight: str = '""') -> str:
+        """An XE_ call: the arguments, then the framework (with a framework other than the
+        shipped one) and the weight; trailing blank optional arguments left out."""
+        full = [*args, '""' if self.shipped else FRAMEWORK_PATH, weight]
+        while full[-1] == '""':
+            full.pop()
+        return f"{function}({','.join(full)})"
+
+    def row_area(self, b: "RowBlockRows", first: int, last: int, sheet: str) -> str:
+        """The input cells of rows `first`..`last` of block `b` (the 自定义指标 columns, in field order)."""
+        cols = [c for _, c in b.columns]
+        a = Ref(ROWS, b.row(first), min(cols))
+        z = Ref(ROWS, b.row(last), max(cols))
+        return f"{a.ref_from(sheet)}:${col_letter(z.col)}${z.row}"
 
     def subtotal_formulas(self, score: ScoreRows, summary: SummaryRows) -> None:
         fw = self.fw
@@ -1294,7 +1324,7 @@ class _Builder:
             rows = [score.leaf_rows[x.code] for x in leaves]
             count, total = self.weights_added(leaves, f"${col}${min(rows)}:${col}${max(rows)}")
             want = _num_text(expected) if expected is not None else score.required_weight.ref.ref_from(SCORE)
-            checks.append((f"{count}<{len(rows)}", f"ROUND({total},9)<>{want}",
+            checks.append((f"{count}<{len(rows)}", f"{self.round(total, 9)}<>{want}",
                            formula_string(f"“{label}”的权重合计为 ") + f"&{total}&" + formula_string("，应为 ")
                            + f"&{want}&" + formula_string("；")))
         allowed = {wr.leaf.code: wr for wr in params.weights}
@@ -1314,8 +1344,8 @@ class _Builder:
         if self.adjusted and not fw.open_weights:
             moved = ("&" + formula_string("、") + "&").join(
                 formula_string(f"{x.name} ") + f"&{effective_name(x.adjust.input)}" for x in self.adjusted)
-            checks.append(("", f"ROUND({total},9)<>{want}", formula_string("调整后的权重合计为 ")
-                           + f"&ROUND({total},9)&" + formula_string("，应为 ") + f"&{want}&" + formula_string("（")
+            checks.append(("", f"{self.round(total, 9)}<>{want}", formula_string("调整后的权重合计为 ")
+                           + f"&{self.round(total, 9)}&" + formula_string("，应为 ") + f"&{want}&" + formula_string("（")
                            + f"&{moved}&" + formula_string("）；")))
         wrong = "&".join(f'IF({bad},{text},"")' for _, bad, text in checks)
         ok = formula_string("权重已设定，合计正确")

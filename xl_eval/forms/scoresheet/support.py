@@ -19,6 +19,8 @@ key once the layout renders it and the LibreOffice tests cover it.
 # adjustable_weights: the weight an input cell on 打分表, prefilled with the default, validated,
 #   the weight used (blank: the default) on 评分参数 and a live 权重核对 row;
 # tests/test_template_row_rules_libreoffice.py recalculates both.
+# The XE function variant (template --udf) renders every key here too: a new key needs its udf
+# cells in layout.py and a case in tests/test_template_udf_frameworks.py (which fails otherwise).
 SUPPORTED: frozenset[str] = frozenset({"level_names", "no_grades", "total_weight",
                                        "target_rules", "rule_options", "overflow", "input_kinds",
                                        "tree_shape", "open_weights", "rows", "row_rules",

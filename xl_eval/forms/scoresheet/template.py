@@ -444,7 +444,8 @@ class _Writer:
         """Rows of 填表说明 that only the udf variant has."""
         functions = "、".join(sorted(L.UDF_FUNCTIONS))
         rows = [
-            ("XE 函数版", f"本工作簿的比率、三级指标得分、四舍五入和评价等级调用 xl-eval 计分引擎的 Excel 函数（{functions}），"
+            ("XE 函数版", f"本工作簿的比率、{level_names(self.fw)[-1]}得分{'、自定义指标各行得分' if self.lay.row_blocks else ''}"
+                          f"、四舍五入和评价等级调用 xl-eval 计分引擎的 Excel 函数（{functions}），"
                           "需要 Windows 桌面版 Excel 和 xlwings 加载项：① 命令提示符中运行 pip install \"xl-eval[xlwings]\" 和 "
                           "xlwings addin install；② Excel 信任中心勾选“信任对 VBA 工程对象模型的访问”；③ 将本文件另存为"
                           "“Excel 启用宏的工作簿（*.xlsm）”，在 VBA 编辑器（Alt+F11）“工具 › 引用”中勾选 xlwings；"
@@ -453,7 +454,9 @@ class _Writer:
             ("", "未安装或未导入函数时，这些单元格显示 #NAME?。WPS、LibreOffice 和没有 xlwings 的 Excel 请使用原生模板"
                  "（xl-eval template 不加 --udf 生成），两者的工作表、填写单元格、名称和计分结果相同。"),
             ("", "XE 函数无法计算时，单元格显示以“#错误：”开头的中文原因（如数字栏中填了文字）；有计分所需的项目未填写时显示空白。"
-                 "“基础数据”的“计分采用值”一栏是各函数读取的值。"),
+                 "“基础数据”的“计分采用值”一栏是各函数读取的值"
+                 + ("；待定的权重从“打分表”权重栏读取" if self.fw.open_weights else "")
+                 + ("；自定义指标从“自定义指标”表的填写区域读取" if self.lay.row_blocks else "") + "。"),
         ]
         path = next((m.value for m in self.lay.meta if m.name == L.FRAMEWORK_PATH), "")
         if path:
