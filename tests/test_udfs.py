@@ -616,3 +616,35 @@ def test_xe_grade_without_grades_is_blank(tmp_path):
     path = tmp_path / "no_grades.yaml"
     path.write_text(yaml.safe_dump(d, allow_unicode=True), encoding="utf-8")
     assert udfs.XE_GRADE(95.4, str(path)) is None and udfs.XE_GRADE(95.4) == "优"
+
+
+_FULL_WIDTH = str.maketrans("0123456789.%", "０１２３４５６７８９．％")
+
+
+@pytest.mark.parametrize("name", ["project_2020_10", "dept_2013_53"])
+@pytest.mark.parametrize("typed_as", ["csv", "full_width"])
+def test_national_samples_read_as_the_engine_reads_them(name, typed_as):
+    """The shipped national systems' sample rows, as a label | text table (weights and
+    unit-defined rows included), typed as in the CSV or with full-width digits: the XE_
+    functions read every text as engine.inputs.parse_inputs does, and score as the engine."""
+    from xl_eval.framework.model import load
+    from xl_eval.framework.registry import resolve
+    path = str(resolve(name))
+    fw = load(path)
+    table = read_table(SAMPLES / f"{name}.csv")
+    codes = map_columns(fw, table.columns).codes
+    compared = 0
+    for row in table.rows:
+        raw = {h: row.values.get(h) for h in codes}
+        if typed_as == "full_width":
+            raw = {h: v.translate(_FULL_WIDTH) if isinstance(v, str) else v for h, v in raw.items()}
+        typed, problems = parse_inputs(fw, {codes[h]: v for h, v in raw.items()})
+        assert not [p for p in problems if not p.missing], problems
+        ev = evaluate(fw, typed)
+        labels = two_columns(raw)
+        for leaf in fw.leaves:
+            assert XE_SCORE(leaf.name, labels, None, path) == ev.leaves[leaf.code].score, leaf.name
+            compared += ev.leaves[leaf.code].score is not None
+        assert XE_TOTAL(labels, None, path) == ev.total
+        assert XE_GRADE(ev.total, path) == ev.grade
+    assert compared >= len(fw.leaves)
