@@ -32,7 +32,7 @@ def test_annex1_with_a_weight_range_is_written(tmp_path):
     res = CliRunner().invoke(cli, ["template", "--framework", str(path), "-o", str(tmp_path / "t.xlsx")])
     assert res.exit_code == 0, res.output
     res = CliRunner().invoke(cli, ["template", "--udf", "--framework", str(path), "-o", str(tmp_path / "u.xlsx")])
-    assert res.exit_code == 2 and "可调整的权重" in res.output     # the XE_ functions would score the default
+    assert res.exit_code == 0, res.output     # the XE_ functions get the weight cell (test_template_udf_frameworks)
 
 
 def test_weight_cell_is_a_validated_input_with_the_default():

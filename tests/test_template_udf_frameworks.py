@@ -56,7 +56,7 @@ def _sources() -> dict[str, Path | None]:
     for s in shipped():
         if not is_selfeval_framework(load(s.path)):      # the 自评表 is another form
             out[s.name] = s.path
-    for p in sorted(PROBES.glob("*.yaml")) + [FIXTURES / "v2_rules.yaml", FIXTURES / "v2_targets.yaml"]:
+    for p in sorted(PROBES.glob("*.yaml")) + [FIXTURES / f"{n}.yaml" for n in ("v2_rules", "v2_targets", "v2_row_rules")]:
         out[p.stem] = p
     out.update({k: None for k in MADE})
     return out
