@@ -104,7 +104,7 @@ def test_special_files_not_read(tmp_path):
 
 
 @pytest.mark.parametrize("mutate, key", [
-    (lambda d: d.update(levels=["一级"]), "levels"),
+    (lambda d: d.update(levels=[]), "levels"),
     (lambda d: d["indicators"][0].update(weight="open"), "indicators[0].weight"),
     (lambda d: d["indicators"][1]["children"][0].update(rule={"kind": "bands"}), "indicators[1].children[0]"),
     (lambda d: d["indicators"][1]["children"][1]["parts"][0]["rule"].update(direction="sideways"),

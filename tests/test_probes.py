@@ -48,6 +48,9 @@ HAND_TOTALS = {
     # 1+1.5+0=2.5, 农业农村农民 100% -> 2, 1+1=2, 1.5+1.5+0=3, 1+1=2, 2+4=6 -> 17.5
     # 1+0+0=1, 其他 40% x2=0.8, 1+0=1, 1.5+1.5+1=4, 0+1=1, 2+0=2 -> 9.8
     "agri_standard_demo": [17.5, 9.8],
+    # one level, the total is the sum: |94.5%-100%|=5.5%: 1 whole 3% -> 15-1=14; 10/120=8.33%: 2 whole 4% -> 10-2=8;
+    # 质量 13 -> 35.  |108%-100%|=8%: 2 -> 13; 0/5=0% -> 10; 15 -> 38
+    "central_admin_flat": [35.0, 38.0],
 }
 
 
@@ -129,7 +132,7 @@ def test_libreoffice_equals_the_engine_on_every_named_cell(recalculated, name):
             if not same(value, got.get(key)):
                 failures.append((case.id, key, value, got.get(key)))
     assert not failures, failures[:10]
-    assert compared >= SETS * 20
+    assert compared >= SETS * min(20, 5 * len(fw.leaves))     # a flat list of 3 has fewer cells
     assert scored >= 0.5 * SETS * len(fw.leaves), scored     # not a comparison of blanks
 
 

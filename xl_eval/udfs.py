@@ -724,7 +724,7 @@ def XE_SUBTOTAL(level, values, labels=None, framework=None):
     name = _text(level, "level（一级或二级指标名称或代码）", required=True)
     key = normalise_label(name)
     ev = _evaluation(fw, values, labels)
-    for l1 in fw.level1:
+    for l1 in fw.subtotalled:           # a one-level tree has no subtotals
         if key in (l1.code, normalise_label(l1.name)):
             _check_leaves(fw, ev, l1.leaves)
             return ev.level1[l1.code]

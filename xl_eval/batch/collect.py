@@ -9,7 +9,8 @@ recalculated.  Counts the workbook derives from its 项目明细 sheet are
 derived the same way here (COUNTA of the names, COUNTIF of 是).
 
 The summary workbook (openpyxl) has
-  汇总      one row per department: level-1 subtotals, total, grade, number
+  汇总      one row per department: level-1 subtotals (a one-level tree: the
+            indicators' scores), total, grade, number
             of check findings, status, file; sorted by total (highest first,
             unfinished last), with an autofilter and frozen header;
   等级分布  the grade counts and a score histogram, each with a native bar
@@ -196,7 +197,9 @@ def read_and_check(fw: Framework, path: Path, shown: str) -> Department:
             _read_for_check(wb, fw)
             d = _read(fw, wb, path, shown)
         d.findings, d.check_errors = check_summary_opened(wb, path, fw)
-    d.evaluation = dataclasses.replace(d.evaluation, leaves={}, values={}, rates={}, nodes={}, weights={})
+    # a flat list (one level) keeps its indicators' results: they are the summary's columns
+    leaves = {} if fw.subtotalled else d.evaluation.leaves
+    d.evaluation = dataclasses.replace(d.evaluation, leaves=leaves, values={}, rates={}, nodes={}, weights={})
     return d
 
 
@@ -423,7 +426,8 @@ def rows(fw: Framework, depts: list[Department], with_findings: bool) -> list[li
         # higher, by bisection (counting them for every row was quadratic: hours at 10^5)
         rank = None if ev.total is None else 1 + len(totals) - bisect.bisect_right(totals, ev.total)
         row: list[Any] = [rank, d.name or Path(d.shown).stem]
-        row += [ev.level1[l1.code] for l1 in fw.level1]
+        # a one-level tree has no subtotals: its columns are the indicators' own scores
+        row += [ev.level1[l1.code] if fw.subtotalled else ev.leaves[l1.code].score for l1 in fw.level1]
         row += [ev.total, ev.grade]
         if with_findings:
             row.append(d.findings)

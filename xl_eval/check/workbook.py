@@ -221,7 +221,7 @@ def _name_deps(fw: Framework, lay: L.Layout, leaf_deps, rate_deps) -> dict[str, 
             by_prefix[L.points_name(leaf.code, part.code)] = leaf_deps[leaf.code]
             by_prefix[L.part_name(leaf.code, part.code)] = leaf_deps[leaf.code]
         by_prefix[L.score_name(leaf.code)] = by_prefix[L.scorerate_name(leaf.code)] = leaf_deps[leaf.code]
-    for l1 in fw.level1:
+    for l1 in fw.subtotalled:
         for l2 in l1.children:
             by_prefix[L.sub2_name(l2.code)] = frozenset().union(*(leaf_deps[x.code] for x in l2.leaves))
         deps = frozenset().union(*(leaf_deps[x.code] for x in l1.leaves))

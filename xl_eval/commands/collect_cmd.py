@@ -127,7 +127,7 @@ def collect(ctx, inputs, output, csv_path, framework_path, force, jobs):
     dist = "，".join(f"{g.name} {grades.get(g.name, 0)}" for g in fw.grades)
     msg = (f"已汇总 {len(depts)} 个工作簿到 {show_path(out)}"
            + (f"（及 {show_path(csv_path)}）" if csv_path else "")
-           + f"：完成 {finished} 个（{dist}），未完成 {len(depts) - finished} 个")
+           + f"：完成 {finished} 个{f'（{dist}）' if dist else ''}，未完成 {len(depts) - finished} 个")
     if failed:
         msg += f"；无法汇总 {len(failed)} 个（见上方）"
     click.echo(msg + "。")

@@ -129,7 +129,7 @@ def _single(fw, path: Path, shown: str, output, template_path, force) -> int:
         raise UserError(f"--template：{exc}") from None
     _write(out, data, force)
     ev = src.evaluation
-    result = f"总分 {ev.total:.2f}，等级 {ev.grade}" if ev.total is not None else "总分无法计算（有未填写的计分输入）"
+    result = f"总分 {ev.total:.2f}，等级 {ev.grade or '—'}" if ev.total is not None else "总分无法计算（有未填写的计分输入）"
     warn = f"；注意：校验有 {len(errors)} 个错误，报告开头已写明警告" if errors else ""
     click.echo(f"已生成评价报告 {out}（{src.name or shown}：{result}{warn}）。")
     return 0

@@ -112,7 +112,7 @@ def _as_json(fw, dept, row) -> dict:
         "row": row.row,
         "total": None if ev is None else ev.total,
         "grade": None if ev is None else ev.grade,
-        "subtotals": {} if ev is None else {l1.name: ev.level1[l1.code] for l1 in fw.level1},
+        "subtotals": {} if ev is None else {l1.name: ev.level1[l1.code] for l1 in fw.subtotalled},
         "scores": {} if ev is None else {leaf.name: ev.leaves[leaf.code].score for leaf in fw.leaves},
         "errors": [_located(p) for p in problems if p.severity == "error"],
         "warnings": [_located(p) for p in problems if p.severity != "error"],

@@ -65,7 +65,7 @@ class Evaluation:
     rates: dict[str, float | None]
     leaves: dict[str, LeafResult]
     level2: dict[str, float | None]   # branch nodes at level 2
-    level1: dict[str, float | None]   # every top-level node (branch or scored)
+    level1: dict[str, float | None]   # every top-level node (branch or scored); {} in a one-level tree
     level1_rates: dict[str, float | None]
     total: float | None
     total_rate: float | None
@@ -681,13 +681,15 @@ def evaluate(fw: Framework, values: Mapping[str, Any]) -> Evaluation:
     nodes = {n.code: _node_score(n, leaves, digits) for n in fw.all_nodes() if n.leaf is None}
     level2 = {n.code: nodes[n.code] for l1 in fw.level1 for n in l1.children if n.leaf is None}
     level1, level1_rates = {}, {}
-    for l1 in fw.level1:
+    for l1 in fw.subtotalled:
         level1[l1.code] = _node_score(l1, leaves, digits)
         ws = [weights[x.code] for x in l1.leaves]
         w = None if any(x is None for x in ws) else sum(ws)
         level1_rates[l1.code] = (None if level1[l1.code] is None or not w
                                  else xl_round(level1[l1.code] / w, fw.precision.score_rate))
-    total = _sum(list(level1.values()), fw.precision.total)
+    # a one-level tree has no subtotals: the total is the sum of the indicators
+    tops = list(level1.values()) if fw.subtotalled else [leaves[x.code].score for x in fw.leaves]
+    total = _sum(tops, fw.precision.total)
     total_rate = None if total is None else xl_round(total / fw.total_weight, fw.precision.score_rate)
     return Evaluation(rates, leaves, level2, level1, level1_rates, total, total_rate, grade_of(fw, total), vals,
                       nodes, weights, tuple(inputs_problems(fw, vals)))

@@ -288,8 +288,8 @@ def _levels(data: dict, p: _Problems) -> tuple[str, ...]:
         return DEFAULT_LEVEL_NAMES
     p.v2("levels", "自定义层级名称")
     v = data["levels"]
-    if not isinstance(v, list) or not 2 <= len(v) <= 4 or not all(isinstance(x, str) and x.strip() for x in v):
-        p.add("levels", "应为 2 到 4 个层级名称的列表，如 [一级指标, 二级指标, 三级指标]")
+    if not isinstance(v, list) or not 1 <= len(v) <= 4 or not all(isinstance(x, str) and x.strip() for x in v):
+        p.add("levels", "应为 1 到 4 个层级名称的列表，如 [一级指标, 二级指标, 三级指标] 或 [考评指标]")
         return DEFAULT_LEVEL_NAMES
     return tuple(x.strip()[:40] for x in v)
 

@@ -441,6 +441,12 @@ class Framework:
         return max((leaf.depth for leaf in self.leaves), default=0)
 
     @property
+    def subtotalled(self) -> tuple[Node, ...]:
+        """The top-level nodes that carry a subtotal: all of them, except in a one-level
+        tree (a flat list of indicators), where the total is the sum of the indicators."""
+        return self.level1 if self.depth > 1 else ()
+
+    @property
     def open_weights(self) -> tuple[Leaf, ...]:
         return tuple(leaf for leaf in self.leaves if leaf.open_weight)
 

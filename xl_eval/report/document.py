@@ -256,7 +256,8 @@ class ReportBuilder:
                           f"指标分值权重为{weight}分，评价得分{score}分，得分率为{rate}。")
             else:
                 self.para(f"{indicator(top.name)}分值权重为{weight}分，评价得分{score}分，得分率为{rate}。")
-            self.leaf_table(top)
+            if self.fw.subtotalled:       # a flat list: the summary table above already lists each
+                self.leaf_table(top)
             if top.leaf is not None:
                 self.leaf_text(top.leaf)
                 continue

@@ -77,9 +77,13 @@ class Figures:
         return self._fmt(L.sub2_name(node.code), value)
 
     def level1(self, code: str) -> str:
+        if code not in self.ev.level1:      # a one-level tree: the top node is an indicator, no subtotal
+            return self.leaf(code)
         return self._fmt(L.subtotal_name(code), self.ev.level1[code])
 
     def level1_rate(self, code: str) -> str:
+        if code not in self.ev.level1_rates:
+            return self.leaf_rate(code)
         return self._fmt(L.subtotalrate_name(code), self.ev.level1_rates[code])
 
     def total(self) -> str:

@@ -123,25 +123,28 @@ class SummaryBuilder:
         self.para(text)
 
         h1("等级分布")
-        counts = grade_counts(fw, sources)
-        total_done = max(1, len(done))
-        self.caption("评价等级分布")
-        rows = [(g, str(c), f"{c / total_done * 100:.2f}%" if done else "—") for g, c in counts.items()]
-        rows.append(("合计", str(sum(counts.values())), "100.00%" if done else "—"))
-        self.table(["评价等级", "单位数", "占比"], rows, [3, 2, 2])
-        self.caption("评价等级分布图（单位数）")
-        biggest = max(counts.values() or [0]) or 1
-        chart = S.new_table(self.doc, len(counts), 2 + BAR_CELLS,
-                            self.widths([3] + [0.45] * BAR_CELLS + [1.6], minimum=0))
-        _no_inner_borders(chart)
-        for row, (g, c) in zip(chart.rows, counts.items()):
-            S.cell_text(row.cells[0], g, bold=True)
-            filled = round(c / biggest * BAR_CELLS) if c else 0
-            for k in range(filled):
-                _shade(row.cells[1 + k], BAR_COLOR)
-            S.cell_text(row.cells[-1], str(c))
-        p = self.para()
-        p.paragraph_format.line_spacing = 1.0
+        if not fw.grades:
+            self.para("本指标体系不划分评价等级。")
+        else:
+            counts = grade_counts(fw, sources)
+            total_done = max(1, len(done))
+            self.caption("评价等级分布")
+            rows = [(g, str(c), f"{c / total_done * 100:.2f}%" if done else "—") for g, c in counts.items()]
+            rows.append(("合计", str(sum(counts.values())), "100.00%" if done else "—"))
+            self.table(["评价等级", "单位数", "占比"], rows, [3, 2, 2])
+            self.caption("评价等级分布图（单位数）")
+            biggest = max(counts.values() or [0]) or 1
+            chart = S.new_table(self.doc, len(counts), 2 + BAR_CELLS,
+                                self.widths([3] + [0.45] * BAR_CELLS + [1.6], minimum=0))
+            _no_inner_borders(chart)
+            for row, (g, c) in zip(chart.rows, counts.items()):
+                S.cell_text(row.cells[0], g, bold=True)
+                filled = round(c / biggest * BAR_CELLS) if c else 0
+                for k in range(filled):
+                    _shade(row.cells[1 + k], BAR_COLOR)
+                S.cell_text(row.cells[-1], str(c))
+            p = self.para()
+            p.paragraph_format.line_spacing = 1.0
 
         h1("各单位得分排名")
         self.caption("各单位得分及排名")
@@ -152,7 +155,8 @@ class SummaryBuilder:
             problems = f"错误{len(s.errors)}，警告{len(s.warnings)}" if s.findings else "无"
             rows.append([str(rank) if rank else "—", s.name or Path(s.shown).stem]
                         + [fig.level1(l1.code) or "—" for l1 in fw.level1]
-                        + [fig.total() or "—", s.evaluation.grade or "未完成", problems])
+                        + [fig.total() or "—", s.evaluation.grade or ("未完成" if s.evaluation.total is None else "—"),
+                           problems])
         self.table(header, rows, [1.2, 5] + [1.6] * len(fw.level1) + [1.6, 1.2, 2.4])
 
         h1("校验发现问题的单位")

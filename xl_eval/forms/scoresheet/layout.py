@@ -820,7 +820,7 @@ class _Builder:
 
     def score_positions(self) -> tuple[ScoreRows, dict[str, InputCell]]:
         fw = self.fw
-        cols = ScoreCols(max(fw.depth, 2))
+        cols = ScoreCols(max(fw.depth, 1))
         row = 5
         leaf_rows, spans, weights = {}, {}, {}
         notes: dict[str, InputCell] = {}
@@ -912,7 +912,7 @@ class _Builder:
         fw = self.fw
         row = 3
         l1_rows, l1_weights = {}, {}
-        for l1 in fw.level1:
+        for l1 in fw.subtotalled:
             l1_rows[l1.code] = row
             l1_weights[l1.code] = self.weight_sum(SUMMARY, Ref(SUMMARY, row, SumCol.WEIGHT), l1.leaves, score)
             row += 1
@@ -1271,7 +1271,7 @@ class _Builder:
                 scores = [score_name(x.code) for x in n.leaves]
                 self.add(node_name(n), Ref(SUMMARY, summary.node_rows[n.code], score_col),
                          self.sum_formula(scores, digits), "level2" if n.depth == 2 else "node", FMT_SCORE)
-        for l1 in fw.level1:
+        for l1 in fw.subtotalled:
             scores = [score_name(x.code) for x in l1.leaves]
             row = summary.l1_rows[l1.code]
             s = self.add(subtotal_name(l1.code), Ref(SUMMARY, row, SumCol.SCORE), self.sum_formula(scores, digits),
@@ -1286,7 +1286,9 @@ class _Builder:
 
     def total_formulas(self, score: ScoreRows, summary: SummaryRows, params: ParamRows) -> None:
         fw = self.fw
-        subtotals = [subtotal_name(l1.code) for l1 in fw.level1]
+        # one level: no subtotals, the total is the sum of the indicators
+        subtotals = ([subtotal_name(l1.code) for l1 in fw.subtotalled] if fw.subtotalled
+                     else [score_name(x.code) for x in fw.leaves])
         self.add(TOTAL, Ref(SCORE, score.total, score.cols.SCORE), self.sum_formula(subtotals, fw.precision.total),
                  "total", FMT_SCORE)
         w = (score.total_weight if score.required_weight is None else score.required_weight).ref.ref_from(SCORE)

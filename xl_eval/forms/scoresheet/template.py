@@ -195,12 +195,12 @@ def level_names(fw: Framework, depth: int | None = None) -> tuple[str, ...]:
     (default: the tree's depth) of them."""
     from xl_eval.framework.model import DEFAULT_LEVEL_NAMES as ALL
     names = tuple(getattr(fw, "level_names", ()) or DEFAULT_LEVEL_NAMES)
-    depth = depth or max(fw.depth, 2)
+    depth = depth or max(fw.depth, 1)
     return (names + ALL[len(names):depth])[:max(depth, len(names))]
 
 
 # The 打分表's name columns by tree depth; the columns after them are the same for every depth.
-_LEVEL_WIDTHS = {2: (9, 14), 3: (7, 9, 12), 4: (7, 8, 9, 12)}
+_LEVEL_WIDTHS = {1: (24,), 2: (9, 14), 3: (7, 9, 12), 4: (7, 8, 9, 12)}
 _SCORE_REST = (8.5, 30, 48, 8, 9, 34, 26)
 
 
@@ -388,7 +388,10 @@ class _Writer:
                          "原文的评分标准和对原文的处理见该单元格的批注（鼠标移到单元格上即可看到）。"))
         names = level_names(fw)
         below = "、".join(names[1:-1])
-        rows.append(("", f"④ “汇总”表列出{names[0]}的权重、得分和得分率" + (f"以及{below}得分。" if below else "。")))
+        if fw.subtotalled:
+            rows.append(("", f"④ “汇总”表列出{names[0]}的权重、得分和得分率" + (f"以及{below}得分。" if below else "。")))
+        else:
+            rows.append(("", f"④ 本指标体系只有一级（{names[0]}），没有小计；“汇总”表列出合计和等级。"))
         rows.append(("", f"⑤ “评分参数”表列出每个{names[-1]}的子项、分值、分档界限（含/不含端点）、扣分标准、等级划分和比率分母为0时的取值，"
                          "以及每个子项的规则得分和子项得分。公式引用这些单元格，不在公式中写死数字。"))
         planned = fw.project_list.get("planned")
@@ -407,7 +410,8 @@ class _Writer:
                      f"比率先四舍五入到 {p.rate} 位小数（即百分数保留 {max(p.rate - 2, 0)} 位）再分档，看到的就是计分用的；"
                      f"子项得分四舍五入到 {p.score} 位小数后限制在 0 至子项分值之间（“从本指标中扣”的扣分项除外）；"
                      f"{names[-1]}得分为各子项得分之和，限制在 0 至权重之间后四舍五入到 {p.score} 位；"
-                     f"{names[0]}小计为{names[-1]}得分之和，总分为{names[0][:2]}小计之和，四舍五入到 {p.total} 位；"
+                     + (f"{names[0]}小计为{names[-1]}得分之和，总分为{names[0][:2]}小计之和，四舍五入到 {p.total} 位；"
+                      if fw.subtotalled else f"总分为各{names[0]}得分之和，四舍五入到 {p.total} 位；") +
                      f"得分率 = 得分 ÷ 权重，保留 {max(p.score_rate - 2, 0)} 位百分数。"
                      "四舍五入与 Excel 的 ROUND 函数相同（四舍五入，不是“银行家舍入”）。"))
         rows.append(("", "一票否决项填“是”时该指标得 0 分；可直接得分的情形（如涉密单位）填“是”时该指标得满分。"))
@@ -423,7 +427,9 @@ class _Writer:
                                   "不再保证与指标体系一致。"))
         rows.append(("名称（供程序使用）", "每个填写单元格定义了与输入代码同名的名称（如 budget_initial，见“基础数据”最后一栏）；"
                                         f"{names[-1]}得分为 score_<指标代码>，得分率 scorerate_<指标代码>，子项得分 part_<指标代码>_<子项代码>，"
-                                        f"比率 rate_<比率代码>，{names[0][:2]}小计 subtotal_<代码>，总分 total_score，等级 grade，"
+                                        f"比率 rate_<比率代码>，"
+                                        + (f"{names[0][:2]}小计 subtotal_<代码>，" if fw.subtotalled else "")
+                                        + "总分 total_score，等级 grade，"
                                         "完成情况 findings_<指标代码>，扣分原因 reason_<指标代码>。"))
         for note in fw.notes:
             rows.append(("对原文的处理", note))
@@ -717,14 +723,20 @@ class _Writer:
         ws.row_dimensions[s.title].height = 32
         h1, h2, h3 = s.header
         head = dict(font=self.head, fill=self.header_fill, align=self.wrap_center)
-        self.put(ws, h1, C.L1, "评价指标", **head)
-        self.merge(ws, h1, C.L1, h1, C.WEIGHT)
+        names = level_names(fw, C.depth)
+        if C.depth == 1:
+            # a flat list: its one level name heads the name and weight columns (no 评价指标 above it)
+            self.put(ws, h1, C.L1, names[0], **head)
+            self.merge(ws, h1, C.L1, h2, C.WEIGHT)
+        else:
+            # the word over the level names; a system whose own level is 评价指标 must not read it twice
+            self.put(ws, h1, C.L1, "指标体系" if "评价指标" in names else "评价指标", **head)
+            self.merge(ws, h1, C.L1, h1, C.WEIGHT)
         for col, text in ((C.EXPLANATION, "指标解释"), (C.CRITERIA, "评分标准"), (C.SCORE, "得分"),
                           (C.RATE, "得分率"), (C.FINDINGS, "完成情况"), (C.REASON, "扣分原因")):
             self.put(ws, h1, col, text, **head)
             self.merge(ws, h1, col, h3, col)
-        names = level_names(fw, C.depth)
-        for level, col in enumerate(C.levels):
+        for level, col in enumerate(C.levels if C.depth > 1 else ()):
             self.put(ws, h2, col, names[level], **head)
             if col == C.LEAF:
                 self.merge(ws, h2, C.LEAF, h2, C.WEIGHT)
@@ -848,7 +860,7 @@ class _Writer:
         ws.row_dimensions[s.title].height = 26
         for col, text in enumerate(["评价指标", weight_word, "得分", "得分率"], 1):
             self.put(ws, s.header, col, text, font=self.head, fill=self.header_fill, align=self.wrap_center)
-        for l1 in fw.level1:
+        for l1 in fw.subtotalled:
             row = s.l1_rows[l1.code]
             self.put(ws, row, C.NAME, l1.name, align=self.fitted(l1.name, 16))
             self.put(ws, row, C.WEIGHT, s.l1_weights[l1.code].value, align=self.center)
