@@ -43,7 +43,7 @@ from xl_eval.forms.scoresheet.support import SUPPORTED
 from xl_eval.forms.scoresheet.template import build_workbook
 from xl_eval.framework.features import used
 from xl_eval.framework.model import load
-from xl_eval.framework.registry import shipped
+from xl_eval.framework.registry import resolve, shipped
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SETS = 25
@@ -208,7 +208,9 @@ def test_every_formula_parses_and_points_at_what_exists(case):
         assert "XE_ROW" in seen
     if not L.is_shipped(fw):
         meta = {m.name: m.value for m in ulay.meta if m.name}
-        assert load(meta[L.FRAMEWORK_PATH]).content_hash == fw.content_hash
+        assert load(resolve(meta[L.FRAMEWORK_PATH])).content_hash == fw.content_hash
+        if key in {s.name for s in shipped()}:     # named, so the workbook works on any computer
+            assert meta[L.FRAMEWORK_PATH] == key
 
 
 
@@ -312,3 +314,5 @@ def test_command_writes_the_udf_workbook_of_a_framework_with_open_weights_and_ro
     assert L.ROWS in wb.sheetnames and wb.sheetnames[-1] == L.XLWINGS_CONF
     res = CliRunner().invoke(cli, ["template", "--udf", "--framework", "dept_2013_53", "-o", str(tmp_path / "d.xlsx")])
     assert res.exit_code == 0, res.output
+    assert "内置的框架 dept_2013_53" in res.output and "请修改" not in res.output
+    assert udfs.XE_GRADE(95, "dept_2013_53") == udfs.XE_GRADE(95, str(resolve("dept_2013_53")))

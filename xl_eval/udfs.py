@@ -29,8 +29,9 @@ Conventions (the README documents them for users):
 * A leaf whose rows the unit defines (自定义指标): ``values`` is the block's
   input area, one line per row, the columns in the framework's field order
   (as on the 自定义指标 sheet); XE_ROW scores one such line.
-* Framework: the optional argument ``framework`` (path of a YAML file),
-  else the environment variable XE_FRAMEWORK, else the shipped Annex 1.
+* Framework: the optional argument ``framework`` (path of a YAML file, or
+  the name of a shipped one such as ``dept_2013_53``), else the environment
+  variable XE_FRAMEWORK, else the shipped Annex 1.
 """
 
 from __future__ import annotations
@@ -82,7 +83,8 @@ class UdfError(Exception):
 
 # ------------------------------------------------------------ registration
 
-_FRAMEWORK_DOC = "可选。框架文件（YAML）的完整路径；留空则用环境变量 XE_FRAMEWORK，再无则用内置的附件1框架"
+_FRAMEWORK_DOC = ("可选。框架文件（YAML）的完整路径，或内置框架的名称（如 dept_2013_53）；"
+                  "留空则用环境变量 XE_FRAMEWORK，再无则用内置的附件1框架")
 _VALUES_DOC = ("单个值（该指标唯一的输入项或比率）；或两列区域（第一列名称，第二列值）；"
                "或与 labels 大小相同的值区域。比率可写 0.165、16.5% 或“16.5%”")
 _LABELS_DOC = "可选。与 values 大小相同的名称区域（输入项或比率的名称或代码）；values 为两列区域时留空"
@@ -153,12 +155,21 @@ def get_framework(framework: Any = None) -> Framework:
     edited file is reloaded on the next call.
     """
     raw = _text(framework, "framework") or os.environ.get(ENV_VAR, "").strip()
-    path = Path(raw).expanduser() if raw else DEFAULT_FRAMEWORK
+    path = _framework_file(raw) if raw else DEFAULT_FRAMEWORK
     try:
         st = path.stat()
     except OSError:
         raise UdfError(f"找不到框架文件 {path}") from None
     return _load_cached(str(path.resolve()), st.st_mtime_ns, st.st_size)
+
+
+def _framework_file(raw: str) -> Path:
+    """A file's path, else a shipped framework's name or id (as --framework takes it)."""
+    path = Path(raw).expanduser()
+    if path.exists() or any(sep in raw for sep in ("/", "\\")):
+        return path
+    from xl_eval.framework.registry import resolve
+    return resolve(raw)
 
 
 def _framework_problem(exc: FrameworkError) -> str:

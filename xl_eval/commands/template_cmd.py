@@ -104,9 +104,11 @@ def template(ctx, output, framework_path, udf, force):
     variant = "XE 函数版，" if udf else ""
     click.echo(f"已生成：{out}（{variant}{fw.title}，框架 {fw.id} 版本 {fw.version}，指纹 {fw.content_hash}）")
     if udf:
-        from xl_eval.forms.scoresheet.layout import is_shipped
+        from xl_eval.forms.scoresheet.layout import is_shipped, shipped_name
         click.echo("XE 函数版需要 Windows 桌面版 Excel 和 xlwings 加载项：在 Excel 中另存为 .xlsm，"
                    "VBA 编辑器“工具 › 引用”勾选 xlwings，再点 xlwings 选项卡的 Import Functions（见 README）。")
-        if not is_shipped(fw):
+        if not is_shipped(fw) and shipped_name(fw):
+            click.echo(f"XE 函数将按 xl-eval 内置的框架 {shipped_name(fw)} 计分（换电脑无需修改）。")
+        elif not is_shipped(fw):
             click.echo(f"XE 函数将按框架文件 {Path(fw.path).resolve()} 计分；在其他电脑上使用时请修改隐藏工作表 "
                        "xl_eval 中的 framework_path。")

@@ -43,8 +43,9 @@ name                        cell                                        sheet
                             ``xe_framework_version``,                   (hidden)
                             ``xe_framework_hash``, ``xe_template_format``
 ``xe_template_variant``     udf variant only: "udf" (absent = native)   xl_eval
-``xe_framework_path``       udf variant only: the framework file the    xl_eval
-                            XE_ functions load ("" = the shipped one)
+``xe_framework_path``       udf variant only: the framework the XE_     xl_eval
+                            functions load: "" = the default, a shipped
+                            name (dept_2013_53), else a file's path
 ==========================  ==========================================  =========
 
 Formulas reference computed cells and inputs by these names, and framework
@@ -630,6 +631,21 @@ def is_shipped(fw: Framework) -> bool:
         return False
 
 
+def shipped_name(fw: Framework) -> str | None:
+    """The registry name of a shipped framework `fw` was loaded from (e.g. "dept_2013_53"), else None."""
+    from xl_eval.framework.registry import shipped
+    if not fw.path:
+        return None
+    here = Path(fw.path).resolve()
+    return next((s.name for s in shipped() if s.path.resolve() == here), None)
+
+
+def framework_reference(fw: Framework) -> str:
+    """What the XE_ calls of a udf workbook load: a shipped framework by its name (the same
+    on every computer with xl-eval), any other by the absolute path of its file."""
+    return shipped_name(fw) or str(Path(fw.path).resolve())
+
+
 def _is_atomic(tree: ast.expr) -> bool:
     return isinstance(tree, (ast.Name, ast.Constant, ast.Call))
 
@@ -763,7 +779,7 @@ class _Builder:
         return {"template_format": TEMPLATE_FORMAT, "framework_id": fw.id, "framework_version": fw.version,
                 "framework_hash": fw.content_hash, "framework_title": fw.title, "generator": "xl-eval",
                 "formula_mode": self.mode, "template_variant": self.mode,
-                "framework_path": "" if self.shipped else str(Path(fw.path).resolve())}[key]
+                "framework_path": "" if self.shipped else framework_reference(fw)}[key]
 
     def check_codes(self) -> None:
         problems = []

@@ -465,7 +465,10 @@ class _Writer:
                  + ("；自定义指标从“自定义指标”表的填写区域读取" if self.lay.row_blocks else "") + "。"),
         ]
         path = next((m.value for m in self.lay.meta if m.name == L.FRAMEWORK_PATH), "")
-        if path:
+        if path and L.shipped_name(self.fw):
+            rows.append(("", f"XE 函数按 xl-eval 内置的框架 {path} 计分（隐藏工作表 xl_eval 中 framework_path 一行），"
+                             "在其他装有 xl-eval 的电脑上无需修改。"))
+        elif path:
             rows.append(("", f"XE 函数按框架文件 {path} 计分（隐藏工作表 xl_eval 中 framework_path 一行）。在其他电脑上使用时，"
                              "请取消隐藏该工作表、撤销保护，把路径改为该电脑上同一框架文件的位置。"))
         return rows
