@@ -86,3 +86,16 @@ def test_load_errors_become_L001(tmp_path):
     fw, problems = lint_file(path)
     assert fw is None and [p.code for p in problems] == ["L001"]
     assert "nope" in problems[0].message
+
+
+def test_input_codes_excel_reads_as_cell_addresses_are_warned():
+    """c1 / ab12 / r1c1 are cells to Excel, so the 打分表 cannot name an input so; lint says
+    it before `template` refuses (score still works: a warning, not an error)."""
+    fw, problems = lint_file(Path(__file__).parent / "fixtures" / "v2_open.yaml")   # checklist inputs c1..c3
+    warned = [p for p in problems if p.code == "L111"]
+    assert [p.key for p in warned] == ["inputs.c1", "inputs.c2", "inputs.c3"]
+    assert "与单元格地址（如 AB12）相同" in warned[0].message
+    assert LINT_CODES["L111"][0] == "warning"
+    from xl_eval.core.excel_names import name_problem
+    assert name_problem("r1c1") and name_problem("C") and name_problem("TRUE") and name_problem("AB12")
+    assert name_problem("check_1") is None and name_problem("budget_initial") is None

@@ -28,6 +28,7 @@ LINT_CODES = {
     "L108": ("error", "计分指标名称重复（按名称输出的得分会互相覆盖）"),
     "L109": ("info", "权重待定：由评价设定（输入 weight_<指标代码>），合计须等于上级权重和总权重"),
     "L110": ("warning", "分档之间有空档，但已规定不在任何档内时的得分（else）"),
+    "L111": ("warning", "输入代码不能用作 Excel 名称（如 c1、ab12、r1c1 与单元格地址相同）：score 可以计分，生成打分表时会被拒绝"),
 }
 
 
@@ -174,7 +175,17 @@ def check_inputs_used(fw: Framework) -> Iterator[LintProblem]:
             yield LintProblem("L106", f"inputs.{code}", f"输入“{inp.label}”（{code}）没有被任何比率或规则使用")
 
 
-CHECKS = [check_weights, check_unique_names, check_leaf_maxima, check_bands, check_grades, check_inputs_used]
+def check_input_codes(fw: Framework) -> Iterator[LintProblem]:
+    from xl_eval.core.excel_names import name_problem
+    for code, inp in fw.inputs.items():
+        why = name_problem(code)
+        if why:
+            yield LintProblem("L111", f"inputs.{code}", f"输入代码 {code!r} 不能用作 Excel 名称：{why}；"
+                                                        "生成打分表前请改为如 check_1 的代码")
+
+
+CHECKS = [check_weights, check_unique_names, check_leaf_maxima, check_bands, check_grades, check_inputs_used,
+          check_input_codes]
 
 
 def lint(fw: Framework) -> list[LintProblem]:

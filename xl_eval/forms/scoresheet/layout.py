@@ -93,6 +93,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from xl_eval.core.excel_names import name_problem
 from xl_eval.forms.common import formula_string
 from xl_eval.xlsx.reader import col_letter  # noqa: F401  (part of this module's API: L.col_letter)
 from xl_eval.framework.model import INPUT_GROUPS, YES, Framework, Input, Leaf, Part
@@ -473,21 +474,8 @@ class Layout:
 
 # ------------------------------------------------------------------ names
 
-_CELL_LIKE = re.compile(r"^[a-z]{1,3}[0-9]+$")
-_R1C1_LIKE = re.compile(r"^(r[0-9]*c?[0-9]*|c[0-9]*)$")
-
-
-def check_name(name: str) -> str | None:
-    """Why `name` cannot be an Excel defined name, or None if it can."""
-    if _CELL_LIKE.match(name):
-        return "与单元格地址（如 AB12）相同"
-    if _R1C1_LIKE.match(name):
-        return "与 R1C1 样式的单元格地址相同"
-    if name in ("true", "false"):
-        return "与逻辑值 TRUE/FALSE 相同"
-    if len(name) > 255:
-        return "超过 255 个字符"
-    return None
+# Excel's rules for defined names: xl_eval/core/excel_names.py (lint warns with the same reason)
+check_name = name_problem
 
 
 def input_name(code: str) -> str:
