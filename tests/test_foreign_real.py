@@ -224,3 +224,11 @@ def test_a_4_level_table_is_read_as_3_levels_and_says_so(tmp_path):
     assert [(leaf.name, leaf.weight) for leaf in fw.leaves] == [("决策依据", 10), ("目标质量", 10)]
     assert any("四级指标一栏" in n for n in fw.notes)
     assert [f.code for f in check_foreign(path, fw).findings] == []
+
+
+def test_funds_total_finding_names_the_row_it_is_about(files, drafts):
+    """池州's 0 | 0 | 0 sits in the 年度资金总额 row: the message names that row, not a 合计行."""
+    found = [f for f in check_foreign(files["anhui_chizhou"], load_framework(drafts["anhui_chizhou"])).findings
+             if f.code == "XE743"]
+    assert found and all("“年度资金总额”一行为 0" in f.message and "合计行" not in f.message for f in found), \
+        [f.message for f in found]

@@ -323,7 +323,7 @@ CODES: dict[str, Code] = {
     "XE741": Code("error", "正文所称指标与数字不符", "Body names the wrong indicator",
                   "正文写“{quoted}”：{problem}", "the body says “{quoted}”: {problem_en}"),
     "XE743": Code("warning", "表格合计与各行之和不符", "Table total differs from its rows",
-                  "{table}“{column}”列各行之和为 {expected}，合计行为 {shown}",
+                  "{table}“{column}”列各行之和为 {expected}，{total_row}为 {shown}",
                   "{table}, column “{column}”: the rows add up to {expected}, the total row reads {shown}"),
     "XE744": Code("warning", "正文数字与表格不符", "Figure in the text differs from a table",
                   "文字写“{quoted}”，{table}“{row}”一行为 {values}",

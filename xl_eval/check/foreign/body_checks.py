@@ -175,7 +175,7 @@ def check_money_tables(ctx: Ctx) -> Iterator[Finding]:
             s = xl_round(sum(v for v, _, _ in nums if v is not None), 2)
             if s != xl_round(tv, 2):
                 yield ctx.at("XE743", total_cell, table=g.label, column=head.text, expected=f"{s:.2f}",
-                             shown=total_cell.text)
+                             shown=total_cell.text, total_row="合计行")
     yield from _text_against_tables(ctx)
 
 
@@ -276,4 +276,4 @@ def check_fund_blocks(ctx: Ctx) -> Iterator[Finding]:
                 s = xl_round(sum(v for v in values if v is not None), 4)
                 if xl_round(total, 4) != s:
                     yield ctx.at("XE743", row[j], table=g.label, column=head.text, expected=plain(s),
-                                 shown=row[j].text)
+                                 shown=row[j].text, total_row=f"“{label.strip().rstrip(':：')}”一行")
