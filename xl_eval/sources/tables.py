@@ -11,7 +11,6 @@ whitespace-only cells become None.  Numbers are interpreted later with
 from __future__ import annotations
 
 import csv
-import io
 import math
 import re
 from dataclasses import dataclass, field
@@ -157,35 +156,16 @@ def _sniff(text: str) -> str:
 
 
 def _read_csv(path: Path) -> tuple[list[list[object]], str]:
-    data = _read_bytes(path)
-    if data.startswith(_ZIP_MAGIC):
-        raise TableError(path, "实际是 XLSX 文件，只是扩展名写成了 .csv，请把扩展名改为 .xlsx")
-    if data.startswith(_OLE_MAGIC):
-        raise TableError(path, "实际是旧版 .xls 文件，请用 Excel 或 WPS 另存为 .xlsx 或 .csv")
-    text = None
-    for encoding in CSV_ENCODINGS:
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    if text is None or "\x00" in text:
-        raise TableError(path, "无法识别文件编码（不是 UTF-8 或 GBK 编码的文本），"
-                               "请在 Excel/WPS 中另存为“CSV UTF-8”或 .xlsx")
-    if not text.strip("\ufeff \t\r\n"):
-        raise TableError(path, "文件是空的（没有表头）")
+    # One reading of a CSV for every path: CsvRecords makes the checks (FIFO, zip/OLE
+    # magic, encoding, NUL, blank) and picks the separator; here its records are held.
     # Every CSV cell is text, so the stdlib reader gives the grid directly (pandas
     # would build a column object per field: minutes for one 200,000-field line).
-    delimiter = _sniff(text)
-    try:
-        grid: list[list[object]] = [list(row) for row in
-                                    csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=delimiter, strict=True)]
-    except csv.Error as exc:
-        raise TableError(path, f"CSV 格式有误（{exc}）") from None
+    source = CsvRecords(path)
+    grid: list[list[object]] = [list(cells) for _, _, cells in source.records()]
     width = max(map(len, grid), default=0)
     for row in grid:                 # ragged rows as a rectangle, as a sheet is
         row.extend([None] * (width - len(row)))
-    return grid, delimiter
+    return grid, source.delimiter
 
 
 def _read_xlsx(path: Path, sheet: str | None = None) -> tuple[list[list[object]], str | None, tuple[str, ...]]:
