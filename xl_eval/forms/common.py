@@ -79,6 +79,9 @@ def line_count(text: str, col_width: float, size: float = BODY_SIZE) -> int:
     narrow = LO_NARROW_EM * size
     lines = 0
     for para in str(text).split("\n"):
+        if len(para) * size <= usable:
+            lines += 1           # fits even if every character were wide (no character is wider)
+            continue
         n, used = 1, 0.0
         for word in _TOKEN.findall(para):
             if len(word) == 1:                           # one character (most of a CJK text)
@@ -89,10 +92,11 @@ def line_count(text: str, col_width: float, size: float = BODY_SIZE) -> int:
                     used += w
                 continue
             w = sum(size if _is_wide(ch) else narrow for ch in word)
-            if used + w > usable and used > 0:
-                if w <= usable:                          # an unbreakable word: next line
+            if used + w > usable:
+                if w <= usable:                          # an unbreakable word: next line (used > 0 here)
                     n, used = n + 1, w
                     continue
+                # longer than a line, even at its start: broken anywhere, like CJK text
                 for ch in word:                          # characters, one by one
                     cw = size if _is_wide(ch) else narrow
                     if used + cw > usable and used > 0:
