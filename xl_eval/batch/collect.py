@@ -416,9 +416,9 @@ def columns(fw: Framework, with_findings: bool) -> list[str]:
     return cols
 
 
-def rows(fw: Framework, depts: list[Department], with_findings: bool) -> list[list[Any]]:
+def rows(fw: Framework, depts: list[Department], with_findings: bool):
+    """The summary rows, one at a time (the writers stream them: 10^4 rows are not held)."""
     import bisect
-    out = []
     totals = sorted(d.evaluation.total for d in depts if d.evaluation.total is not None)
     for d in depts:
         ev = d.evaluation
@@ -435,8 +435,7 @@ def rows(fw: Framework, depts: list[Department], with_findings: bool) -> list[li
         short = "完成" if status == "完成" else next(
             (s for s in (UNFINISHED, CHECK_FAILED) if status.startswith(s)), "输入有误")
         row += [short, "；".join([status] + d.notes) if status != "完成" or d.notes else "", d.shown]
-        out.append(row)
-    return out
+        yield row
 
 
 def _num(x: float) -> str:
@@ -484,120 +483,9 @@ def distribution(fw: Framework, depts: list[Department]):
 
 def build_summary(fw: Framework, depts: list[Department], failed: list[tuple[str, str]],
                   with_findings: bool) -> bytes:
-    """The summary workbook, print-ready: A4, borders, headers on one line, rows as tall
-    as their texts, each chart whole on one page."""
-    from openpyxl import Workbook
-    from openpyxl.chart import BarChart, Reference
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-    from openpyxl.utils import get_column_letter
-
-    from xl_eval.forms.common import row_height, text_width
-
-    thin = Side(style="thin", color="808080")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    body_font = Font(name="等线", size=10)      # the size row_height measures for
-    bold = Font(name="等线", size=10, bold=True)
-    fill = PatternFill("solid", fgColor="D9E1F2")
-    centre = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    wrap = Alignment(vertical="center", wrap_text=True)
-
-    def table(ws, header: list[str], body: list[list[Any]], widths: list[float], first_row: int = 1,
-              centred: tuple[str, ...] = ()) -> None:
-        """Header and body with borders; column widths at least the header's, rows fit their text."""
-        widths = [max(w, text_width(h) + 2) for h, w in zip(header, widths)]
-        for j, (h, w) in enumerate(zip(header, widths), 1):
-            c = ws.cell(first_row, j)
-            _set(c, h)
-            c.font, c.fill, c.alignment, c.border = bold, fill, centre, border
-            letter = get_column_letter(j)
-            # (openpyxl makes a missing column 13 wide on first access: only an existing one counts)
-            before = ws.column_dimensions[letter].width if letter in ws.column_dimensions else 0
-            ws.column_dimensions[letter].width = max(before or 0, w)
-        ws.row_dimensions[first_row].height = 24
-        for i, r in enumerate(body, first_row + 1):
-            for j, v in enumerate(r, 1):
-                c = ws.cell(i, j)
-                _set(c, v)
-                c.border = border
-                c.font = body_font
-                c.alignment = wrap if isinstance(v, str) and header[j - 1] not in centred else centre
-            ws.row_dimensions[i].height = row_height(
-                [(v, widths[j]) for j, v in enumerate(r) if isinstance(v, str)])
-            autofit.setdefault(ws.title, set()).add(i)     # no customHeight: Excel/WPS refit the row
-
-    def a4(ws, landscape: bool, one_page: bool = False) -> None:
-        ws.page_setup.paperSize = ws.PAPERSIZE_A4
-        ws.page_setup.orientation = "landscape" if landscape else "portrait"
-        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, (1 if one_page else 0)
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-        ws.page_margins.left = ws.page_margins.right = 0.4
-        ws.page_margins.top = ws.page_margins.bottom = 0.5
-        ws.print_options.horizontalCentered = True
-        ws.oddFooter.center.text = "第 &P 页，共 &N 页"
-
-    wb = Workbook()
-    autofit: dict[str, set[int]] = {}
-    wb._xe_autofit_rows = autofit          # read by workbook_bytes
-    ws = wb.active
-    ws.title = SUMMARY_SHEET
-    header = columns(fw, with_findings)
-    body = rows(fw, depts, with_findings)
-    # 单位名称, 说明 and 文件 wrap (rows grow): narrow enough that a landscape page prints the
-    # table near full size instead of shrinking it to fit a long path on one line
-    widths = [6, 20] + [9] * (len(fw.level1) + 1) + [6] + ([8] if with_findings else []) + [8, 22, 22]
-    table(ws, header, body, widths, centred=("等级", "状态"))
-    score_cols = range(3, 3 + len(fw.level1) + 1)
-    for i, r in enumerate(body, 2):
-        for j in score_cols:
-            if r[j - 1] is not None:
-                ws.cell(i, j).number_format = "0.00"
-    last_col = get_column_letter(len(header))
-    ws.auto_filter.ref = f"A1:{last_col}{max(ws.max_row, 2)}"
-    ws.freeze_panes = "C2"
-    a4(ws, landscape=True)
-    ws.print_title_rows = "1:1"
-
-    ds = wb.create_sheet(DIST_SHEET)
-    grades, unfinished, bins, done = distribution(fw, depts)
-    grade_rows = [[name, text, n, n / done if done else None] for name, text, n in grades]
-    grade_rows += [[UNFINISHED, "有待填写的输入项", unfinished, None], ["合计", "", len(depts), None]]
-    table(ds, ["等级", "总分范围", "单位数", "占比"], grade_rows, [10, 20, 8, 9])
-    grade_end = 1 + len(grades)
-    for r in range(2, 2 + len(grade_rows)):
-        ds.cell(r, 4).number_format = "0.00%"
-    bins_header = 2 + len(grade_rows) + 1          # one blank row between the two tables
-    table(ds, ["分数段", "单位数"], [[label, n] for label, n in bins], [10, 20], first_row=bins_header)
-    bins_end = bins_header + len(bins)
-
-    chart = BarChart()
-    chart.type = "col"
-    chart.title = "总分分布"
-    chart.y_axis.title = "单位数"
-    chart.x_axis.title = "分数段"
-    chart.add_data(Reference(ds, min_col=2, min_row=bins_header, max_row=bins_end), titles_from_data=True)
-    chart.set_categories(Reference(ds, min_col=1, min_row=bins_header + 1, max_row=bins_end))
-    _axes(chart)
-    ds.add_chart(chart, f"A{bins_end + 3}")          # below the tables
-
-    gchart = BarChart()
-    gchart.type = "col"
-    gchart.title = "等级分布"
-    gchart.y_axis.title = "单位数"
-    gchart.add_data(Reference(ds, min_col=3, min_row=1, max_row=grade_end), titles_from_data=True)
-    gchart.set_categories(Reference(ds, min_col=1, min_row=2, max_row=grade_end))
-    _axes(gchart)
-    ds.add_chart(gchart, f"A{bins_end + 21}")
-    a4(ds, landscape=False, one_page=True)        # tables and both charts on one page
-    ds.print_area = f"A1:F{bins_end + 38}"
-
-    if failed:
-        fs = wb.create_sheet(FAILED_SHEET)
-        table(fs, ["文件", "原因"], [[shown, why] for shown, why in failed], [40, 70])
-        a4(fs, landscape=False)
-        fs.print_title_rows = "1:1"
-
-    from xl_eval.forms.scoresheet.template import workbook_bytes
-    return workbook_bytes(wb)
+    """The summary workbook (streamed: summary_xlsx.py)."""
+    from xl_eval.batch.summary_xlsx import build_summary as streamed
+    return streamed(fw, depts, failed, with_findings)
 
 
 def _axes(chart) -> None:

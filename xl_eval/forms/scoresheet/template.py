@@ -167,10 +167,15 @@ def workbook_bytes(wb) -> bytes:
             info = zipfile.ZipInfo(item.filename, date_time=_ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            data = core if item.filename == "docProps/core.xml" else zin.read(item.filename)
-            if item.filename in autofit:
-                data = _drop_custom_height(data, autofit[item.filename])
-            zout.writestr(info, data)
+            if item.filename == "docProps/core.xml" or item.filename in autofit:
+                data = core if item.filename == "docProps/core.xml" else zin.read(item.filename)
+                if item.filename in autofit:
+                    data = _drop_custom_height(data, autofit[item.filename])
+                zout.writestr(info, data)
+            else:       # copied in chunks: a streamed sheet of 10^4 rows is not held unpacked
+                import shutil
+                with zin.open(item) as src, zout.open(info, "w") as dst:
+                    shutil.copyfileobj(src, dst, 1 << 16)
     return out.getvalue()
 
 
