@@ -88,3 +88,11 @@ def test_hand_checked_points(new):
 def test_same_input_same_bytes_and_an_iterator_is_accepted(fw, new):
     assert col.build_summary(fw, iter(departments(fw)) and departments(fw), FAILED, True) == new
     assert list(col.rows(fw, departments(fw), True)) and not isinstance(col.rows(fw, [], True), list)
+
+
+def test_csv_is_streamed_a_row_at_a_time(fw):
+    # header + 12 rows, each its own chunk; the BOM once, at the start
+    chunks = list(col.csv_chunks(fw, departments(fw), True))
+    assert len(chunks) == 13 and chunks[0].startswith("\ufeff名次,".encode())
+    assert all(not c.startswith(b"\xef\xbb\xbf") and c.endswith(b"\r\n") for c in chunks[1:])
+    assert b"'=HYPERLINK" in b"".join(chunks)

@@ -509,13 +509,26 @@ def _set(cell, value: Any) -> None:
 
 
 def build_csv(fw: Framework, depts: list[Department], with_findings: bool) -> bytes:
+    return b"".join(csv_chunks(fw, depts, with_findings))
+
+
+def csv_chunks(fw: Framework, depts: list[Department], with_findings: bool):
+    """The CSV (UTF-8 with BOM) a row at a time, for atomic_write: 10^4 rows are not held as one text."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
+
+    def taken() -> bytes:
+        text = buf.getvalue()
+        buf.seek(0)
+        buf.truncate()
+        return text.encode("utf-8")
+
     w.writerow([neutralise(c) for c in columns(fw, with_findings)])   # level names are framework text
+    yield "\ufeff".encode("utf-8") + taken()
     digits = fw.precision.total
     for r in rows(fw, depts, with_findings):
         w.writerow([_csv_value(v, digits) for v in r])
-    return buf.getvalue().encode("utf-8-sig")
+        yield taken()
 
 
 def _csv_value(v: Any, digits: int) -> Any:

@@ -106,7 +106,7 @@ def collect(ctx, inputs, output, csv_path, framework_path, force, jobs):
     written: list[str] = []
     outputs = [(out, lambda: col.build_summary(fw, depts, failed, with_findings))]
     if csv_path:
-        outputs.append((Path(csv_path), lambda: col.build_csv(fw, depts, with_findings)))
+        outputs.append((Path(csv_path), lambda: col.csv_chunks(fw, depts, with_findings)))
     for target, build in outputs:
         remove_stale_temp_files(target.parent)
         with doing("写出汇总文件", show_path(target)):
