@@ -443,3 +443,31 @@ def test_byte_reader_takes_plain_rows_and_leaves_the_rest():
         assert R._plain_cells(sheet(text), rows, refs) is not None, text
     for text in _ROWS[6:]:
         assert R._plain_cells(sheet(text), rows, refs) is None, text
+
+
+# Cells of a wanted row that are not wanted themselves are skipped early, unless their
+# formula may be a shared master: the master can sit in an unwanted cell of a wanted row.
+_UNWANTED = [
+    b'<row r="3"><c r="A3"><f t="shared" ref="A3:B4" si="0">A1*2</f><v>3</v></c><c r="B3"><v>2</v></c></row>'
+    b'<row r="4"><c r="A4"><f>Z\r9</f><v>1</v></c><c r="B4"><f t="shared" si="0"/><v>4</v></c></row>',
+    b'<row r="3"><c r="A3"><f t="&#115;hared" ref="A3:B4" si="0">A1*2</f></c><c r="B3"><v>2</v></c></row>'
+    b'<row r="4"><c r="A4"><f>SUM(&amp;)</f></c><c r="B4"><f t="shared" si="0"/></c></row>',
+]
+
+
+@pytest.mark.parametrize("rows", _UNWANTED)
+def test_unwanted_cells_of_wanted_rows_still_give_shared_masters(rows, tmp_path, monkeypatch):
+    sheet = b"<worksheet " + _NS + b"><sheetData>" + rows + b"</sheetData></worksheet>"
+    path = tmp_path / "t.xlsx"
+    _tiny_workbook(path, sheet)
+    wanted = {"S": {"B3", "B4"}}
+    R._SAME_PART.clear()
+    with R.open_workbook(path) as wb:
+        fast = wb.read(wanted)
+    with monkeypatch.context() as m:
+        m.setattr(R, "WHOLE_TREES", True)
+        with R.open_workbook(path) as wb:
+            ref = wb.read(wanted)
+    assert fast == ref
+    assert fast["S"]["B4"].formula == "B2*2"      # A1*2 moved one row down, one column right
+    assert fast["S"]["B3"].value == 2.0

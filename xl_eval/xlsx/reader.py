@@ -1018,6 +1018,9 @@ def _plain_cells(data: bytes, rows: frozenset[int], refs: set[str]):
                         cells[ref] = Cell()
                 continue
             shared_f = False
+            keep = wanted and ref_b in wanted_refs
+            if f_el and not keep and b"shared" not in f_raw and b"&" not in f_raw:
+                continue                                 # an unwanted cell that is no shared master
             if f_el:
                 formula = _text(f_text) if f_text else ""
                 if formula is None:
@@ -1031,7 +1034,7 @@ def _plain_cells(data: bytes, rows: frozenset[int], refs: set[str]):
                         masters[f_attrs.get(b"si", "")] = (formula, ref_b.decode("ascii"))
             else:
                 formula = None
-            if not wanted or ref_b not in wanted_refs:
+            if not keep:
                 continue
             t = "n"
             if rest:
