@@ -47,7 +47,6 @@ from __future__ import annotations
 import errno
 import os
 import re
-import secrets
 import unicodedata
 from pathlib import Path
 
@@ -120,7 +119,7 @@ class NameAllocator:
 
 
 def new_run_id() -> str:
-    return secrets.token_hex(4)
+    return os.urandom(4).hex()     # what secrets.token_hex(4) does, without importing hmac/hashlib at start-up
 
 
 def temp_prefix(run_id: str) -> str:
