@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 import shutil
 import zipfile
 from xml.etree import ElementTree
@@ -76,6 +77,38 @@ def test_summary_figures(returned, tmp_path, fw):
     wb = load_workbook(tmp_path / "汇总.xlsx")
     assert wb["汇总"].auto_filter.ref == "A1:L6"
     assert wb["汇总"].freeze_panes == "C2"
+
+
+def test_summary_looks_as_printed(returned, tmp_path):
+    """What a reader sees, fact by fact (the summary is written row by row, in write-only mode)."""
+    (returned / "坏文件.xlsx").write_bytes(b"not a workbook")
+    run("collect", returned, "-o", tmp_path / "s.xlsx")
+    wb = load_workbook(tmp_path / "s.xlsx")
+    assert wb.sheetnames == ["汇总", "等级分布", "未能汇总"]
+    ws = wb["汇总"]
+    head = ws[1]
+    assert all(c.font.b and c.fill.fgColor.rgb == "00D9E1F2" and c.border.left.style == "thin" for c in head)
+    assert ws.row_dimensions[1].height == 24
+    body = [c for row in ws.iter_rows(min_row=2, max_row=6) for c in row]
+    assert all(c.border.bottom.style == "thin" and c.font.name == "等线" and c.font.sz == 10 for c in body)
+    # scores print with two decimals; 名次 and 校验问题数 stay whole numbers
+    assert {ws.cell(r, j).number_format for r in range(2, 7) for j in range(3, 8)} == {"0.00"}
+    assert ws.cell(2, 1).number_format == ws.cell(2, 9).number_format == "General"
+    assert ws.column_dimensions["B"].width == 20 and ws.column_dimensions["K"].width == 22
+    # 总分（100分）: 5 wide characters (总分（分）) at 1.9, 3 digits at 1.15, 2 of margin: wider than 9
+    assert ws.column_dimensions["G"].width == pytest.approx(5 * 1.9 + 3 * 1.15 + 2)
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
+    assert ws.print_title_rows == "$1:$1" and ws.oddFooter.center.text == "第 &P 页，共 &N 页"
+    with zipfile.ZipFile(tmp_path / "s.xlsx") as zf:
+        xml = zf.read("xl/worksheets/sheet1.xml").decode()
+    # the header's height is fixed; the body rows carry a height but stay autofit (Excel/WPS refit them)
+    assert '<row r="1" ht="24" customHeight="1">' in xml
+    assert all(re.search(f'<row r="{r}" ht="[0-9.]+">', xml) for r in range(2, 7))
+    assert xml.count("customHeight") == 1
+    ds = wb["等级分布"]
+    assert ds.cell(2, 4).number_format == "0.00%" and ds.cell(2, 4).value == pytest.approx(2 / 5)
+    fs = wb["未能汇总"]
+    assert fs.cell(2, 1).value.endswith("坏文件.xlsx") and "不是 xlsx 工作簿" in fs.cell(2, 2).value
 
 
 def test_grade_distribution_and_charts(returned, tmp_path):
