@@ -415,13 +415,9 @@ _ROWS = [
 ]
 
 
-@pytest.mark.parametrize("rows", _ROWS)
-def test_byte_reader_reads_what_the_tree_reads(rows, tmp_path, monkeypatch):
-    sheet = b'<?xml version="1.0" encoding="UTF-8"?><worksheet ' + _NS + b"><sheetData>" + rows + \
-        b"</sheetData></worksheet>"
-    path = tmp_path / "t.xlsx"
+def _fast_and_tree(path, sheet: bytes, wanted, monkeypatch):
+    """The cells read from a one-sheet workbook by the byte reader and by the whole-tree reference."""
     _tiny_workbook(path, sheet)
-    wanted = {"S": {f"{c}{r}" for c in "ABCD" for r in range(1, 11)}}
     R._SAME_PART.clear()
     with R.open_workbook(path) as wb:
         fast = wb.read(wanted)
@@ -429,6 +425,16 @@ def test_byte_reader_reads_what_the_tree_reads(rows, tmp_path, monkeypatch):
         m.setattr(R, "WHOLE_TREES", True)
         with R.open_workbook(path) as wb:
             ref = wb.read(wanted)
+    return fast, ref
+
+
+@pytest.mark.parametrize("rows", _ROWS)
+def test_byte_reader_reads_what_the_tree_reads(rows, tmp_path, monkeypatch):
+    sheet = b'<?xml version="1.0" encoding="UTF-8"?><worksheet ' + _NS + b"><sheetData>" + rows + \
+        b"</sheetData></worksheet>"
+    path = tmp_path / "t.xlsx"
+    wanted = {"S": {f"{c}{r}" for c in "ABCD" for r in range(1, 11)}}
+    fast, ref = _fast_and_tree(path, sheet, wanted, monkeypatch)
     assert fast == ref
     with R.open_workbook(path) as wb:                # the same bytes again: from the run's memory
         assert wb.read(wanted) == ref
@@ -458,16 +464,7 @@ _UNWANTED = [
 @pytest.mark.parametrize("rows", _UNWANTED)
 def test_unwanted_cells_of_wanted_rows_still_give_shared_masters(rows, tmp_path, monkeypatch):
     sheet = b"<worksheet " + _NS + b"><sheetData>" + rows + b"</sheetData></worksheet>"
-    path = tmp_path / "t.xlsx"
-    _tiny_workbook(path, sheet)
-    wanted = {"S": {"B3", "B4"}}
-    R._SAME_PART.clear()
-    with R.open_workbook(path) as wb:
-        fast = wb.read(wanted)
-    with monkeypatch.context() as m:
-        m.setattr(R, "WHOLE_TREES", True)
-        with R.open_workbook(path) as wb:
-            ref = wb.read(wanted)
+    fast, ref = _fast_and_tree(tmp_path / "t.xlsx", sheet, {"S": {"B3", "B4"}}, monkeypatch)
     assert fast == ref
     assert fast["S"]["B4"].formula == "B2*2"      # A1*2 moved one row down, one column right
     assert fast["S"]["B3"].value == 2.0
