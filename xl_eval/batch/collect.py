@@ -199,7 +199,8 @@ def read_and_check(fw: Framework, path: Path, shown: str) -> Department:
         d.findings, d.check_errors = check_summary_opened(wb, path, fw)
     # a flat list (one level) keeps its indicators' results: they are the summary's columns
     leaves = {} if fw.subtotalled else d.evaluation.leaves
-    d.evaluation = dataclasses.replace(d.evaluation, leaves=leaves, values={}, rates={}, nodes={}, weights={})
+    d.evaluation = dataclasses.replace(d.evaluation, leaves=leaves, values={}, rates={}, nodes={}, weights={},
+                                       level2={}, level1_rates={}, problems=())
     return d
 
 
