@@ -14,7 +14,6 @@ from typing import Any, Iterable
 
 def _autofit_row():
     from openpyxl.worksheet.dimensions import RowDimension
-    from openpyxl.worksheet.worksheet import Worksheet
 
     class AutofitRow(RowDimension):
         """A row height without customHeight: Excel and WPS refit the row to its text."""

@@ -153,6 +153,7 @@ def write_template(fw: Framework, path: str | Path, *, overwrite: bool = False,
 
 def workbook_bytes(wb) -> bytes:
     """The saved workbook with fixed zip timestamps (same input, same bytes)."""
+    import shutil
     from openpyxl.xml.functions import tostring
     raw = io.BytesIO()
     wb.save(raw)              # openpyxl stamps "modified" with the current time here
@@ -173,7 +174,6 @@ def workbook_bytes(wb) -> bytes:
                     data = _drop_custom_height(data, autofit[item.filename])
                 zout.writestr(info, data)
             else:       # copied in chunks: a streamed sheet of 10^4 rows is not held unpacked
-                import shutil
                 with zin.open(item) as src, zout.open(info, "w") as dst:
                     shutil.copyfileobj(src, dst, 1 << 16)
     return out.getvalue()
